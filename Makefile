@@ -1,0 +1,50 @@
+# The two commands of the README: `make book` and `make test`.
+# Each one creates or refreshes .venv itself, from pinned versions (constraints.txt).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+STAMP  := $(VENV)/.installed
+ASSETS := _assets/vendor/.fetched
+
+# Use this environment's kernel even if a stale user-level "python3" kernelspec exists.
+export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
+export PATH := $(BIN):$(PATH)
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test env assets lint format clean clean-cache
+
+book: $(STAMP) $(ASSETS)
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo ""
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP) $(ASSETS)
+	$(BIN)/ruff format --check cnncourse tests tools _ext
+	$(BIN)/ruff check cnncourse tests tools _ext
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env \
+		--nbval-cell-timeout=300 tests cnncourse book
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[all]"
+	touch $(STAMP)
+
+assets: $(ASSETS)
+
+$(ASSETS): tools/fetch_assets.py tools/assets.json $(STAMP)
+	$(BIN)/python tools/fetch_assets.py
+
+lint: $(STAMP)
+	$(BIN)/ruff format cnncourse tests tools _ext
+	$(BIN)/ruff check --fix cnncourse tests tools _ext
+
+clean-cache:
+	rm -rf _build/.jupyter_cache _build/jupyter_execute
+
+clean:
+	rm -rf _build _assets/vendor

@@ -1,0 +1,261 @@
+"""Convolutional layers in NumPy, in the (N, C, H, W) layout of deep-learning libraries.
+
+Like ``torch.nn.functional``, "convolution" here is cross-correlation (eq. 9.6 of the book):
+
+.. math::
+
+    y[n, o, i, j] = b[o] + \\sum_{c} \\sum_{a, b}
+        x_\\text{pad}[n, g c', s_h i + d_h a, s_w j + d_w b]\\; w[o, c, a, b],
+
+where the sum over ``c`` runs over the input channels of output channel ``o``'s group.
+The code follows that formula in three steps: pad, take every window (a strided *view*, no
+copy: :func:`windows`), and contract the windows with the weights (one matrix product per
+block of output rows, so BLAS does the arithmetic and memory stays bounded).
+"""
+
+import numpy as np
+
+from . import _args
+
+#: Largest im2col block, in bytes, that a NumPy convolution builds at once.
+IM2COL_BLOCK_BYTES = 64 * 2**20
+
+
+def add_batch_axis(input, n):
+    """Return ``(batched_input, was_unbatched)``: torch accepts (C, H, W) for (1, C, H, W)."""
+    if input.ndim == n + 1:
+        return input[None], True
+    return input, False
+
+
+def pad(x, pads, value=0.0):
+    """Pad the last ``len(pads)`` axes of ``x`` by ``(before, after)`` pairs with ``value``."""
+    widths = [(0, 0)] * (x.ndim - len(pads)) + [tuple(p) for p in pads]
+    if not any(before or after for before, after in pads):
+        return x
+    return np.pad(x, widths, mode="constant", constant_values=value)
+
+
+def windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
+    """Every ``kernel_size`` window of the last two axes of ``x``, as a view.
+
+    ``windows(x, k, s, d)[..., i, j, a, b] == x[..., s_h*i + d_h*a, s_w*j + d_w*b]``.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, shape (..., H, W)
+    kernel_size, stride, dilation : pair of int
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., H_out, W_out, kH, kW)
+        A read-only strided view of ``x``: no data is copied.
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> windows(x, (2, 2), stride=(2, 2))[1, 0]
+    array([[ 8.,  9.],
+           [12., 13.]])
+    """
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True)]
+    view = np.lib.stride_tricks.sliding_window_view(x, spans, axis=(-2, -1))
+    (sh, sw), (dh, dw) = stride, dilation
+    return view[..., ::sh, ::sw, ::dh, ::dw]
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """The im2col matrix: every window of ``input`` as a column (``torch.nn.functional.unfold``).
+
+    .. math::
+
+        \\text{cols}[n, (c, a, b), (i, j)] = x_\\text{pad}[n, c, s_h i + d_h a, s_w j + d_w b]
+
+    A convolution is then one matrix product: ``weight.reshape(C_out, -1) @ cols``.
+
+    Parameters
+    ----------
+    input : numpy.ndarray, shape (N, C, H, W)
+    kernel_size, dilation, padding, stride : int or pair of int
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
+    """
+    _args.check_ndim(input, "input", (4,), "(N, C, H, W)")
+    _args.check_numeric(input, "input")
+    kernel = _args.positive(kernel_size, "kernel_size", 2)
+    dilation = _args.positive(dilation, "dilation", 2)
+    stride = _args.positive(stride, "stride", 2)
+    pads = _args.conv_padding(padding, stride, dilation, kernel, 2)
+    for axis in range(2):
+        _args.check_fits(
+            input.shape[2 + axis],
+            kernel[axis],
+            pads[axis][0],
+            dilation[axis],
+            _args.AXIS_NAMES[2][axis],
+        )
+    view = windows(pad(input, pads), kernel, stride, dilation)  # (N, C, Ho, Wo, kH, kW)
+    n, c, ho, wo, kh, kw = view.shape
+    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+
+
+def _row_blocks(n_rows, bytes_per_row):
+    """Split ``range(n_rows)`` into blocks of at most ``IM2COL_BLOCK_BYTES`` each."""
+    rows_per_block = max(1, IM2COL_BLOCK_BYTES // max(1, bytes_per_row))
+    for start in range(0, n_rows, rows_per_block):
+        yield slice(start, min(start + rows_per_block, n_rows))
+
+
+def _correlate_windows(view, weight, groups):
+    """Contract windows with weights: the sum over channels and kernel taps.
+
+    ``view`` has shape (N, C, H_out, W_out, kH, kW) and ``weight`` (O, C / groups, kH, kW).
+    For each group ``g`` the windows are laid out as rows of an im2col matrix
+    (one row per output pixel, one column per (channel, tap)) and multiplied by the group's
+    weights, a block of output rows at a time.
+    """
+    n, c, ho, wo, kh, kw = view.shape
+    out_channels = weight.shape[0]
+    per_group_in, per_group_out = c // groups, out_channels // groups
+    out = np.empty((n, ho, wo, out_channels), dtype=weight.dtype)
+    taps = per_group_in * kh * kw
+    for g in range(groups):
+        group_view = view[:, g * per_group_in : (g + 1) * per_group_in]
+        group_weight = weight[g * per_group_out : (g + 1) * per_group_out].reshape(
+            per_group_out, taps
+        )
+        rows = group_view.transpose(0, 2, 3, 1, 4, 5)  # (N, Ho, Wo, C_g, kH, kW)
+        for block in _row_blocks(ho, n * wo * taps * view.itemsize):
+            cols = rows[:, block].reshape(-1, taps)  # the im2col block (a copy)
+            result = cols @ group_weight.T
+            out[:, block, :, g * per_group_out : (g + 1) * per_group_out] = result.reshape(
+                n, -1, wo, per_group_out
+            )
+    return out.transpose(0, 3, 1, 2)
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, n):
+    """The shared body of :func:`conv1d` and :func:`conv2d` (``n`` spatial axes)."""
+    stride, pads, dilation = _args.conv_args(
+        input, weight, bias, stride, padding, dilation, groups, n
+    )
+    x, unbatched = add_batch_axis(input, n)
+    w = weight
+    if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
+        x, w = x[:, :, None, :], w[:, :, None, :]
+        stride, pads, dilation = (1, *stride), ((0, 0), *pads), (1, *dilation)
+    compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
+    x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
+
+    view = windows(pad(x, pads), w.shape[2:], stride, dilation)
+    y = _correlate_windows(view, w, groups)
+    if bias is not None:
+        y = y + bias.astype(compute_dtype).reshape(1, -1, 1, 1)
+
+    y = y.astype(input.dtype, copy=False)
+    if n == 1:
+        y = y[:, :, 0, :]
+    return y[0] if unbatched else y
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution layer (cross-correlation), as ``torch.nn.functional.conv2d``.
+
+    .. math::
+
+        y[n, o, i, j] = b[o] + \\sum_{c, a, b} x_\\text{pad}[n, c, s_h i + d_h a,
+        s_w j + d_w b]\\, w[o, c, a, b]
+
+    Parameters
+    ----------
+    input : numpy.ndarray, shape (N, C_in, H, W) or (C_in, H, W)
+        Floating point.
+    weight : numpy.ndarray, shape (C_out, C_in / groups, kH, kW)
+    bias : numpy.ndarray, shape (C_out,), optional
+    stride, dilation : int or pair of int
+    padding : int, pair of int, "valid" or "same"
+        Zero padding on both sides; ``"same"`` keeps the size (stride 1 only).
+    groups : int
+        Split the channels into this many independent convolutions.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C_out, H_out, W_out)
+        ``H_out = floor((H + 2 p - d (k - 1) - 1) / s) + 1``, see :func:`conv_output_size`.
+
+    Examples
+    --------
+    >>> x = np.arange(12.0).reshape(1, 1, 3, 4)
+    >>> w = np.array([[[[1.0, -1.0]]]])     # horizontal differences
+    >>> conv2d(x, w)[0, 0]
+    array([[-1., -1., -1.],
+           [-1., -1., -1.],
+           [-1., -1., -1.]])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution layer (cross-correlation), as ``torch.nn.functional.conv1d``.
+
+    .. math::
+
+        y[n, o, i] = b[o] + \\sum_{c, a} x_\\text{pad}[n, c, s i + d a]\\, w[o, c, a]
+
+    Parameters
+    ----------
+    input : numpy.ndarray, shape (N, C_in, L) or (C_in, L)
+    weight : numpy.ndarray, shape (C_out, C_in / groups, k)
+    bias, stride, padding, dilation, groups
+        As for :func:`conv2d`, with single integers.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C_out, L_out)
+
+    Examples
+    --------
+    >>> conv1d(np.array([[[1.0, 2.0, 4.0, 7.0]]]), np.array([[[-1.0, 1.0]]]))
+    array([[[1., 2., 3.]]])
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False):
+    """Output length of a convolution or pooling along one axis (see :mod:`cnncourse._args`).
+
+    .. math::
+
+        n_\\text{out} = \\left\\lfloor \\frac{n + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1
+
+    Parameters
+    ----------
+    size, kernel_size, stride, padding, dilation : int
+    ceil_mode : bool
+        Round up instead of down (pooling), keeping the last window's start inside.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> conv_output_size(256, 3, padding=1)
+    256
+    >>> conv_output_size(320, 2)     # Fig 9.6: 320 columns, kernel width 2
+    319
+    """
+    for name, value, low in (
+        ("size", size, 1),
+        ("kernel_size", kernel_size, 1),
+        ("stride", stride, 1),
+        ("padding", padding, 0),
+        ("dilation", dilation, 1),
+    ):
+        _args.int_tuple(
+            value, name, 1, low, "a positive integer" if low else "a non-negative integer"
+        )
+    _args.check_fits(size, kernel_size, padding, dilation, "the axis")
+    return _args.output_size(size, kernel_size, stride, padding, dilation, ceil_mode)

@@ -1,0 +1,344 @@
+"""The maths of §9.1 on plain arrays: convolution, cross-correlation, flipping, and
+convolution written as a (sparse) matrix.
+
+Conventions follow ``numpy.convolve`` and ``scipy.signal.convolve``: arrays are zero outside
+their bounds, and ``mode`` picks which part of the result to return,
+
+* ``"full"``: every shift at which ``x`` and ``w`` overlap, size ``n + k - 1``;
+* ``"same"``: the centre of the full result, the size of ``x``;
+* ``"valid"``: only shifts where ``w`` lies inside ``x``, size ``n - k + 1``.
+
+The functions work on 1-D signals and 2-D images of any numeric dtype, and on object arrays
+of ``sympy`` symbols, so that Figure 9.1 of the book can be computed rather than typed.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _args
+
+
+def flip(w):
+    """Reverse an array along every axis: ``flip(w)[m, n] = w[-1 - m, -1 - n]``.
+
+    Flipping the kernel is the only difference between convolution and cross-correlation.
+
+    Parameters
+    ----------
+    w : array_like, 1-D or 2-D
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> flip(np.array([[1, 2], [3, 4]]))
+    array([[4, 3],
+           [2, 1]])
+    """
+    w = np.asarray(w)
+    return w[(slice(None, None, -1),) * w.ndim]
+
+
+_reverse = flip  # `conv_matrix` has an argument named `flip`
+
+
+def _as_signal_arrays(x, w, mode):
+    x, w = np.asarray(x), np.asarray(w)
+    _args.signal_args(x, w, mode)
+    return x, w
+
+
+def _full_convolution(x, w):
+    """The full convolution by shift-and-add over the kernel's taps.
+
+    .. math::
+
+        s[t] = \\sum_a x[a]\\, w[t - a] = \\sum_m w[m]\\, x[t - m],
+
+    so each tap ``w[m]`` adds a copy of ``x`` scaled by ``w[m]`` and shifted by ``m``.
+    The loop runs over the kernel's taps (a handful), never over the pixels.
+    """
+    out_shape = tuple(n + k - 1 for n, k in zip(x.shape, w.shape, strict=True))
+    dtype = np.result_type(x, w)
+    s = np.zeros(out_shape, dtype=dtype)
+    for m in np.ndindex(w.shape):
+        shifted = tuple(slice(mi, mi + n) for mi, n in zip(m, x.shape, strict=True))
+        s[shifted] = s[shifted] + w[m] * x
+    return s
+
+
+def _crop(full, shape):
+    """The centre of ``full`` with the given shape (as ``scipy.signal`` does)."""
+    starts = [(f - n) // 2 for f, n in zip(full.shape, shape, strict=True)]
+    return full[tuple(slice(s, s + n) for s, n in zip(starts, shape, strict=True))]
+
+
+def _mode_shape(x_shape, w_shape, mode):
+    if mode == "full":
+        return tuple(n + k - 1 for n, k in zip(x_shape, w_shape, strict=True))
+    if mode == "same":
+        return tuple(x_shape)
+    return tuple(abs(n - k) + 1 for n, k in zip(x_shape, w_shape, strict=True))
+
+
+def convolve(x, w, mode="full"):
+    """Discrete convolution, the kernel flipped (eq. 9.3 in 1-D, 9.4 in 2-D).
+
+    .. math::
+
+        s(t) = (x * w)(t) = \\sum_a x(a)\\, w(t - a), \\qquad
+        S(i, j) = \\sum_m \\sum_n I(m, n)\\, K(i - m, j - n).
+
+    Convolution commutes: ``convolve(x, w) == convolve(w, x)``.
+
+    Parameters
+    ----------
+    x : array_like, 1-D or 2-D
+        The input (signal or image). Numbers, or ``sympy`` symbols in an object array.
+    w : array_like, same number of dimensions as ``x``
+        The kernel.
+    mode : {"full", "same", "valid"}
+        Which part of the result to return (see the module docstring).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same semantics as ``scipy.signal.convolve(x, w, mode)``; in 1-D also as
+        ``numpy.convolve`` whenever ``len(x) >= len(w)``.
+
+    Examples
+    --------
+    >>> convolve([1, 2, 3], [0, 1, 0.5])
+    array([0. , 1. , 2.5, 4. , 1.5])
+    >>> convolve([1, 2, 3], [0, 1, 0.5], mode="valid")
+    array([2.5])
+    """
+    x, w = _as_signal_arrays(x, w, mode)
+    full = _full_convolution(x, w)
+    return _crop(full, _mode_shape(x.shape, w.shape, mode))
+
+
+def correlate(x, w, mode="full"):
+    """Cross-correlation (eq. 9.6): convolution without flipping the kernel.
+
+    .. math::
+
+        S(i, j) = \\sum_m \\sum_n I(i + m, j + n)\\, K(m, n)
+                = (I * \\operatorname{flip}(K))(i, j).
+
+    This is what deep-learning libraries call "convolution".
+
+    Parameters
+    ----------
+    x, w, mode
+        As for :func:`convolve`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same semantics as ``scipy.signal.correlate(x, w, mode)`` for real inputs.
+
+    Examples
+    --------
+    >>> correlate([1, 2, 3, 4], [1, -1], mode="valid")
+    array([-1, -1, -1])
+    """
+    x, w = _as_signal_arrays(x, w, mode)
+    return convolve(x, flip(w), mode)
+
+
+# --------------------------------------------------------------------------- matrices
+
+
+def _axis_pattern(n, k, mode):
+    """Index pattern of the 1-D Toeplitz matrix of a convolution along one axis.
+
+    Returns ``(rows, cols, taps)``: ``M[rows, cols] = w[taps]``.
+    """
+    n_out = _mode_shape((n,), (k,), mode)[0]
+    start = (n + k - 1 - n_out) // 2
+    out_index = np.arange(n_out)[:, None]
+    tap = np.arange(k)[None, :]
+    in_index = out_index + start - tap
+    inside = (in_index >= 0) & (in_index < n)
+    rows = np.broadcast_to(out_index, inside.shape)[inside]
+    return rows, in_index[inside], np.broadcast_to(tap, inside.shape)[inside], n_out
+
+
+def conv_matrix(w, input_shape, mode="valid", flip=True, sparse=False):
+    """The matrix ``M`` with ``M @ x.ravel() == convolve(x, w, mode).ravel()``.
+
+    A convolution is linear in its input, so it is a matrix product. The matrix is
+    *Toeplitz* in 1-D (each row is the previous one shifted right, with the kernel's entries
+    on a few diagonals) and *doubly block Toeplitz* in 2-D (a block Toeplitz matrix whose
+    blocks are Toeplitz). Almost all of its entries are zero.
+
+    Parameters
+    ----------
+    w : array_like, 1-D or 2-D
+        The kernel; numbers or ``sympy`` symbols.
+    input_shape : int or tuple of int
+        Shape of the input ``x`` the matrix acts on.
+    mode : {"full", "same", "valid"}
+        As for :func:`convolve`.
+    flip : bool
+        ``True`` for convolution, ``False`` for cross-correlation (:func:`correlate`).
+    sparse : bool
+        Return a ``scipy.sparse.csr_array`` instead of a dense array (numbers only), so that
+        image-sized matrices (Fig 9.6: 89,600 columns) fit in memory.
+
+    Returns
+    -------
+    numpy.ndarray or scipy.sparse.csr_array, shape (output size, input size)
+
+    Examples
+    --------
+    >>> conv_matrix([1, 2], 4)
+    array([[2, 1, 0, 0],
+           [0, 2, 1, 0],
+           [0, 0, 2, 1]])
+    """
+    w = np.asarray(w)
+    shape = (input_shape,) if isinstance(input_shape, int | np.integer) else tuple(input_shape)
+    probe = np.empty(shape, dtype=np.float64) if all(n > 0 for n in shape) else np.empty(shape)
+    _args.signal_args(probe, w, mode)
+    kernel = w if flip else _reverse(w)
+    patterns = [_axis_pattern(n, k, mode) for n, k in zip(shape, kernel.shape, strict=True)]
+    rows, cols, taps, out_shape = _combine_axes(patterns, shape)
+    values = kernel[taps]
+    n_rows, n_cols = int(np.prod(out_shape)), int(np.prod(shape))
+    if sparse:
+        import scipy.sparse
+
+        _args.check_numeric(kernel, "w")
+        return scipy.sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_cols))
+    matrix = np.zeros((n_rows, n_cols), dtype=kernel.dtype)
+    matrix[rows, cols] = values
+    return matrix
+
+
+def _combine_axes(patterns, shape):
+    """Combine per-axis Toeplitz patterns into flat (row, column, tap) indices.
+
+    In 2-D, output ``(i, j)`` reads input ``(r, c)`` through tap ``(m, n)`` exactly when
+    ``i`` reads ``r`` through ``m`` along the rows and ``j`` reads ``c`` through ``n`` along
+    the columns: the pattern is the Kronecker product of the two 1-D patterns.
+    """
+    if len(patterns) == 1:
+        rows, cols, taps, n_out = patterns[0]
+        return rows, cols, (taps,), (n_out,)
+    (r_rows, r_cols, r_taps, h_out), (c_rows, c_cols, c_taps, w_out) = patterns
+    rows = (r_rows[:, None] * w_out + c_rows[None, :]).ravel()
+    cols = (r_cols[:, None] * shape[1] + c_cols[None, :]).ravel()
+    taps = (
+        np.broadcast_to(r_taps[:, None], (r_taps.size, c_taps.size)).ravel(),
+        np.broadcast_to(c_taps[None, :], (r_taps.size, c_taps.size)).ravel(),
+    )
+    return rows, cols, taps, (h_out, w_out)
+
+
+# --------------------------------------------------------------------------- symbols and costs
+
+
+def symbol_array(names, shape):
+    """An object array of ``sympy`` symbols, e.g. the input ``a``…``l`` of Fig 9.1.
+
+    Parameters
+    ----------
+    names : str or sequence of str
+        One name per entry, in row-major order; a string of single letters works.
+    shape : tuple of int
+
+    Returns
+    -------
+    numpy.ndarray of dtype object
+
+    Examples
+    --------
+    >>> K = symbol_array("wxyz", (2, 2))
+    >>> correlate(symbol_array("abcdefghijkl", (3, 4)), K, mode="valid")[0, 0]
+    a*w + b*x + e*y + f*z
+    """
+    import sympy
+
+    symbols = [sympy.Symbol(name) for name in names]
+    if len(symbols) != int(np.prod(shape)):
+        raise ValueError(f"`names` must hold {int(np.prod(shape))} names, got {len(symbols)}")
+    array = np.empty(len(symbols), dtype=object)
+    array[:] = symbols
+    return array.reshape(shape)
+
+
+@dataclass(frozen=True)
+class ConvCost:
+    """What one convolution costs, counted three ways (the table of Fig 9.6).
+
+    Attributes
+    ----------
+    input_shape, kernel_shape, output_shape : tuple of int
+    parameters : int
+        Distinct weights: the kernel's size ``k``.
+    multiply_adds : int
+        ``output size x k``: one multiply and one add per tap per output.
+    flops : int
+        Floating-point operations of the direct sum: ``k`` multiplies and ``k - 1`` adds per
+        output, ``output size x (2k - 1)`` (the book's 319 x 280 x 3 for ``k = 2``).
+    dense_entries : int
+        Entries of the equivalent dense matrix: ``output size x input size``.
+    dense_flops : int
+        Floating-point operations of a dense matrix-vector product: ``2 x dense_entries``.
+    sparse_nonzeros : int
+        Nonzero entries of that matrix (what a sparse format stores).
+    """
+
+    input_shape: tuple
+    kernel_shape: tuple
+    output_shape: tuple
+    parameters: int
+    multiply_adds: int
+    flops: int
+    dense_entries: int
+    dense_flops: int
+    sparse_nonzeros: int
+
+
+def conv_cost(input_shape, kernel_shape, mode="valid"):
+    """Count the cost of convolving an input of ``input_shape`` with a kernel.
+
+    Parameters
+    ----------
+    input_shape, kernel_shape : int or tuple of int
+    mode : {"full", "same", "valid"}
+
+    Returns
+    -------
+    ConvCost
+
+    Examples
+    --------
+    >>> cost = conv_cost((280, 320), (1, 2))     # Fig 9.6: a 320 x 280 photo, kernel [-1, 1]
+    >>> cost.output_shape, cost.flops, cost.dense_entries
+    ((280, 319), 267960, 8003072000)
+    """
+    x_shape = (input_shape,) if isinstance(input_shape, int | np.integer) else tuple(input_shape)
+    k_shape = (kernel_shape,) if isinstance(kernel_shape, int | np.integer) else tuple(kernel_shape)
+    _args.signal_args(np.empty(x_shape), np.empty(k_shape), mode)
+    out_shape = _mode_shape(x_shape, k_shape, mode)
+    n_in, n_out, k = (int(np.prod(s)) for s in (x_shape, out_shape, k_shape))
+    nonzeros = 1
+    for n, kk in zip(x_shape, k_shape, strict=True):
+        nonzeros *= len(_axis_pattern(n, kk, mode)[0])
+    return ConvCost(
+        input_shape=x_shape,
+        kernel_shape=k_shape,
+        output_shape=out_shape,
+        parameters=k,
+        multiply_adds=n_out * k,
+        flops=n_out * (2 * k - 1),
+        dense_entries=n_out * n_in,
+        dense_flops=2 * n_out * n_in,
+        sparse_nonzeros=nonzeros,
+    )
