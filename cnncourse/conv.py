@@ -128,10 +128,11 @@ def _correlate_windows(view, weight, groups):
         )
         rows = group_view.transpose(0, 2, 3, 1, 4, 5)  # (N, Ho, Wo, C_g, kH, kW)
         for block in _row_blocks(ho, n * wo * taps * view.itemsize):
-            cols = rows[:, block].reshape(-1, taps)  # the im2col block (a copy)
+            block_rows = block.stop - block.start
+            cols = rows[:, block].reshape(n * block_rows * wo, taps)  # im2col block (a copy)
             result = cols @ group_weight.T
             out[:, block, :, g * per_group_out : (g + 1) * per_group_out] = result.reshape(
-                n, -1, wo, per_group_out
+                n, block_rows, wo, per_group_out
             )
     return out.transpose(0, 3, 1, 2)
 

@@ -1,0 +1,115 @@
+"""Bad input gets a clear error, the same from both backends.
+
+Each case runs once with NumPy arrays and once with torch tensors; both must raise the
+same exception type with the same message, which must match the expected words.
+"""
+
+import numpy as np
+import pytest
+
+import cnncourse as cc
+
+torch = pytest.importorskip("torch")
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((2, 4, 8, 8))
+W = rng.standard_normal((6, 4, 3, 3))
+X1 = rng.standard_normal((2, 4, 10))
+W1 = rng.standard_normal((6, 4, 3))
+
+# (id, function, positional args, keyword args, exception, pattern)
+CASES = [
+    ("input rank", cc.conv2d, (X[0, 0], W), {}, ValueError,
+     r"`input` must be 3-D or 4-D \(C, H, W\) or \(N, C, H, W\), got shape \(8, 8\)"),
+    ("weight rank", cc.conv2d, (X, W[0]), {}, ValueError,
+     r"`weight` must be 4-D \(C_out, C_in / groups, kH, kW\), got shape \(4, 3, 3\)"),
+    ("conv1d rank", cc.conv1d, (X, W1), {}, ValueError, r"`input` must be 2-D or 3-D"),
+    ("channel mismatch", cc.conv2d, (X[:, :3], W), {}, ValueError,
+     r"`weight` expects 4 input channels \(4 per group x 1 groups\), but `input` has 3"),
+    ("groups divide", cc.conv2d, (X, W[:, :1]), {"groups": 3}, ValueError,
+     r"`groups`=3 must divide both the input channels \(4\) and the output channels"),
+    ("groups type", cc.conv2d, (X, W), {"groups": 0}, ValueError,
+     r"`groups` must be a positive integer, got 0"),
+    ("bias length", cc.conv2d, (X, W, np.zeros(5)), {}, ValueError,
+     r"`bias` must have shape \(6,\), got \(5,\)"),
+    ("stride zero", cc.conv2d, (X, W), {"stride": 0}, ValueError,
+     r"`stride` must be a positive integer or a sequence of 2 of them, got 0"),
+    ("stride float", cc.conv2d, (X, W), {"stride": 1.5}, ValueError,
+     r"`stride` must be a positive integer"),
+    ("dilation negative", cc.conv2d, (X, W), {"dilation": (1, -1)}, ValueError,
+     r"`dilation` must be a positive integer"),
+    ("padding negative", cc.conv2d, (X, W), {"padding": -1}, ValueError,
+     r"`padding` must be a non-negative integer, a sequence of 2 of them, 'valid' or 'same', "
+     r"got -1"),
+    ("padding string", cc.conv2d, (X, W), {"padding": "full"}, ValueError,
+     r"`padding` must be one of \('valid', 'same'\) when given as a string, got 'full'"),
+    ("same with stride", cc.conv2d, (X, W), {"padding": "same", "stride": 2}, ValueError,
+     r"`padding`='same' needs stride 1, got stride \(2, 2\)"),
+    ("kernel too large", cc.conv2d, (X, np.zeros((6, 4, 9, 3))), {}, ValueError,
+     r"kernel extent 9 \(kernel 9, dilation 1\) is larger than the padded input "
+     r"\(8 \+ 0 \+ 0 = 8\) along height"),
+    ("dilated too large", cc.conv1d, (X1, W1), {"dilation": 5}, ValueError,
+     r"kernel extent 11 .* along length"),
+    ("dtype mismatch", cc.conv2d, (X, W.astype(np.float32)), {}, TypeError,
+     r"`weight` has dtype float32 but `input` has dtype float64"),
+    ("integer input", cc.conv2d, (X.astype(np.int64), W.astype(np.int64)), {}, TypeError,
+     r"`input` must have a floating dtype \(float16, bfloat16, float32, float64\), got int64"),
+    ("empty channels", cc.conv2d, (X[:, :0], W[:, :0]), {}, ValueError,
+     r"`input` has an empty channel dimension"),
+    ("pool padding", cc.max_pool2d, (X, 3), {"padding": 2}, ValueError,
+     r"`padding` must be at most half of `kernel_size`, got padding 2 for kernel 3 along height"),
+    ("pool kernel", cc.max_pool2d, (X, 0), {}, ValueError,
+     r"`kernel_size` must be a positive integer or a sequence of 2 of them, got 0"),
+    ("pool too large", cc.max_pool2d, (X, 9), {}, ValueError,
+     r"pooling window extent 9 .* along height"),
+    ("avg pool stride", cc.avg_pool2d, (X, 2), {"stride": -1}, ValueError,
+     r"`stride` must be a positive integer"),
+    ("pool1d rank", cc.max_pool1d, (X, 2), {}, ValueError, r"`input` must be 2-D or 3-D"),
+    ("adaptive size", cc.adaptive_avg_pool2d, (X, 0), {}, ValueError,
+     r"`output_size` must be a positive integer or a sequence of 2 of them, got 0"),
+    ("adaptive max size", cc.adaptive_max_pool2d, (X, (3, -1)), {}, ValueError,
+     r"`output_size` must be a positive integer"),
+    ("lp norm", cc.lp_pool2d, (X, 0, 2), {}, ValueError, r"`norm_type` must be a positive"),
+    ("maxout divide", cc.channel_max_pool, (X, 3), {}, ValueError,
+     r"`pool_size`=3 must divide the number of channels of `input` \(4\)"),
+    ("signal mode", cc.convolve, (X1[0, 0], W1[0, 0]), {"mode": "circular"}, ValueError,
+     r"`mode` must be one of \('full', 'same', 'valid'\), got 'circular'"),
+    ("signal rank", cc.correlate, (X1[0, 0], W1[0]), {}, ValueError,
+     r"`w` must have as many dimensions as `x` \(1\), got shape \(4, 3\)"),
+    ("signal 3d", cc.convolve, (X1, W1), {}, ValueError, r"`x` must be 1-D or 2-D"),
+    ("signal empty", cc.convolve, (X1[0, 0, :0], W1[0, 0]), {}, ValueError,
+     r"`x` and `w` must not be empty"),
+]  # fmt: skip
+
+
+def _tensors(args):
+    return tuple(torch.from_numpy(a) if isinstance(a, np.ndarray) else a for a in args)
+
+
+@pytest.mark.parametrize(
+    "function, args, kwargs, error, pattern",
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_same_clear_error_from_both_backends(function, args, kwargs, error, pattern):
+    with pytest.raises(error, match=pattern) as from_numpy:
+        function(*args, **kwargs)
+    with pytest.raises(error, match=pattern) as from_torch:
+        function(*_tensors(args), **kwargs)
+    assert str(from_numpy.value) == str(from_torch.value)
+
+
+def test_mixing_torch_and_numpy_is_refused():
+    with pytest.raises(TypeError, match=r"`weight` is a numpy.ndarray but `input` is a torch"):
+        cc.conv2d(torch.from_numpy(X), W)
+    with pytest.raises(TypeError, match=r"`input` is a numpy.ndarray but `weight` is a torch"):
+        cc.conv2d(X, torch.from_numpy(W))
+    with pytest.raises(TypeError, match=r"`x` is a numpy.ndarray but `w` is a torch.Tensor"):
+        cc.convolve(X1[0, 0], torch.from_numpy(W1[0, 0]))
+
+
+def test_non_numeric_input_is_refused():
+    with pytest.raises(TypeError, match=r"`x` must hold numbers or symbols \(object dtype\), got"):
+        cc.convolve(np.array(["a", "b"]), np.array([1.0]))
+    with pytest.raises(TypeError, match=r"`input` must have a floating dtype"):
+        cc.max_pool2d(np.array([[["a"]]]), 1)

@@ -1,0 +1,127 @@
+"""The torch backend: same signatures, differentiable, on any device."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+import cnncourse as cc
+from cnncourse import conv, pool, signal
+
+torch = pytest.importorskip("torch")
+from cnncourse import torch_ops  # noqa: E402
+
+F = torch.nn.functional
+
+NUMPY_MODULES = (signal, conv, pool)
+
+
+def _numpy_function(name):
+    return next(getattr(m, name) for m in NUMPY_MODULES if hasattr(m, name))
+
+
+@pytest.mark.parametrize("name", cc.DUAL_BACKEND)
+def test_signatures_are_identical(name):
+    numpy_signature = inspect.signature(_numpy_function(name))
+    assert inspect.signature(getattr(torch_ops, name)) == numpy_signature
+    assert inspect.signature(getattr(cc, name)) == numpy_signature
+
+
+def _torch_parameters(function):
+    """Parameter names of a ``torch.nn.functional`` function (builtins: from the docstring)."""
+    try:
+        names = list(inspect.signature(function).parameters)
+        if names == ["args", "kwargs"]:  # a boolean_dispatch wrapper (return_indices)
+            names = list(inspect.signature(getattr(F, "_" + function.__name__)).parameters)
+        return names
+    except ValueError:
+        head = function.__doc__.strip().splitlines()[0]  # "conv2d(input, weight, ...) -> Tensor"
+        inside = head[head.index("(") + 1 : head.index(")")]
+        return [part.split("=")[0].strip() for part in inside.split(",")]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "lp_pool1d",
+     "lp_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool2d", "unfold"],
+)  # fmt: skip
+def test_layer_signatures_follow_torch_functional(name):
+    ours = list(inspect.signature(getattr(cc, name)).parameters)
+    theirs = _torch_parameters(getattr(F, name))
+    assert theirs[: len(ours)] == ours
+    assert set(theirs[len(ours) :]) <= {"return_indices"}  # the only torch extra we omit
+
+
+def test_tensor_in_tensor_out_and_grad():
+    x = torch.randn(2, 3, 9, 9, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(4, 3, 3, 3, dtype=torch.float64, requires_grad=True)
+    y = cc.max_pool2d(cc.conv2d(x, w, padding="same"), 2)
+    assert isinstance(y, torch.Tensor) and y.shape == (2, 4, 4, 4)
+    y.sum().backward()
+    assert x.grad is not None and w.grad is not None
+
+
+@pytest.mark.parametrize(
+    "function, args",
+    [
+        (cc.conv2d, ((1, 2, 5, 6), (3, 2, 2, 3))),
+        (cc.conv1d, ((2, 2, 7), (2, 1, 3))),
+        (cc.convolve, ((6,), (3,))),
+        (cc.correlate, ((4, 5), (2, 2))),
+    ],
+)
+def test_gradcheck(function, args):
+    generator = torch.Generator().manual_seed(0)
+    tensors = [
+        torch.randn(shape, dtype=torch.float64, generator=generator, requires_grad=True)
+        for shape in args
+    ]
+    kwargs = {"groups": 2} if function is cc.conv1d else {}
+    assert torch.autograd.gradcheck(lambda *t: function(*t, **kwargs), tensors)
+
+
+def test_pooling_gradcheck():
+    x = torch.randn(1, 2, 6, 7, dtype=torch.float64, requires_grad=True)
+    for fn in (
+        lambda t: cc.avg_pool2d(t, 3, 2, 1, ceil_mode=True),
+        lambda t: cc.lp_pool2d(t.abs() + 0.1, 2.0, 2),
+        lambda t: cc.adaptive_avg_pool2d(t, 3),
+        lambda t: cc.channel_max_pool(t, 2),
+    ):
+        assert torch.autograd.gradcheck(fn, (x,))
+
+
+def test_signal_ops_on_tensors_match_numpy():
+    rng = np.random.default_rng(3)
+    for x_shape, w_shape in [((9,), (4,)), ((3,), (5,)), ((6, 7), (3, 2)), ((2, 2), (3, 3))]:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        for mode in ("full", "same", "valid"):
+            for name in ("convolve", "correlate"):
+                ours = getattr(cc, name)(torch.from_numpy(x), torch.from_numpy(w), mode)
+                np.testing.assert_allclose(ours.numpy(), getattr(cc, name)(x, w, mode), atol=1e-12)
+
+
+def test_device_names_a_usable_device():
+    assert cc.device() == ("cuda" if torch.cuda.is_available() else "cpu")
+    x = torch.ones(1, 1, 4, 4, device=cc.device())
+    assert cc.max_pool2d(x, 2).device.type == cc.device()
+
+
+@pytest.mark.cuda
+def test_cuda_matches_cpu():
+    rng = np.random.default_rng(4)
+    x = torch.from_numpy(rng.standard_normal((4, 6, 17, 19)))
+    w = torch.from_numpy(rng.standard_normal((8, 3, 3, 3)))
+    cpu = cc.conv2d(x, w, padding=1, groups=2, dilation=2)
+    gpu = cc.conv2d(x.cuda(), w.cuda(), padding=1, groups=2, dilation=2)
+    assert gpu.device.type == "cuda"
+    np.testing.assert_allclose(gpu.cpu().numpy(), cpu.numpy(), rtol=1e-10, atol=1e-10)
+    for name, args in [
+        ("max_pool2d", (3, 2, 1)),
+        ("avg_pool2d", (3, 2, 1)),
+        ("adaptive_avg_pool2d", (3,)),
+        ("channel_max_pool", (2,)),
+    ]:
+        on_cpu = getattr(cc, name)(x, *args)
+        on_gpu = getattr(cc, name)(x.cuda(), *args)
+        np.testing.assert_allclose(on_gpu.cpu().numpy(), on_cpu.numpy(), rtol=1e-10, atol=1e-12)
