@@ -13,8 +13,11 @@ It also holds the output-size arithmetic of convolution and pooling,
 which the chapters print and both backends use.
 """
 
+import functools
 import math
 import numbers
+import sys
+from typing import NamedTuple
 
 FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 PADDING_STRINGS = ("valid", "same")
@@ -25,11 +28,12 @@ SIGNAL_MODES = ("full", "same", "valid")
 
 
 def is_torch_tensor(value):
-    """True for a ``torch.Tensor``, decided without importing torch."""
-    return any(
-        cls.__module__.startswith("torch") and cls.__name__ == "Tensor"
-        for cls in type(value).__mro__
-    )
+    """True for a ``torch.Tensor``, decided without importing torch.
+
+    If torch has not been imported, no tensor can exist.
+    """
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 def dtype_name(array):
@@ -96,6 +100,45 @@ def check_ndim(array, name, allowed, layout):
     if array.ndim not in allowed:
         ranks = " or ".join(f"{n}-D" for n in allowed)
         raise ValueError(f"`{name}` must be {ranks} {layout}, got shape {tuple(array.shape)}")
+
+
+class ArraySpec(NamedTuple):
+    """What the checks need to know of an array: its shape and dtype name (hashable)."""
+
+    shape: tuple
+    dtype: str
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+
+def spec_of(array):
+    """The :class:`ArraySpec` of a NumPy array or torch tensor (``None`` stays ``None``)."""
+    if array is None:
+        return None
+    return ArraySpec(tuple(array.shape), dtype_name(array))
+
+
+def memoized(function):
+    """Cache a check whose arguments are specs and plain values.
+
+    The checks depend only on shapes, dtypes and the other arguments, so a layer called again
+    with the same configuration (every training step) skips them. Unhashable arguments
+    (say a list for ``stride``) are checked without the cache.
+    """
+    cached = functools.lru_cache(maxsize=4096)(function)
+
+    @functools.wraps(function)
+    def check(*args):
+        try:
+            return cached(*args)
+        except TypeError as error:
+            if "unhashable" not in str(error):
+                raise
+            return function(*args)
+
+    return check
 
 
 # --------------------------------------------------------------------------- integers
@@ -208,6 +251,13 @@ def conv_args(input, weight, bias, stride, padding, dilation, groups, n):
     even kernel pads one more on the right, as torch does.
     """
     check_same_kind(input=input, weight=weight, bias=bias)
+    return _conv_spec_args(
+        spec_of(input), spec_of(weight), spec_of(bias), stride, padding, dilation, groups, n
+    )
+
+
+@memoized
+def _conv_spec_args(input, weight, bias, stride, padding, dilation, groups, n):
     letters = "L" if n == 1 else "H, W"
     check_ndim(input, "input", (n + 1, n + 2), f"(C, {letters}) or (N, C, {letters})")
     kernel_letters = "k" if n == 1 else "kH, kW"
@@ -284,6 +334,11 @@ def pool_args(input, kernel_size, stride, padding, dilation, n):
     ``stride=None`` means ``stride = kernel_size``. Padding may be at most half the kernel,
     as in torch, so that every window holds at least one real input value.
     """
+    return _pool_spec_args(spec_of(input), kernel_size, stride, padding, dilation, n)
+
+
+@memoized
+def _pool_spec_args(input, kernel_size, stride, padding, dilation, n):
     letters = "L" if n == 1 else "H, W"
     check_ndim(input, "input", (n + 1, n + 2), f"(C, {letters}) or (N, C, {letters})")
     check_floating(input, "input")

@@ -17,21 +17,36 @@ ARRAY_PARAMETERS = ("input", "weight", "bias", "x", "w")
 
 def dual_backend(numpy_function):
     """Wrap ``numpy_function`` so that torch tensors are sent to its torch twin."""
-    signature = inspect.signature(numpy_function)
-    array_names = [name for name in signature.parameters if name in ARRAY_PARAMETERS]
+    parameters = list(inspect.signature(numpy_function).parameters)
+    array_names = [name for name in parameters if name in ARRAY_PARAMETERS]
+    # The array arguments lead every signature, so positional ones are the first few.
+    assert parameters[: len(array_names)] == array_names, numpy_function.__name__
+
+    torch_twin = []
+
+    def set_twin():
+        from . import torch_ops  # imports torch, the first time a tensor comes in
+
+        torch_twin.append(getattr(torch_ops, numpy_function.__name__))
 
     @functools.wraps(numpy_function)
     def public(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        arrays = {name: bound.arguments.get(name) for name in array_names}
+        arrays = dict(zip(array_names, args, strict=False))
+        for name in array_names:
+            if name in kwargs:
+                arrays[name] = kwargs[name]
         if _args.check_same_kind(**arrays) == "torch":
-            from . import torch_ops
-
-            return getattr(torch_ops, numpy_function.__name__)(*args, **kwargs)
-        for name, value in arrays.items():
-            if value is not None:
-                bound.arguments[name] = np.asarray(value)
-        return numpy_function(*bound.args, **bound.kwargs)
+            if not torch_twin:
+                set_twin()
+            return torch_twin[0](*args, **kwargs)
+        positional = [
+            np.asarray(value) if index < len(array_names) and value is not None else value
+            for index, value in enumerate(args)
+        ]
+        for name in array_names:
+            if kwargs.get(name) is not None:
+                kwargs[name] = np.asarray(kwargs[name])
+        return numpy_function(*positional, **kwargs)
 
     public.numpy_function = numpy_function
     return public

@@ -1,0 +1,193 @@
+"""Benchmark: the NumPy and torch backends side by side, in one run.
+
+Run ``python -m cnncourse.bench`` (``--help`` for options). For each case of the size grid
+it prints the median time of
+
+* ``numpy``: ``cnncourse`` on NumPy arrays (the readable definition),
+* ``torch``: ``cnncourse`` on CPU tensors (validation + ``torch.nn.functional``),
+* ``F``: ``torch.nn.functional`` called directly (to show the wrapper costs nothing),
+* ``cuda``: ``cnncourse`` on CUDA tensors, when a GPU is present (``--device cuda``),
+
+the ratio numpy / torch, and the achieved GFLOP/s. It also measures the machine's float32
+matrix-multiply rate, so that GFLOP/s can be read as a fraction of the peak. Timings on a
+shared machine are noisy: compare ratios measured in the same run, not absolute numbers.
+"""
+
+import argparse
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import cnncourse as cc
+
+#: Pause between timing one backend and the next: OpenBLAS threads keep spinning for about
+#: 0.1 s after a NumPy call and would slow a torch call that follows at once.
+REST_SECONDS = 0.15
+
+
+@dataclass
+class Case:
+    """One benchmark case: an operation on inputs of fixed shapes."""
+
+    name: str
+    op: str
+    input_shape: tuple
+    weight_shape: tuple = None
+    kwargs: dict = field(default_factory=dict)
+
+    def arrays(self, dtype, rng):
+        x = rng.standard_normal(self.input_shape).astype(dtype)
+        w = None if self.weight_shape is None else rng.standard_normal(self.weight_shape)
+        return x, None if w is None else w.astype(dtype)
+
+    def flops(self):
+        """Floating-point operations: 2 per multiply-add of a convolution, 1 per pooled input."""
+        x = np.empty(self.input_shape, dtype=np.float32)
+        if self.op == "conv2d":
+            w = np.empty(self.weight_shape, dtype=np.float32)
+            out = cc.conv2d(x[:1], w, **self.kwargs).shape
+            per_output = 2 * np.prod(self.weight_shape[1:])
+            return int(self.input_shape[0] * np.prod(out[1:]) * per_output)
+        out = getattr(cc, self.op)(x[:1], **self.kwargs).shape
+        kernel = self.kwargs["kernel_size"]
+        return int(self.input_shape[0] * np.prod(out[1:]) * kernel * kernel)
+
+
+GRID = [
+    Case("Fig 9.6 edge, 1x1x280x320, k 1x2", "conv2d", (1, 1, 280, 320), (1, 1, 1, 2)),
+    Case("MNIST-size 1x1x28x28, 3x3", "conv2d", (1, 1, 28, 28), (1, 1, 3, 3)),
+    Case("CIFAR batch 64x3x32x32 -> 16, 3x3", "conv2d", (64, 3, 32, 32), (16, 3, 3, 3)),
+    Case("8x64x56x56 -> 64, 3x3", "conv2d", (8, 64, 56, 56), (64, 64, 3, 3), {"padding": 1}),
+    Case("Fig 9.11 layer 1, 1x3x256x256 -> 64", "conv2d", (1, 3, 256, 256), (64, 3, 3, 3),
+         {"padding": 1}),
+    Case("1x1x512x512, 31x31 kernel", "conv2d", (1, 1, 512, 512), (1, 1, 31, 31)),
+    Case("max pool 64x64x56x56, 2x2/2", "max_pool2d", (64, 64, 56, 56), None,
+         {"kernel_size": 2, "stride": 2}),
+    Case("max pool 64x64x56x56, 3x3/2", "max_pool2d", (64, 64, 56, 56), None,
+         {"kernel_size": 3, "stride": 2}),
+    Case("avg pool 64x64x56x56, 2x2/2", "avg_pool2d", (64, 64, 56, 56), None,
+         {"kernel_size": 2, "stride": 2}),
+    Case("avg pool 64x64x56x56, 3x3/2", "avg_pool2d", (64, 64, 56, 56), None,
+         {"kernel_size": 3, "stride": 2}),
+]  # fmt: skip
+
+
+def median_time(function, repeat, min_seconds=0.2):
+    """Median wall time of ``function()`` over at least ``repeat`` calls (after a warm-up)."""
+    function()
+    times = []
+    started = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - started < min_seconds:
+        t0 = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - t0)
+        if len(times) >= 50 * repeat:
+            break
+    return statistics.median(times)
+
+
+def gemm_rate(size=2048, repeat=5):
+    """The machine's float32 matrix-multiply rate in GFLOP/s (NumPy/BLAS, all threads)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size)).astype(np.float32)
+    b = rng.standard_normal((size, size)).astype(np.float32)
+    seconds = median_time(lambda: a @ b, repeat)
+    return 2 * size**3 / seconds / 1e9
+
+
+def _call(case, x, w):
+    function = getattr(cc, case.op)
+    if w is None:
+        return lambda: function(x, **case.kwargs)
+    return lambda: function(x, w, **case.kwargs)
+
+
+def _direct_call(case, x, w):
+    import torch.nn.functional as F
+
+    function = getattr(F, case.op)
+    if w is None:
+        return lambda: function(x, **case.kwargs)
+    return lambda: function(x, w, **case.kwargs)
+
+
+def run_case(case, dtype, repeat, devices):
+    """Time one case on every backend; return a dict of seconds per backend."""
+    import torch
+
+    rng = np.random.default_rng(0)
+    x, w = case.arrays(dtype, rng)
+    results = {"numpy": median_time(_call(case, x, w), repeat)}
+    tx = torch.from_numpy(x)
+    tw = None if w is None else torch.from_numpy(w)
+    time.sleep(REST_SECONDS)
+    results["torch"] = median_time(_call(case, tx, tw), repeat)
+    time.sleep(REST_SECONDS)
+    results["F"] = median_time(_direct_call(case, tx, tw), repeat)
+    if "cuda" in devices:
+        gx, gw = tx.cuda(), None if tw is None else tw.cuda()
+
+        def synchronised():
+            _call(case, gx, gw)()
+            torch.cuda.synchronize()
+
+        results["cuda"] = median_time(synchronised, repeat)
+    return results
+
+
+def format_row(case, results, peak):
+    gflops = case.flops() / results["numpy"] / 1e9
+    cells = [f"{case.name:<38}"]
+    cells += [f"{results[k] * 1e3:9.3f}" for k in ("numpy", "torch", "F")]
+    if "cuda" in results:
+        cells.append(f"{results['cuda'] * 1e3:9.3f}")
+    cells.append(f"{results['numpy'] / results['torch']:7.2f}")
+    cells.append(f"{gflops:8.1f}")
+    cells.append(f"{gflops / peak:6.0%}")
+    return " ".join(cells)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m cnncourse.bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--repeat", type=int, default=5, help="minimum timed calls per backend")
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        choices=["cpu", "cuda"],
+        help="also time the torch backend on this device",
+    )
+    parser.add_argument("--only", default="", help="run the cases whose name contains this")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    devices = ["cpu"]
+    if args.device == "cuda":
+        if not torch.cuda.is_available():
+            print("no CUDA device: timing the CPU only")
+        else:
+            devices.append("cuda")
+    peak = gemm_rate()
+    print(
+        f"cnncourse {cc.__version__}, numpy {np.__version__}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} torch threads, dtype {args.dtype}"
+    )
+    print(f"float32 GEMM rate (NumPy, 2048^3): {peak:.1f} GFLOP/s")
+    header = f"{'case':<38} {'numpy ms':>9} {'torch ms':>9} {'F ms':>9}"
+    if "cuda" in devices:
+        header += f" {'cuda ms':>9}"
+    print(header + f" {'np/torch':>7} {'GFLOP/s':>8} {'peak':>6}")
+    for case in GRID:
+        if args.only and args.only not in case.name:
+            continue
+        results = run_case(case, np.dtype(args.dtype), args.repeat, devices)
+        print(format_row(case, results, peak), flush=True)
+
+
+if __name__ == "__main__":
+    main()
