@@ -260,3 +260,38 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mo
         )
     _args.check_fits(size, kernel_size, padding, dilation, "the axis")
     return _args.output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def receptive_field(kernel_sizes, strides=None, dilations=None):
+    """Receptive field of one output of a stack of convolutions (inputs it depends on).
+
+    .. math::
+
+        r_L = 1 + \\sum_{l=1}^{L} d_l (k_l - 1) \\prod_{i < l} s_i
+
+    Parameters
+    ----------
+    kernel_sizes : sequence of int
+        ``k_l`` of each layer, first layer first.
+    strides, dilations : sequence of int, optional
+        Default all ones.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> receptive_field([3, 3])          # Fig 9.4: two layers of width 3 see 5 inputs
+    5
+    >>> receptive_field([3, 3, 3], strides=[2, 2, 1])
+    15
+    """
+    n = len(kernel_sizes)
+    strides = [1] * n if strides is None else list(strides)
+    dilations = [1] * n if dilations is None else list(dilations)
+    size, jump = 1, 1
+    for k, s, d in zip(kernel_sizes, strides, dilations, strict=True):
+        size += d * (k - 1) * jump
+        jump *= s
+    return size

@@ -2,30 +2,37 @@
 
 A widget here is two things kept apart:
 
-* a pure *frame function* ``frame(value) -> matplotlib.figure.Figure`` that draws one state
-  of the figure (tested by pytest, asserted in the notebooks), and
-* thin *wiring* that connects a slider to it.
+* a pure *frame function* ``frame(**values) -> matplotlib.figure.Figure`` that draws one
+  state of the figure (its computations live in :mod:`cnncourse.frames`, tested by pytest and
+  asserted in the notebooks), and
+* thin *wiring* that connects sliders to it.
 
 Two wirings exist, chosen by ``mode``:
 
 ``"static"``
-    Every frame of ``values`` is drawn once, stored as a PNG in an ``ipywidgets.Stack`` and the
-    slider is linked to the stack with ``jslink``. The link lives in the browser, so the
-    slider keeps working in the rendered book where there is no kernel.
+    Every frame is drawn once and stored as a PNG in an ``ipywidgets.Stack``; each slider is
+    linked to its stack with ``jslink``. The links live in the browser, so the sliders keep
+    working in the rendered book, where there is no kernel. With two sliders the stacks nest:
+    the first slider picks a stack whose own slider picks the frame.
 ``"live"``
-    The slider's ``observe`` callback redraws the single frame the user asked for. This needs
-    a kernel, and is the fallback for ipywidgets 7 (e.g. Colab), which has no ``Stack``.
+    The sliders' ``observe`` callbacks redraw the frame asked for, for any combination.
+    This needs a kernel, and is the fallback for ipywidgets 7 (e.g. Colab), which has no
+    ``Stack``.
 ``"auto"`` (default)
     ``"static"`` when the environment variable ``CNNCOURSE_WIDGETS`` is ``static`` (the
-    Makefile sets it while building and testing the book), else ``"live"``.
+    Makefile and the book's test set it while building the book), else ``"live"``.
 
 ipywidgets is imported only when a widget is built, so ``import cnncourse`` stays light.
 """
 
 import io
+import itertools
 import os
 
 WIDGET_MODES = ("auto", "static", "live")
+
+#: Most frames a static widget may precompute (each is a PNG in the page).
+MAX_STATIC_FRAMES = 80
 
 
 def resolve_mode(mode="auto"):
@@ -39,7 +46,11 @@ def resolve_mode(mode="auto"):
     Returns
     -------
     str
-        ``"static"`` or ``"live"``.
+
+    Examples
+    --------
+    >>> resolve_mode("live")
+    'live'
     """
     if mode not in WIDGET_MODES:
         raise ValueError(f"`mode` must be one of {WIDGET_MODES}, got {mode!r}")
@@ -53,28 +64,86 @@ def figure_to_png(fig, dpi=80):
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
 
 
-def _has_stack(widgets):
-    return hasattr(widgets, "Stack")
+def _normalise_controls(controls):
+    """``{name: values}`` or ``{name: (values, labels)}`` -> list of (name, values, labels)."""
+    if not controls:
+        raise ValueError("`controls` must name at least one slider, got none")
+    normalised = []
+    for name, spec in controls.items():
+        values, labels = spec if isinstance(spec, tuple) else (spec, None)
+        values = list(values)
+        if not values:
+            raise ValueError(f"`controls[{name!r}]` must hold at least one value, got none")
+        labels = [str(v) for v in values] if labels is None else [str(v) for v in labels]
+        if len(labels) != len(values):
+            raise ValueError(
+                f"`controls[{name!r}]` has {len(values)} values but {len(labels)} labels"
+            )
+        normalised.append((name, values, labels))
+    return normalised
 
 
-def scrubber(frame, values, *, description="", labels=None, mode="auto", dpi=80):
-    """A slider over ``values`` that shows ``frame(value)``.
+def _slider(widgets, name, labels):
+    return widgets.SelectionSlider(
+        options=list(zip(labels, range(len(labels)), strict=True)),
+        value=0,
+        description=name.replace("_", " "),
+        continuous_update=True,
+        layout=widgets.Layout(width="min(100%, 520px)"),
+        style={"description_width": "initial"},
+    )
+
+
+def _static_panel(widgets, frame, controls, chosen, dpi):
+    """A slider over the first control, linked to a stack of panels for the rest."""
+    name, values, labels = controls[0]
+    slider = _slider(widgets, name, labels)
+    children = []
+    for value in values:
+        here = {**chosen, name: value}
+        if len(controls) == 1:
+            children.append(widgets.Image(value=figure_to_png(frame(**here), dpi), format="png"))
+        else:
+            children.append(_static_panel(widgets, frame, controls[1:], here, dpi))
+    stack = widgets.Stack(children=children, selected_index=0)
+    widgets.jslink((slider, "index"), (stack, "selected_index"))
+    return widgets.VBox([slider, stack])
+
+
+def _live_panel(widgets, frame, controls, dpi):
+    sliders = [_slider(widgets, name, labels) for name, _, labels in controls]
+
+    def current():
+        return {
+            name: values[slider.index]
+            for (name, values, _), slider in zip(controls, sliders, strict=True)
+        }
+
+    picture = widgets.Image(value=figure_to_png(frame(**current()), dpi), format="png")
+
+    def redraw(change):
+        picture.value = figure_to_png(frame(**current()), dpi)
+
+    for slider in sliders:
+        slider.observe(redraw, names="index")
+    return widgets.VBox([*sliders, picture])
+
+
+def explorer(frame, controls, *, mode="auto", dpi=80):
+    """Sliders over the values in ``controls`` that show ``frame(**chosen_values)``.
 
     Parameters
     ----------
     frame : callable
-        ``frame(value) -> matplotlib.figure.Figure``; must not show the figure.
-    values : sequence
-        The slider's positions, in order.
-    description : str
-        The slider's label.
-    labels : sequence of str, optional
-        What the slider shows for each value (default ``str(value)``).
+        ``frame(**values) -> matplotlib.figure.Figure``; must not show the figure.
+    controls : dict
+        ``{name: values}`` or ``{name: (values, labels)}``, one slider each, in order.
+        The slider shows the labels (default ``str(value)``).
     mode : {"auto", "static", "live"}
         See the module docstring.
     dpi : int
@@ -83,40 +152,48 @@ def scrubber(frame, values, *, description="", labels=None, mode="auto", dpi=80)
     Returns
     -------
     ipywidgets.VBox
-        The slider above the picture. Its ``slider`` and ``mode`` attributes are set for tests.
+        With attributes ``mode`` (the wiring used) and ``frames`` (how many were drawn).
     """
     import ipywidgets as widgets
 
-    values = list(values)
-    if len(values) == 0:
-        raise ValueError("`values` must hold at least one value, got an empty sequence")
-    labels = [str(v) for v in values] if labels is None else [str(label) for label in labels]
-    if len(labels) != len(values):
-        raise ValueError(f"`labels` must have {len(values)} entries, got {len(labels)}")
+    controls = _normalise_controls(controls)
     resolved = resolve_mode(mode)
-    if resolved == "static" and not _has_stack(widgets):
-        resolved = "live"
-
-    slider = widgets.SelectionSlider(
-        options=list(zip(labels, range(len(values)), strict=True)),
-        value=0,
-        description=description,
-        continuous_update=True,
-        layout=widgets.Layout(width="min(100%, 520px)"),
-        style={"description_width": "initial"},
-    )
+    if resolved == "static" and not hasattr(widgets, "Stack"):
+        resolved = "live"  # ipywidgets 7: no Stack, so no kernel-free wiring
+    count = 1
+    for _, values, _ in controls:
+        count *= len(values)
     if resolved == "static":
-        images = [widgets.Image(value=figure_to_png(frame(v), dpi), format="png") for v in values]
-        picture = widgets.Stack(children=images, selected_index=0)
-        widgets.jslink((slider, "index"), (picture, "selected_index"))
+        if count > MAX_STATIC_FRAMES:
+            raise ValueError(
+                f"a static widget may precompute at most {MAX_STATIC_FRAMES} frames, "
+                f"these controls give {count}"
+            )
+        box = _static_panel(widgets, frame, controls, {}, dpi)
     else:
-        picture = widgets.Image(value=figure_to_png(frame(values[0]), dpi), format="png")
-
-        def redraw(change):
-            picture.value = figure_to_png(frame(values[change["new"]]), dpi)
-
-        slider.observe(redraw, names="index")
-    box = widgets.VBox([slider, picture])
-    box.slider = slider
+        box = _live_panel(widgets, frame, controls, dpi)
+        count = 1
     box.mode = resolved
+    box.frames = count
     return box
+
+
+def scrubber(frame, values, *, description="", labels=None, mode="auto", dpi=80):
+    """A single slider over ``values`` that shows ``frame(value)`` (see :func:`explorer`).
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    spec = list(values) if labels is None else (list(values), list(labels))
+    return explorer(lambda **chosen: frame(chosen[description]), {description: spec},
+                    mode=mode, dpi=dpi)
+
+
+def all_frames(frame, controls):
+    """Call ``frame`` on every combination of ``controls`` (for tests); yield (values, figure)."""
+    names = list(controls)
+    grids = [c[0] if isinstance(c, tuple) else c for c in controls.values()]
+    for combination in itertools.product(*grids):
+        chosen = dict(zip(names, combination, strict=True))
+        yield chosen, frame(**chosen)

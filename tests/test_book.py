@@ -187,9 +187,8 @@ def test_page_dark_and_phone(browser, server, page):
 
 def _widget_boxes(page):
     """The outermost widget boxes of a page that hold a slider."""
-    return page.locator(".jp-OutputArea-output > .widget-vbox, .cell_output .widget-vbox").filter(
-        has=page.locator(".noUi-handle")
-    )
+    outermost = ".cell_output .widget-vbox:not(.widget-vbox .widget-vbox)"
+    return page.locator(outermost).filter(has=page.locator(".noUi-handle"))
 
 
 @pytest.mark.browser
@@ -211,9 +210,11 @@ def test_widgets_respond_without_kernel(browser, server, page):
         for index in range(boxes.count()):
             box = boxes.nth(index)
             box.scroll_into_view_if_needed()
-            handles = box.locator(".noUi-handle")
+            # Nested widgets show one inner slider per outer position: move the inner
+            # (last) slider first, then the outer ones, each time the visible one.
+            handles = box.locator(".noUi-handle:visible")
             handles_per_box.append(handles.count())
-            for slider in range(handles.count()):
+            for slider in reversed(range(handles.count())):
                 before = box.screenshot()
                 handles.nth(slider).focus()
                 visit.page.keyboard.press("End")

@@ -1,0 +1,111 @@
+"""Small data the chapters use: shipped with the package or with one of its dependencies.
+
+Nothing here touches the network: the photo comes with matplotlib, the digits with
+scikit-learn, and the tables are copied from the sources named in each docstring.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ILSVRCEntry:
+    """One row of the ILSVRC 2012 classification results (top-5 error)."""
+
+    team: str
+    error: float
+    description: str
+
+
+def ilsvrc2012():
+    """The top of the ILSVRC 2012 classification results (task 1, top-5 error).
+
+    Source: the challenge's published results page, as quoted on slide 2 of the course deck;
+    SuperVision is the convolutional network of :cite:t:`krizhevsky2012imagenet`.
+
+    Returns
+    -------
+    list of ILSVRCEntry, best first
+
+    Examples
+    --------
+    >>> rows = ilsvrc2012()
+    >>> rows[0].team, rows[0].error
+    ('SuperVision', 0.15315)
+    """
+    return [
+        ILSVRCEntry("SuperVision", 0.15315, "extra training data from ImageNet Fall 2011"),
+        ILSVRCEntry("SuperVision", 0.16422, "only the supplied training data"),
+        ILSVRCEntry("ISI", 0.26172, "weighted sum of scores, SIFT+FV, LBP+FV, GIST+FV, CSIFT+FV"),
+        ILSVRCEntry("ISI", 0.26602, "weighted sum of scores from classifiers using each FV"),
+        ILSVRCEntry("ISI", 0.26646, "naive sum of scores from classifiers using each FV"),
+        ILSVRCEntry("ISI", 0.26952, "naive sum of scores, SIFT+FV, LBP+FV, GIST+FV, CSIFT+FV"),
+        ILSVRCEntry("OXFORD_VGG", 0.26979, "mixed selection of high-level SVM and baseline scores"),
+    ]
+
+
+def pooling_example():
+    """The 5 x 5 detector-stage output of the max-pooling example (slide 29).
+
+    Examples
+    --------
+    >>> pooling_example()[2, 1]
+    235.0
+    """
+    return np.array(
+        [
+            [210, 196, 203, 195, 184],
+            [207, 213, 203, 183, 175],
+            [149, 235, 198, 177, 185],
+            [193, 210, 218, 200, 201],
+            [70, 134, 208, 222, 199],
+        ],
+        dtype=np.float64,
+    )
+
+
+def photo(shape=None, gray=True):
+    """A real photograph: Grace Hopper, as shipped in matplotlib's sample data.
+
+    Parameters
+    ----------
+    shape : (height, width), optional
+        Resize to this shape (bilinear); default the original 600 x 512.
+    gray : bool
+        Return luminance (H, W) instead of RGB (H, W, 3).
+
+    Returns
+    -------
+    numpy.ndarray of float64 in [0, 1]
+
+    Examples
+    --------
+    >>> photo((280, 320)).shape
+    (280, 320)
+    """
+    from matplotlib import cbook
+    from PIL import Image
+
+    with cbook.get_sample_data("grace_hopper.jpg") as file:
+        image = Image.open(file)
+        image.load()
+    if gray:
+        image = image.convert("L")
+    if shape is not None:
+        image = image.resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
+    return np.asarray(image, dtype=np.float64) / 255.0
+
+
+def digits():
+    """The UCI handwritten digits (1,797 images of 8 x 8 pixels), bundled with scikit-learn.
+
+    Returns
+    -------
+    images : numpy.ndarray, shape (1797, 8, 8), float32 in [0, 1]
+    labels : numpy.ndarray, shape (1797,), int64
+    """
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    return (bunch.images / 16.0).astype(np.float32), bunch.target.astype(np.int64)

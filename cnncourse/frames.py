@@ -1,0 +1,376 @@
+"""The frame functions of the book's interactive figures: compute, then draw.
+
+Each figure has a pure computation (arrays in, arrays out; tested, and asserted in the
+chapters) and a drawing function that turns one state into a matplotlib figure. The
+wiring to sliders lives in :mod:`cnncourse.widgets`.
+"""
+
+import numpy as np
+
+from . import conv, signal
+from .plotting import COLORS, show_grid, show_image
+
+
+def _figure(rows, cols, figsize):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(rows, cols, figsize=figsize, facecolor="white", squeeze=False)
+    return fig, axes
+
+
+# --------------------------------------------------------------------------- flipping (§9.1)
+
+
+def flip_shift_terms(x, w, t):
+    """The three curves of the flip-and-shift picture at output index ``t``.
+
+    For the full discrete convolution :math:`s(t) = \\sum_a x(a)\\, w(t - a)` (eq. 9.3):
+
+    * ``shifted[a] = w(t - a)``: the kernel flipped about zero and slid to ``t``;
+    * ``product[a] = x(a) w(t - a)``;
+    * ``s_t = sum(product)``, which equals ``convolve(x, w)[t]``.
+
+    Parameters
+    ----------
+    x, w : 1-D array_like
+    t : int
+        Index into the full convolution, ``0 <= t < len(x) + len(w) - 1``.
+
+    Returns
+    -------
+    shifted, product : numpy.ndarray, shape (len(x),)
+    s_t : float
+
+    Examples
+    --------
+    >>> shifted, product, s_t = flip_shift_terms([1.0, 2.0, 3.0], [1.0, 0.5], 1)
+    >>> shifted, s_t
+    (array([0.5, 1. , 0. ]), 2.5)
+    """
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    last = len(x) + len(w) - 2
+    if not (isinstance(t, int | np.integer) and 0 <= t <= last):
+        raise ValueError(f"`t` must be an integer from 0 to {last}, got {t!r}")
+    a = np.arange(len(x))
+    tap = t - a
+    inside = (tap >= 0) & (tap < len(w))
+    shifted = np.zeros(len(x))
+    shifted[inside] = w[tap[inside]]
+    product = x * shifted
+    return shifted, product, float(product.sum())
+
+
+def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0):
+    """Draw the flip-and-shift picture at output index ``t`` (slide 5).
+
+    The signals are samples ``x(x_start + i h)`` and ``w(w_start + j h)`` with spacing ``h``;
+    ``s(t)`` is approximated by ``h * sum``, so a fine grid shows the integral of eq. 9.1.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    a = x_start + spacing * np.arange(len(x))
+    shifted, product, s_t = flip_shift_terms(x, w, t)
+    s = spacing * signal.convolve(x, w)
+    t_axis = x_start + w_start + spacing * np.arange(len(s))
+    fig, axes = _figure(3, 1, (6.4, 5.2))
+    top, middle, bottom = axes[:, 0]
+    top.plot(a, x, color=COLORS["input"], lw=2, label="$x(a)$")
+    top.plot(a, shifted, color=COLORS["kernel"], lw=2, label=f"$w(t-a)$, $t={t_axis[t]:.2f}$")
+    top.axvline(t_axis[t], color=COLORS["muted"], lw=1, ls="--")
+    top.legend(loc="upper right", fontsize=8)
+    top.set_title("flip the kernel and slide it to $t$", fontsize=10)
+    middle.fill_between(a, product, color=COLORS["product"], alpha=0.5)
+    middle.plot(a, product, color=COLORS["product"], lw=1.5, label="$x(a)\\,w(t-a)$")
+    middle.legend(loc="upper right", fontsize=8)
+    middle.set_title(f"multiply; the shaded area is $s(t) = {spacing * s_t:.3f}$", fontsize=10)
+    bottom.plot(t_axis, s, color=COLORS["muted"], lw=1, ls=":")
+    bottom.plot(t_axis[: t + 1], s[: t + 1], color=COLORS["output"], lw=2, label="$s(t)$")
+    bottom.scatter([t_axis[t]], [spacing * s_t], color=COLORS["output"], zorder=3)
+    bottom.legend(loc="upper right", fontsize=8)
+    bottom.set_xlabel("$a$ (top two panels), $t$ (bottom panel)")
+    for ax in axes[:, 0]:
+        ax.set_xlim(min(a[0], t_axis[0]), max(a[-1], t_axis[-1]))
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def flip_2d_terms(image, kernel, i, j):
+    """One output of the 2-D valid convolution, as the flipped kernel over a window.
+
+    .. math::
+
+        S(i, j) = \\sum_{m, n} I(i + m, j + n)\\, \\tilde K(m, n), \\qquad
+        \\tilde K = \\operatorname{flip}(K)
+
+    Returns
+    -------
+    window : numpy.ndarray
+        The image patch under the flipped kernel.
+    value : float
+        ``S(i, j)``, equal to ``convolve(image, kernel, "valid")[i, j]``.
+    """
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    kh, kw = kernel.shape
+    window = image[i : i + kh, j : j + kw]
+    return window, float((window * signal.flip(kernel)).sum())
+
+
+def draw_flip_2d_frame(image, kernel, step):
+    """The flipped kernel sliding over an image, ``step`` outputs computed in raster order.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches as patches
+
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    out = signal.convolve(image, kernel, mode="valid")
+    i, j = np.unravel_index(step, out.shape)
+    built = np.full(out.shape, np.nan)
+    built.flat[: step + 1] = out.flat[: step + 1]
+    fig, axes = _figure(1, 3, (9.6, 3.4))
+    show_image(image, axes[0, 0], title="image $I$ and the flipped kernel's window")
+    kh, kw = kernel.shape
+    axes[0, 0].add_patch(
+        patches.Rectangle((j - 0.5, i - 0.5), kw, kh, fill=False, lw=2.5,
+                          edgecolor=COLORS["highlight"])
+    )
+    show_grid(np.round(signal.flip(kernel), 2), axes[0, 1], cmap="Oranges",
+              title="flipped kernel $K(-m, -n)$")
+    limit = np.abs(out).max() or 1.0
+    axes[0, 2].imshow(built, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    axes[0, 2].add_patch(
+        patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5,
+                          edgecolor=COLORS["highlight"])
+    )
+    axes[0, 2].set_xticks([])
+    axes[0, 2].set_yticks([])
+    axes[0, 2].set_title(f"$S({i}, {j}) = {out[i, j]:.2f}$", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def window_cells(output_index, kernel_size, stride, dilation, padding):
+    """Input cells (in padded coordinates) that output ``output_index`` reads, per axis.
+
+    Output ``i`` reads padded input cells ``s i + d a`` for ``a = 0 .. k - 1``.
+    """
+    return [stride * output_index + dilation * a for a in range(kernel_size)]
+
+
+def draw_arithmetic_frame(size, kernel_size, stride=1, padding=0, dilation=1, position=0):
+    """The convolution-arithmetic picture: padded input grid, window, output grid, formula.
+
+    Invalid settings draw the library's own error message instead of a grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches as patches
+
+    try:
+        n_out = conv.conv_output_size(size, kernel_size, stride, padding, dilation)
+    except ValueError as error:
+        fig, axes = _figure(1, 1, (7, 1.6))
+        axes[0, 0].axis("off")
+        axes[0, 0].text(0.5, 0.5, f"ValueError: {error}", ha="center", va="center", wrap=True,
+                        fontsize=9, color="#b00020")
+        return fig
+    padded = size + 2 * padding
+    fig, axes = _figure(1, 2, (8.4, 4.2))
+    shade = np.ones((padded, padded), dtype=bool)
+    shade[padding : padding + size, padding : padding + size] = False
+    show_grid(np.zeros((padded, padded)), axes[0, 0], cmap=None, fmt="", shade=shade)
+    row, col = divmod(position % (n_out * n_out), n_out)
+    for r in window_cells(row, kernel_size, stride, dilation, padding):
+        for c in window_cells(col, kernel_size, stride, dilation, padding):
+            axes[0, 0].add_patch(patches.Rectangle((c - 0.5, r - 0.5), 1, 1,
+                                                   color=COLORS["kernel"], alpha=0.7))
+    axes[0, 0].set_title(f"input {size}x{size}, padding {padding} (grey)", fontsize=10)
+    show_grid(np.zeros((n_out, n_out)), axes[0, 1], cmap=None, fmt="", highlight=[(row, col)])
+    axes[0, 1].set_title(f"output {n_out}x{n_out}", fontsize=10)
+    formula = (
+        f"$n_{{out}} = \\lfloor ({size} + 2\\cdot{padding} - {dilation}\\cdot({kernel_size}-1)"
+        f" - 1) / {stride} \\rfloor + 1 = {n_out}$"
+    )
+    fig.suptitle(formula, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- equivariance (§9.2)
+
+
+def shift_image(image, shift):
+    """Move every pixel ``shift`` columns to the right; zeros enter on the left.
+
+    This is :math:`g(I)(x, y) = I(x - s, y)` of slide 24, for an image that is zero outside.
+    """
+    image = np.asarray(image, dtype=float)
+    moved = np.zeros_like(image)
+    if shift >= 0:
+        moved[:, shift:] = image[:, : image.shape[1] - shift]
+    else:
+        moved[:, :shift] = image[:, -shift:]
+    return moved
+
+
+def rotate_image(image, degrees):
+    """Rotate about the centre (bilinear), keeping the shape; zeros fill the corners."""
+    import scipy.ndimage
+
+    return scipy.ndimage.rotate(np.asarray(image, dtype=float), degrees, reshape=False, order=1)
+
+
+def scale_image(image, factor):
+    """Zoom about the centre by ``factor`` (bilinear), keeping the shape."""
+    import scipy.ndimage
+
+    image = np.asarray(image, dtype=float)
+    centre = (np.array(image.shape) - 1) / 2
+    matrix = np.eye(2) / factor
+    offset = centre - matrix @ centre
+    return scipy.ndimage.affine_transform(image, matrix, offset=offset, order=1)
+
+
+TRANSFORMS = {"shift": shift_image, "rotate": rotate_image, "scale": scale_image}
+
+
+def feature_map(image, kernel):
+    """``f(I)``: cross-correlate an image with a kernel, zero padding, same size."""
+    x = np.asarray(image, dtype=float)[None, None]
+    w = np.asarray(kernel, dtype=float)[None, None]
+    return conv.conv2d(x, w, padding="same")[0, 0]
+
+
+def equivariance_gap(image, kernel, transform, amount):
+    """Compare ``f(g(I))`` with ``g(f(I))`` for a convolution ``f`` and a transform ``g``.
+
+    Parameters
+    ----------
+    image, kernel : 2-D array_like
+    transform : {"shift", "rotate", "scale"}
+    amount : number
+        Pixels to the right, degrees, or zoom factor.
+
+    Returns
+    -------
+    conv_of_moved, moved_conv, difference : numpy.ndarray
+        ``f(g(I))``, ``g(f(I))`` and their difference.
+    interior : numpy.ndarray of bool
+        Pixels farther than the kernel's reach plus the shift from every border: for a shift,
+        the difference is exactly zero there.
+    """
+    if transform not in TRANSFORMS:
+        raise ValueError(f"`transform` must be one of {tuple(TRANSFORMS)}, got {transform!r}")
+    g = TRANSFORMS[transform]
+    conv_of_moved = feature_map(g(image, amount), kernel)
+    moved_conv = g(feature_map(image, kernel), amount)
+    difference = conv_of_moved - moved_conv
+    reach = max(np.asarray(kernel).shape)
+    margin = reach + (abs(int(amount)) if transform == "shift" else 0)
+    interior = np.zeros(difference.shape, dtype=bool)
+    interior[margin:-margin, margin:-margin] = True
+    return conv_of_moved, moved_conv, difference, interior
+
+
+def draw_equivariance_frame(image, kernel, transform, amount, kernel_name=""):
+    """Four panels: ``f(g(I))``, ``g(f(I))``, their difference, and its size inside.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    a, b, difference, interior = equivariance_gap(image, kernel, transform, amount)
+    inside = np.abs(difference[interior]).max()
+    fig, axes = _figure(1, 3, (9.6, 3.5))
+    limit = max(np.abs(a).max(), np.abs(b).max())
+    for ax, data, title in ((axes[0, 0], a, "conv(g(I))"), (axes[0, 1], b, "g(conv(I))")):
+        ax.imshow(data, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0, 2].imshow(difference, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    axes[0, 2].contour(interior, levels=[0.5], colors=[COLORS["highlight"]], linewidths=1.2)
+    axes[0, 2].set_title(f"difference: max |.| inside = {inside:.2g}", fontsize=10)
+    axes[0, 2].set_xticks([])
+    axes[0, 2].set_yticks([])
+    unit = {"shift": " px", "rotate": " deg", "scale": "x"}[transform]
+    fig.suptitle(f"{kernel_name} kernel, g = {transform} by {amount}{unit}", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- pooling (§9.3)
+
+
+def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
+    """How a shift of the input changes detector values and max-pooled values (Fig 9.8).
+
+    The detector row is shifted ``shift`` samples to the right (zeros enter on the left);
+    both rows are max pooled with windows of ``width`` and ``stride``.
+
+    Returns
+    -------
+    dict
+        ``before``/``after`` detector rows, ``pooled_before``/``pooled_after``, boolean
+        ``detector_changed``/``pooled_changed``, and the fractions of each that changed.
+    """
+    from .pool import max_pool1d
+
+    before = np.asarray(detector, dtype=float)
+    after = np.zeros_like(before)
+    after[shift:] = before[: len(before) - shift]
+    pooled_before = max_pool1d(before[None], width, stride)[0]
+    pooled_after = max_pool1d(after[None], width, stride)[0]
+    detector_changed = np.abs(after - before) > tolerance
+    pooled_changed = np.abs(pooled_after - pooled_before) > tolerance
+    return {
+        "before": before,
+        "after": after,
+        "pooled_before": pooled_before,
+        "pooled_after": pooled_after,
+        "detector_changed": detector_changed,
+        "pooled_changed": pooled_changed,
+        "detector_fraction": float(detector_changed.mean()),
+        "pooled_fraction": float(pooled_changed.mean()),
+    }
+
+
+def draw_pooling_frame(detector, shift, width, stride):
+    """Detector and pooled rows before and after a shift, changed values highlighted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    result = pooling_shift_changes(detector, shift, width, stride)
+    fig, axes = _figure(4, 1, (8.4, 3.6))
+    rows = [
+        ("pooled, shifted", result["pooled_after"], result["pooled_changed"]),
+        ("detector, shifted", result["after"], result["detector_changed"]),
+        ("pooled", result["pooled_before"], None),
+        ("detector", result["before"], None),
+    ]
+    for ax, (name, values, changed) in zip(axes[:, 0], rows, strict=True):
+        cells = np.round(values, 2)[None]
+        marked = [] if changed is None else [(0, k) for k in np.flatnonzero(changed)]
+        show_grid(cells, ax, cmap="Greens", highlight=marked, highlight_color="#d62728",
+                  fontsize=8)
+        ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    fig.suptitle(
+        f"shift {shift}: {result['detector_fraction']:.0%} of detector values change, "
+        f"{result['pooled_fraction']:.0%} of pooled values (width {width}, stride {stride})",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig

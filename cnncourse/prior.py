@@ -1,0 +1,138 @@
+"""A fully connected layer with a convolutional prior (§9.4), solved in closed form.
+
+A linear layer ``y = W x`` (``W`` of shape ``(n, m)``) is fitted to examples by maximum a
+posteriori with a Gaussian prior of precision ``lam`` centred on the nearest
+convolution-structured matrix :math:`P(W)` (tied, shifted, local weights: a banded Toeplitz
+matrix with ``k`` free values):
+
+.. math::
+
+    \\hat W = \\arg\\min_W \\; \\lVert Y - X W^\\top \\rVert_F^2
+              + \\lambda \\lVert W - P(W) \\rVert_F^2 .
+
+``P`` is the orthogonal projection onto the ``k``-dimensional space of such matrices, so the
+objective is quadratic and its minimiser solves a linear system. ``lam = 0`` is the plain
+dense layer (the minimum-norm least-squares fit); ``lam = inf`` is the infinitely strong
+prior: ``W`` *is* a convolution, and only its ``k`` kernel values are fitted.
+"""
+
+import numpy as np
+
+from . import signal
+
+
+def conv_basis(n_inputs, kernel_size):
+    """The basis of convolution-structured ``(n, m)`` matrices: one matrix per kernel tap.
+
+    ``basis[j]`` is the valid cross-correlation matrix of a kernel with a single one at tap
+    ``j``, so any convolution matrix is ``sum_j w[j] * basis[j]``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (k, m - k + 1, m)
+    """
+    taps = np.eye(kernel_size)
+    return np.stack([signal.conv_matrix(t, n_inputs, mode="valid", flip=False) for t in taps])
+
+
+def project_to_conv(W, kernel_size):
+    """The nearest convolution-structured matrix :math:`P(W)` and its kernel.
+
+    The basis matrices have disjoint supports, so the projection averages ``W`` along
+    each of the ``k`` diagonals of the band and sets everything else to zero.
+
+    Returns
+    -------
+    projected : numpy.ndarray, same shape as ``W``
+    kernel : numpy.ndarray, shape (k,)
+    """
+    basis = conv_basis(W.shape[1], kernel_size)
+    kernel = np.einsum("jnm,nm->j", basis, W) / basis.sum(axis=(1, 2))
+    return np.einsum("j,jnm->nm", kernel, basis), kernel
+
+
+def distance_to_conv(W, kernel_size):
+    """Relative distance :math:`\\lVert W - P(W) \\rVert / \\lVert W \\rVert` (0: a convolution)."""
+    projected, _ = project_to_conv(W, kernel_size)
+    return float(np.linalg.norm(W - projected) / np.linalg.norm(W))
+
+
+def fit_with_conv_prior(X, Y, kernel_size, lam):
+    """Fit ``W`` by MAP with a Gaussian prior of precision ``lam`` centred on ``P(W)``.
+
+    Setting the gradient of the objective to zero gives, with ``w = vec(W)`` (row-major),
+    ``G = X^T X`` and ``Q = I - U U^T`` (``U``: the orthonormal convolution basis),
+
+    .. math::
+
+        (I_n \\otimes G + \\lambda Q)\\, w = \\operatorname{vec}(Y^\\top X).
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (S, m)
+        Inputs, one example per row.
+    Y : numpy.ndarray, shape (S, n)
+        Targets, ``n = m - k + 1``.
+    kernel_size : int
+    lam : float
+        Prior precision, ``0 <= lam <= inf``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, m)
+    """
+    if not lam >= 0:
+        raise ValueError(f"`lam` must be a precision >= 0 (or inf), got {lam!r}")
+    basis = conv_basis(X.shape[1], kernel_size)
+    n, m = basis.shape[1:]
+    if Y.shape[1] != n:
+        raise ValueError(f"`Y` must have {n} columns (m - k + 1), got shape {Y.shape}")
+    if np.isinf(lam):
+        # W = sum_j w_j B_j, and Y[s] = W X[s] is linear in the kernel w.
+        design = np.einsum("jnm,sm->snj", basis, X).reshape(-1, kernel_size)
+        kernel = np.linalg.lstsq(design, Y.reshape(-1), rcond=None)[0]
+        return np.einsum("j,jnm->nm", kernel, basis)
+    gram = X.T @ X
+    U = basis.reshape(kernel_size, -1).T
+    U = U / np.linalg.norm(U, axis=0)
+    Q = np.eye(n * m) - U @ U.T
+    system = np.kron(np.eye(n), gram) + lam * Q
+    w = np.linalg.lstsq(system, (Y.T @ X).reshape(-1), rcond=None)[0]
+    return w.reshape(n, m)
+
+
+def make_regression(kernel, n_inputs, n_examples, noise=0.1, seed=0, position_weights=None):
+    """Examples ``y = conv(x) + noise`` from a hidden convolution (or a non-convolution).
+
+    Parameters
+    ----------
+    kernel : array_like, shape (k,)
+        The hidden kernel (cross-correlation, valid).
+    n_inputs : int
+    n_examples : int
+    noise : float
+        Standard deviation of Gaussian noise on ``y``.
+    seed : int
+    position_weights : array_like, shape (m - k + 1,), optional
+        Multiply output ``i`` by ``position_weights[i]``: the map then depends on absolute
+        position and is no longer a convolution (the prior is wrong).
+
+    Returns
+    -------
+    X : numpy.ndarray, shape (n_examples, m)
+    Y : numpy.ndarray, shape (n_examples, m - k + 1)
+    W_true : numpy.ndarray, shape (m - k + 1, m)
+    """
+    rng = np.random.default_rng(seed)
+    W_true = signal.conv_matrix(np.asarray(kernel, dtype=float), n_inputs, mode="valid",
+                                flip=False)
+    if position_weights is not None:
+        W_true = np.asarray(position_weights, dtype=float)[:, None] * W_true
+    X = rng.standard_normal((n_examples, n_inputs))
+    Y = X @ W_true.T + noise * rng.standard_normal((n_examples, W_true.shape[0]))
+    return X, Y, W_true
+
+
+def mean_squared_error(W, X, Y):
+    """Mean squared error of ``W`` on held-out examples."""
+    return float(np.mean((Y - X @ W.T) ** 2))
