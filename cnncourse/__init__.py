@@ -17,7 +17,7 @@ from . import conv as _conv
 from . import pool as _pool
 from . import signal as _signal
 from ._dispatch import dual_backend
-from .conv import conv_output_size, windows
+from .conv import conv_output_size, receptive_field, windows
 from .pool import adaptive_windows
 from .signal import ConvCost, conv_cost, conv_matrix, symbol_array
 
@@ -76,6 +76,7 @@ __all__ = [
     "conv_matrix",
     "conv_output_size",
     "device",
+    "receptive_field",
     "symbol_array",
     "windows",
 ]
