@@ -225,7 +225,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False):
-    """Output length of a convolution or pooling along one axis (see :mod:`cnncourse._args`).
+    """Output length of a convolution or pooling along one axis.
 
     .. math::
 

@@ -137,16 +137,22 @@ def draw_flip_2d_frame(image, kernel, step):
     show_image(image, axes[0, 0], title="image $I$ and the flipped kernel's window")
     kh, kw = kernel.shape
     axes[0, 0].add_patch(
-        patches.Rectangle((j - 0.5, i - 0.5), kw, kh, fill=False, lw=2.5,
-                          edgecolor=COLORS["highlight"])
+        patches.Rectangle(
+            (j - 0.5, i - 0.5), kw, kh, fill=False, lw=2.5, edgecolor=COLORS["highlight"]
+        )
     )
-    show_grid(np.round(signal.flip(kernel), 2), axes[0, 1], cmap="Oranges",
-              title="flipped kernel $K(-m, -n)$")
+    show_grid(
+        np.round(signal.flip(kernel), 2),
+        axes[0, 1],
+        cmap="Oranges",
+        title="flipped kernel $K(-m, -n)$",
+    )
     limit = np.abs(out).max() or 1.0
     axes[0, 2].imshow(built, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
     axes[0, 2].add_patch(
-        patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5,
-                          edgecolor=COLORS["highlight"])
+        patches.Rectangle(
+            (j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5, edgecolor=COLORS["highlight"]
+        )
     )
     axes[0, 2].set_xticks([])
     axes[0, 2].set_yticks([])
@@ -182,8 +188,16 @@ def draw_arithmetic_frame(size, kernel_size, stride=1, padding=0, dilation=1, po
     except ValueError as error:
         fig, axes = _figure(1, 1, (7, 1.6))
         axes[0, 0].axis("off")
-        axes[0, 0].text(0.5, 0.5, f"ValueError: {error}", ha="center", va="center", wrap=True,
-                        fontsize=9, color="#b00020")
+        axes[0, 0].text(
+            0.5,
+            0.5,
+            f"ValueError: {error}",
+            ha="center",
+            va="center",
+            wrap=True,
+            fontsize=9,
+            color="#b00020",
+        )
         return fig
     padded = size + 2 * padding
     fig, axes = _figure(1, 2, (8.4, 4.2))
@@ -193,8 +207,9 @@ def draw_arithmetic_frame(size, kernel_size, stride=1, padding=0, dilation=1, po
     row, col = divmod(position % (n_out * n_out), n_out)
     for r in window_cells(row, kernel_size, stride, dilation, padding):
         for c in window_cells(col, kernel_size, stride, dilation, padding):
-            axes[0, 0].add_patch(patches.Rectangle((c - 0.5, r - 0.5), 1, 1,
-                                                   color=COLORS["kernel"], alpha=0.7))
+            axes[0, 0].add_patch(
+                patches.Rectangle((c - 0.5, r - 0.5), 1, 1, color=COLORS["kernel"], alpha=0.7)
+            )
     axes[0, 0].set_title(f"input {size}x{size}, padding {padding} (grey)", fontsize=10)
     show_grid(np.zeros((n_out, n_out)), axes[0, 1], cmap=None, fmt="", highlight=[(row, col)])
     axes[0, 1].set_title(f"output {n_out}x{n_out}", fontsize=10)
@@ -364,13 +379,70 @@ def draw_pooling_frame(detector, shift, width, stride):
     for ax, (name, values, changed) in zip(axes[:, 0], rows, strict=True):
         cells = np.round(values, 2)[None]
         marked = [] if changed is None else [(0, k) for k in np.flatnonzero(changed)]
-        show_grid(cells, ax, cmap="Greens", highlight=marked, highlight_color="#d62728",
-                  fontsize=8)
+        show_grid(cells, ax, cmap="Greens", highlight=marked, highlight_color="#d62728", fontsize=8)
         ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     fig.suptitle(
         f"shift {shift}: {result['detector_fraction']:.0%} of detector values change, "
         f"{result['pooled_fraction']:.0%} of pooled values (width {width}, stride {stride})",
         fontsize=10,
     )
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- prior (§9.4)
+
+
+def draw_prior_frame(results, index, W_true):
+    """One precision of a prior sweep: the fitted ``W``, and the errors along the sweep.
+
+    Parameters
+    ----------
+    results : list of dict
+        From :func:`cnncourse.prior.sweep`.
+    index : int
+        Which precision to show.
+    W_true : numpy.ndarray
+        The matrix that generated the data.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .prior import precision_label
+
+    chosen = results[index]
+    fig, axes = _figure(1, 3, (11, 3.4))
+    limit = np.abs(W_true).max()
+    for ax, matrix, title in (
+        (axes[0, 0], chosen["W"], f"fitted W, precision {precision_label(chosen['lam'])}"),
+        (axes[0, 1], W_true, "W that generated the data"),
+    ):
+        ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    positions = np.arange(len(results))
+    ax = axes[0, 2]
+    ax.plot(
+        positions,
+        [r["test_error"] for r in results],
+        marker="o",
+        color=COLORS["output"],
+        label="test error",
+    )
+    ax.plot(
+        positions,
+        [r["distance"] for r in results],
+        marker="s",
+        color=COLORS["input"],
+        label="distance to a convolution",
+    )
+    ax.axvline(index, color=COLORS["highlight"], lw=2)
+    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_xticks(positions, [precision_label(r["lam"]) for r in results], rotation=60, fontsize=7)
+    ax.set_xlabel("prior precision")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

@@ -199,8 +199,18 @@ class SmallCNN(nn.Module):
         return self.layers(x)
 
 
-def train_classifier(model, images, labels, test_images, test_labels, epochs=40, lr=3e-3,
-                     batch_size=64, seed=0, device=None):
+def train_classifier(
+    model,
+    images,
+    labels,
+    test_images,
+    test_labels,
+    epochs=40,
+    lr=3e-3,
+    batch_size=64,
+    seed=0,
+    device=None,
+):
     """Train ``model`` with Adam on cross-entropy; return its test accuracy.
 
     Parameters

@@ -62,8 +62,17 @@ def show_image(image, ax=None, title=None, cmap="gray", symmetric=False, colorba
     return ax
 
 
-def show_grid(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Blues",
-              shade=None, fontsize=9, highlight_color=None):
+def show_grid(
+    values,
+    ax=None,
+    title=None,
+    highlight=None,
+    fmt="{:g}",
+    cmap="Blues",
+    shade=None,
+    fontsize=9,
+    highlight_color=None,
+):
     """Draw a small array as a table of numbers (or strings), one cell per entry.
 
     Parameters
@@ -92,7 +101,9 @@ def show_grid(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Blu
     rows, cols = values.shape
     numeric = all(isinstance(v, int | float | np.number) for v in values.ravel())
     if numeric and cmap is not None and values.size:
-        ax.imshow(values.astype(float), cmap=cmap, alpha=0.45, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5))
+        ax.imshow(
+            values.astype(float), cmap=cmap, alpha=0.45, extent=(-0.5, cols - 0.5, rows - 0.5, -0.5)
+        )
     for (i, j), value in np.ndenumerate(values):
         text = fmt.format(value) if numeric else str(value)
         ax.text(j, i, text, ha="center", va="center", fontsize=fontsize)
@@ -104,8 +115,15 @@ def show_grid(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Blu
         ax.axvline(j - 0.5, color="black", lw=0.6)
     for i, j in highlight or ():
         ax.add_patch(
-            patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5,
-                              edgecolor=highlight_color or COLORS["highlight"], zorder=3)
+            patches.Rectangle(
+                (j - 0.5, i - 0.5),
+                1,
+                1,
+                fill=False,
+                lw=2.5,
+                edgecolor=highlight_color or COLORS["highlight"],
+                zorder=3,
+            )
         )
     ax.set_xlim(-0.5, cols - 0.5)
     ax.set_ylim(rows - 0.5, -0.5)
@@ -119,8 +137,15 @@ def show_grid(values, ax=None, title=None, highlight=None, fmt="{:g}", cmap="Blu
     return ax
 
 
-def draw_connections(weights, ax=None, title=None, input_name="x", output_name="s",
-                     parameter_ids=None, highlight_output=None):
+def draw_connections(
+    weights,
+    ax=None,
+    title=None,
+    input_name="x",
+    output_name="s",
+    parameter_ids=None,
+    highlight_output=None,
+):
     """Draw which inputs reach which outputs, from an actual weight matrix.
 
     Inputs sit on the bottom row, outputs on the top row, and an edge joins input ``j`` to

@@ -124,8 +124,7 @@ def make_regression(kernel, n_inputs, n_examples, noise=0.1, seed=0, position_we
     W_true : numpy.ndarray, shape (m - k + 1, m)
     """
     rng = np.random.default_rng(seed)
-    W_true = signal.conv_matrix(np.asarray(kernel, dtype=float), n_inputs, mode="valid",
-                                flip=False)
+    W_true = signal.conv_matrix(np.asarray(kernel, dtype=float), n_inputs, mode="valid", flip=False)
     if position_weights is not None:
         W_true = np.asarray(position_weights, dtype=float)[:, None] * W_true
     X = rng.standard_normal((n_examples, n_inputs))
@@ -136,3 +135,36 @@ def make_regression(kernel, n_inputs, n_examples, noise=0.1, seed=0, position_we
 def mean_squared_error(W, X, Y):
     """Mean squared error of ``W`` on held-out examples."""
     return float(np.mean((Y - X @ W.T) ** 2))
+
+
+def sweep(X, Y, X_test, Y_test, kernel_size, precisions):
+    """Fit for each prior precision and measure the fit.
+
+    Returns
+    -------
+    list of dict
+        One per precision: ``lam``, ``W``, ``distance`` (to the nearest convolution),
+        ``train_error`` and ``test_error`` (mean squared errors).
+    """
+    results = []
+    for lam in precisions:
+        W = fit_with_conv_prior(X, Y, kernel_size, lam)
+        results.append(
+            {
+                "lam": lam,
+                "W": W,
+                "distance": distance_to_conv(W, kernel_size),
+                "train_error": mean_squared_error(W, X, Y),
+                "test_error": mean_squared_error(W, X_test, Y_test),
+            }
+        )
+    return results
+
+
+def precision_label(lam):
+    """How a precision is written on a slider: ``0``, ``1e-02`` ... ``inf``."""
+    if lam == 0:
+        return "0"
+    if np.isinf(lam):
+        return "inf"
+    return f"{lam:.0e}"

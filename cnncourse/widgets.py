@@ -186,8 +186,9 @@ def scrubber(frame, values, *, description="", labels=None, mode="auto", dpi=80)
     ipywidgets.VBox
     """
     spec = list(values) if labels is None else (list(values), list(labels))
-    return explorer(lambda **chosen: frame(chosen[description]), {description: spec},
-                    mode=mode, dpi=dpi)
+    return explorer(
+        lambda **chosen: frame(chosen[description]), {description: spec}, mode=mode, dpi=dpi
+    )
 
 
 def all_frames(frame, controls):

@@ -227,3 +227,32 @@ def test_widgets_respond_without_kernel(browser, server, page):
         assert visit.console_errors == [], f"{page}: console errors {visit.console_errors}"
     finally:
         visit.close()
+
+
+def test_api_page_lists_every_public_name(built_book):
+    import cnncourse
+
+    html = (HTML / "book" / "api.html").read_text()
+    missing = [name for name in cnncourse.__all__ if f'id="cnncourse.{name}"' not in html]
+    assert missing == [], f"the API reference lacks {missing}"
+
+
+def test_launch_buttons_point_at_the_notebooks(built_book):
+    from book_pages import notebooks
+
+    for notebook in notebooks():
+        page = notebook.relative_to(ROOT).with_suffix(".html")
+        html = (HTML / page).read_text()
+        path = notebook.relative_to(ROOT).as_posix()
+        assert f"colab.research.google.com/github/cnncourse/cnncourse/blob/main/{path}" in html
+        assert "mybinder.org/v2/gh/cnncourse/cnncourse/main?urlpath=" in html
+        assert path.replace("/", "%2F") in html or path in html
+
+
+def test_chapters_cite_link_glossary_and_have_exercises(built_book):
+    for page in ["book/convolution", "book/motivation", "book/pooling", "book/prior"]:
+        html = (HTML / f"{page}.html").read_text()
+        assert 'href="glossary.html#term-' in html, f"{page} links no glossary term"
+        assert 'href="bibliography.html#id' in html or "bibliography.html#" in html, page
+        assert html.count('class="exercise admonition') >= 2, f"{page} has fewer than 2 exercises"
+        assert 'class="solution dropdown admonition' in html, f"{page} has no solutions"
