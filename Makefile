@@ -10,7 +10,6 @@ ASSETS := _assets/vendor/.fetched
 # Use this environment's kernel even if a stale user-level "python3" kernelspec exists.
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PATH := $(BIN):$(PATH)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test env assets lint format clean clean-cache

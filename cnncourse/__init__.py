@@ -17,9 +17,10 @@ from . import conv as _conv
 from . import pool as _pool
 from . import signal as _signal
 from ._dispatch import dual_backend
-from .conv import conv_output_size, receptive_field, windows
+from .conv import conv_output_size, receptive_field
 from .pool import adaptive_windows
 from .signal import ConvCost, conv_cost, conv_matrix, symbol_array
+from .views import windows
 
 __version__ = "0.1.0"
 

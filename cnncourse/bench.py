@@ -44,9 +44,9 @@ class Case:
 
     def flops(self):
         """Floating-point operations: 2 per multiply-add of a convolution, 1 per pooled input."""
-        x = np.empty(self.input_shape, dtype=np.float32)
+        x = np.zeros(self.input_shape, dtype=np.float32)
         if self.op == "conv2d":
-            w = np.empty(self.weight_shape, dtype=np.float32)
+            w = np.zeros(self.weight_shape, dtype=np.float32)
             out = cc.conv2d(x[:1], w, **self.kwargs).shape
             per_output = 2 * np.prod(self.weight_shape[1:])
             return int(self.input_shape[0] * np.prod(out[1:]) * per_output)
@@ -135,6 +135,32 @@ def run_case(case, dtype, repeat, devices):
 
         results["cuda"] = median_time(synchronised, repeat)
     return results
+
+
+def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
+    """Time every case; return one dict per case with seconds per backend and GFLOP/s.
+
+    Parameters
+    ----------
+    cases : list of Case, optional
+        Default :data:`GRID`.
+    dtype : str
+    repeat : int
+        Minimum timed calls per backend and case.
+    devices : sequence of str
+        Add ``"cuda"`` to time the torch backend on the GPU too.
+
+    Returns
+    -------
+    list of dict
+        Keys: ``case``, ``op``, ``flops`` and one time in seconds per backend
+        (``numpy``, ``torch``, ``F``, and ``cuda`` when asked).
+    """
+    rows = []
+    for case in GRID if cases is None else cases:
+        timings = run_case(case, np.dtype(dtype), repeat, devices)
+        rows.append({"case": case.name, "op": case.op, "flops": case.flops(), **timings})
+    return rows
 
 
 def format_row(case, results, peak):

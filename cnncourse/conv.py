@@ -15,10 +15,8 @@ block of output rows, so BLAS does the arithmetic and memory stays bounded).
 
 import numpy as np
 
-from . import _args
-
-#: Largest im2col block, in bytes, that a NumPy convolution builds at once.
-IM2COL_BLOCK_BYTES = 64 * 2**20
+from . import _args, _conv_algorithms
+from .views import pad, windows
 
 
 def add_batch_axis(input, n):
@@ -26,42 +24,6 @@ def add_batch_axis(input, n):
     if input.ndim == n + 1:
         return input[None], True
     return input, False
-
-
-def pad(x, pads, value=0.0):
-    """Pad the last ``len(pads)`` axes of ``x`` by ``(before, after)`` pairs with ``value``."""
-    widths = [(0, 0)] * (x.ndim - len(pads)) + [tuple(p) for p in pads]
-    if not any(before or after for before, after in pads):
-        return x
-    return np.pad(x, widths, mode="constant", constant_values=value)
-
-
-def windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
-    """Every ``kernel_size`` window of the last two axes of ``x``, as a view.
-
-    ``windows(x, k, s, d)[..., i, j, a, b] == x[..., s_h*i + d_h*a, s_w*j + d_w*b]``.
-
-    Parameters
-    ----------
-    x : numpy.ndarray, shape (..., H, W)
-    kernel_size, stride, dilation : pair of int
-
-    Returns
-    -------
-    numpy.ndarray, shape (..., H_out, W_out, kH, kW)
-        A read-only strided view of ``x``: no data is copied.
-
-    Examples
-    --------
-    >>> x = np.arange(16.0).reshape(4, 4)
-    >>> windows(x, (2, 2), stride=(2, 2))[1, 0]
-    array([[ 8.,  9.],
-           [12., 13.]])
-    """
-    spans = [d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True)]
-    view = np.lib.stride_tricks.sliding_window_view(x, spans, axis=(-2, -1))
-    (sh, sw), (dh, dw) = stride, dilation
-    return view[..., ::sh, ::sw, ::dh, ::dw]
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -101,42 +63,6 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
 
 
-def _row_blocks(n_rows, bytes_per_row):
-    """Split ``range(n_rows)`` into blocks of at most ``IM2COL_BLOCK_BYTES`` each."""
-    rows_per_block = max(1, IM2COL_BLOCK_BYTES // max(1, bytes_per_row))
-    for start in range(0, n_rows, rows_per_block):
-        yield slice(start, min(start + rows_per_block, n_rows))
-
-
-def _correlate_windows(view, weight, groups):
-    """Contract windows with weights: the sum over channels and kernel taps.
-
-    ``view`` has shape (N, C, H_out, W_out, kH, kW) and ``weight`` (O, C / groups, kH, kW).
-    For each group ``g`` the windows are laid out as rows of an im2col matrix
-    (one row per output pixel, one column per (channel, tap)) and multiplied by the group's
-    weights, a block of output rows at a time.
-    """
-    n, c, ho, wo, kh, kw = view.shape
-    out_channels = weight.shape[0]
-    per_group_in, per_group_out = c // groups, out_channels // groups
-    out = np.empty((n, ho, wo, out_channels), dtype=weight.dtype)
-    taps = per_group_in * kh * kw
-    for g in range(groups):
-        group_view = view[:, g * per_group_in : (g + 1) * per_group_in]
-        group_weight = weight[g * per_group_out : (g + 1) * per_group_out].reshape(
-            per_group_out, taps
-        )
-        rows = group_view.transpose(0, 2, 3, 1, 4, 5)  # (N, Ho, Wo, C_g, kH, kW)
-        for block in _row_blocks(ho, n * wo * taps * view.itemsize):
-            block_rows = block.stop - block.start
-            cols = rows[:, block].reshape(n * block_rows * wo, taps)  # im2col block (a copy)
-            result = cols @ group_weight.T
-            out[:, block, :, g * per_group_out : (g + 1) * per_group_out] = result.reshape(
-                n, block_rows, wo, per_group_out
-            )
-    return out.transpose(0, 3, 1, 2)
-
-
 def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     """The shared body of :func:`conv1d` and :func:`conv2d` (``n`` spatial axes)."""
     stride, pads, dilation = _args.conv_args(
@@ -150,8 +76,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
 
-    view = windows(pad(x, pads), w.shape[2:], stride, dilation)
-    y = _correlate_windows(view, w, groups)
+    y = _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
     if bias is not None:
         y = y + bias.astype(compute_dtype).reshape(1, -1, 1, 1)
 

@@ -50,7 +50,7 @@ def pooling_example():
 
     Examples
     --------
-    >>> pooling_example()[2, 1]
+    >>> float(pooling_example()[2, 1])
     235.0
     """
     return np.array(

@@ -40,7 +40,7 @@ def gabor_kernel(theta, size=15, wavelength=6.0, sigma=3.0):
     Examples
     --------
     >>> k = gabor_kernel(0.0)
-    >>> k.shape, abs(k.sum()) < 1e-12, round(float(np.linalg.norm(k)), 12)
+    >>> k.shape, bool(abs(k.sum()) < 1e-12), round(float(np.linalg.norm(k)), 12)
     ((15, 15), True, 1.0)
     """
     half = (size - 1) / 2

@@ -15,7 +15,8 @@ with the maximum, the average or the Lp norm as the summary. Cross-channel pooli
 import numpy as np
 
 from . import _args
-from .conv import add_batch_axis, pad, windows
+from .conv import add_batch_axis
+from .views import pad, windows
 
 
 def _ceil_extra(size, kernel, stride, padding, dilation, ceil_mode):
@@ -33,6 +34,37 @@ def _pool_padding(sizes, kernel, stride, pads, dilation, ceil_mode):
     )
 
 
+def _reduce_axis(x, axis, kernel, stride, dilation, combine):
+    """Combine ``x[..., s i + d a, ...]`` over the taps ``a`` of one axis.
+
+    Each tap is a strided slice of the whole array, so the loop runs over the ``k`` taps of
+    the window, never over pixels.
+    """
+    count = (x.shape[axis] - dilation * (kernel - 1) - 1) // stride + 1
+    index = [slice(None)] * x.ndim
+
+    def tap(a):
+        index[axis] = slice(dilation * a, dilation * a + stride * (count - 1) + 1, stride)
+        return x[tuple(index)]
+
+    result = tap(0).copy()
+    for a in range(1, kernel):
+        combine(result, tap(a), out=result)
+    return result
+
+
+def _reduce_windows(x, kernel, stride, dilation, combine):
+    """Reduce every window of the last two axes with ``combine`` (``np.maximum``, ``np.add``).
+
+    A window reduction is separable: the maximum (or sum) over a ``kH x kW`` window is the
+    maximum over its ``kH`` rows of the maximum over its ``kW`` columns. Reducing the rows,
+    then the columns, costs ``kH + kW`` passes over the data instead of ``kH kW``. The result
+    equals ``combine``-reducing :func:`cnncourse.windows` over its last two axes.
+    """
+    rows_done = _reduce_axis(x, -2, kernel[0], stride[0], dilation[0], combine)
+    return _reduce_axis(rows_done, -1, kernel[1], stride[1], dilation[1], combine)
+
+
 def _as_2d(input, n, kernel, stride, pads, dilation):
     """View a 1-D pooling as a 2-D one over images of height 1."""
     if n == 2:
@@ -48,7 +80,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n):
     x, kernel, stride, pads, dilation = _as_2d(x, n, kernel, stride, pads, dilation)
     padding_pairs = _pool_padding(x.shape[2:], kernel, stride, pads, dilation, ceil_mode)
     x = pad(x, padding_pairs, value=-np.inf)  # padding never wins a max
-    y = windows(x, kernel, stride, dilation).max(axis=(-2, -1))
+    y = _reduce_windows(x, kernel, stride, dilation, np.maximum)
     y = y[:, :, 0, :] if n == 1 else y
     return y[0] if unbatched else y
 
@@ -126,14 +158,14 @@ def _avg_pool(
     x, kernel, stride, pads, dilation = _as_2d(x, n, kernel, stride, pads, dilation)
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     padding_pairs = _pool_padding(x.shape[2:], kernel, stride, pads, dilation, ceil_mode)
-    sums = windows(pad(x.astype(compute_dtype), padding_pairs), kernel, stride, dilation).sum(
-        axis=(-2, -1)
-    )
+    padded = pad(x.astype(compute_dtype, copy=False), padding_pairs)
+    sums = _reduce_windows(padded, kernel, stride, dilation, np.add)
     if divisor_override is not None:
-        divisor = divisor_override
+        sums /= divisor_override
     else:
-        divisor = _window_counts(x.shape[2:], kernel, stride, padding_pairs, count_include_pad)
-    y = (sums / divisor).astype(input.dtype, copy=False)
+        counts = _window_counts(x.shape[2:], kernel, stride, padding_pairs, count_include_pad)
+        sums /= counts.astype(compute_dtype)
+    y = sums.astype(input.dtype, copy=False)
     y = y[:, :, 0, :] if n == 1 else y
     return y[0] if unbatched else y
 

@@ -51,37 +51,52 @@ def _as_signal_arrays(x, w, mode):
     return x, w
 
 
-def _full_convolution(x, w):
-    """The full convolution by shift-and-add over the kernel's taps.
-
-    .. math::
-
-        s[t] = \\sum_a x[a]\\, w[t - a] = \\sum_m w[m]\\, x[t - m],
-
-    so each tap ``w[m]`` adds a copy of ``x`` scaled by ``w[m]`` and shifted by ``m``.
-    The loop runs over the kernel's taps (a handful), never over the pixels.
-    """
-    out_shape = tuple(n + k - 1 for n, k in zip(x.shape, w.shape, strict=True))
-    dtype = np.result_type(x, w)
-    s = np.zeros(out_shape, dtype=dtype)
-    for m in np.ndindex(w.shape):
-        shifted = tuple(slice(mi, mi + n) for mi, n in zip(m, x.shape, strict=True))
-        s[shifted] = s[shifted] + w[m] * x
-    return s
-
-
-def _crop(full, shape):
-    """The centre of ``full`` with the given shape (as ``scipy.signal`` does)."""
-    starts = [(f - n) // 2 for f, n in zip(full.shape, shape, strict=True)]
-    return full[tuple(slice(s, s + n) for s, n in zip(starts, shape, strict=True))]
-
-
 def _mode_shape(x_shape, w_shape, mode):
     if mode == "full":
         return tuple(n + k - 1 for n, k in zip(x_shape, w_shape, strict=True))
     if mode == "same":
         return tuple(x_shape)
     return tuple(abs(n - k) + 1 for n, k in zip(x_shape, w_shape, strict=True))
+
+
+def _mode_start(n, k, n_out):
+    """Index of the full result where a mode's output begins (the centre, as scipy.signal)."""
+    return (n + k - 1 - n_out) // 2
+
+
+def _shift_and_add(x, w, mode):
+    """Discrete convolution by shift-and-add over the kernel's taps (eq. 9.3).
+
+    .. math::
+
+        s[t] = \\sum_a x[a]\\, w[t - a] = \\sum_m w[m]\\, x[t - m],
+
+    so each tap ``w[m]`` adds a copy of ``x`` scaled by ``w[m]`` and shifted by ``m``. The
+    input is zero-padded just enough for the requested mode, and the loop runs over the
+    kernel's taps (a handful), never over the pixels.
+    """
+    out_shape = _mode_shape(x.shape, w.shape, mode)
+    # Output i of the mode is full[i + start] = sum_m w[m] x[i + start - m]. Padding x on the
+    # left by k - 1 - start turns that into the slice x_padded[k - 1 - m : k - 1 - m + n_out].
+    pad_before = [
+        k - 1 - _mode_start(n, k, n_out)
+        for n, k, n_out in zip(x.shape, w.shape, out_shape, strict=True)
+    ]
+    pad_after = [
+        max(0, k - 1 + n_out - (n + before))
+        for n, k, n_out, before in zip(x.shape, w.shape, out_shape, pad_before, strict=True)
+    ]
+    x_padded = x
+    if any(pad_before) or any(pad_after):
+        x_padded = np.pad(x, list(zip(pad_before, pad_after, strict=True)), constant_values=0)
+    s = np.zeros(out_shape, dtype=np.result_type(x, w))
+    for m in np.ndindex(w.shape):
+        shifted = tuple(
+            slice(k - 1 - mi, k - 1 - mi + n_out)
+            for mi, k, n_out in zip(m, w.shape, out_shape, strict=True)
+        )
+        s += w[m] * x_padded[shifted]
+    return s
 
 
 def convolve(x, w, mode="full"):
@@ -117,8 +132,7 @@ def convolve(x, w, mode="full"):
     array([2.5])
     """
     x, w = _as_signal_arrays(x, w, mode)
-    full = _full_convolution(x, w)
-    return _crop(full, _mode_shape(x.shape, w.shape, mode))
+    return _shift_and_add(x, w, mode)
 
 
 def correlate(x, w, mode="full"):
@@ -147,7 +161,7 @@ def correlate(x, w, mode="full"):
     array([-1, -1, -1])
     """
     x, w = _as_signal_arrays(x, w, mode)
-    return convolve(x, flip(w), mode)
+    return _shift_and_add(x, flip(w), mode)
 
 
 # --------------------------------------------------------------------------- matrices
@@ -159,7 +173,7 @@ def _axis_pattern(n, k, mode):
     Returns ``(rows, cols, taps)``: ``M[rows, cols] = w[taps]``.
     """
     n_out = _mode_shape((n,), (k,), mode)[0]
-    start = (n + k - 1 - n_out) // 2
+    start = _mode_start(n, k, n_out)
     out_index = np.arange(n_out)[:, None]
     tap = np.arange(k)[None, :]
     in_index = out_index + start - tap

@@ -1,14 +1,10 @@
 """Shared pytest configuration: paths, seeds, and the built book."""
 
-import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Figures render off-screen; widgets precompute their frames as the book does.
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def pytest_collection_modifyitems(config, items):

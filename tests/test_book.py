@@ -44,6 +44,7 @@ PAGES = toc_files()
 def built_book():
     """Build the book once (warnings are errors) and return the build's log."""
     env = dict(os.environ, CNNCOURSE_WIDGETS="static")
+    env.pop("MPLBACKEND", None)  # a non-inline backend would keep figures out of the pages
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [str(jupyter_book), "build", str(ROOT), "--builder", "html", "-W", "-n"]
     result = subprocess.run(
@@ -256,3 +257,24 @@ def test_chapters_cite_link_glossary_and_have_exercises(built_book):
         assert 'href="bibliography.html#id' in html or "bibliography.html#" in html, page
         assert html.count('class="exercise admonition') >= 2, f"{page} has fewer than 2 exercises"
         assert 'class="solution dropdown admonition' in html, f"{page} has no solutions"
+
+
+def test_every_captioned_figure_is_in_its_page(built_book):
+    """Each cell with a figure caption produced an image inside a numbered <figure>."""
+    import json
+
+    from book_pages import notebooks
+
+    for notebook in notebooks():
+        cells = json.loads(notebook.read_text())["cells"]
+        names = [
+            cell["metadata"]["mystnb"]["figure"]["name"]
+            for cell in cells
+            if "figure" in cell.get("metadata", {}).get("mystnb", {})
+        ]
+        html = (HTML / notebook.relative_to(ROOT).with_suffix(".html")).read_text()
+        for name in names:
+            start = html.find(f'id="{name}"')
+            assert start >= 0, f"{notebook.name}: figure {name} is not in the page"
+            figure = html[start : html.find("</figure>", start)]
+            assert "<img" in figure, f"{notebook.name}: figure {name} has no image"

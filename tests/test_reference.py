@@ -229,3 +229,42 @@ def test_unfold_matches_torch():
         _check(
             "unfold[torch]", case, cc.unfold(_t(x), kernel, padding=padding, **kwargs), reference
         )
+
+
+@pytest.mark.parametrize("algorithm", ["im2col", "shifted-gemm", "fft"])
+def test_every_conv_algorithm_matches_torch(algorithm):
+    """Each algorithm, forced, on random configurations (strided ones fall back to im2col)."""
+    from cnncourse import _conv_algorithms
+
+    rng = np.random.default_rng({"im2col": 1, "shifted-gemm": 2, "fft": 3}[algorithm])
+    with _conv_algorithms.forced(algorithm):
+        for case in range(60):
+            config = random_conv_config(rng, 2)
+            reference = F.conv2d(**_as_torch(config))
+            scale = 1 + np.abs(reference.numpy()).max(initial=0)
+            _check(algorithm, case, cc.conv2d(**config), reference, rtol=1e-9, atol=1e-9 * scale)
+
+
+def test_algorithm_choice_rule():
+    from cnncourse import _conv_algorithms as algorithms
+
+    assert algorithms.choose((8, 3, 3, 3), (2, 2)) == "im2col"
+    assert algorithms.choose((8, 3, 3, 3), (1, 1)) == "shifted-gemm"
+    assert algorithms.choose((1, 1, 31, 31), (1, 1)) == "fft"
+    with algorithms.forced("fft"):
+        assert algorithms.choose((8, 3, 3, 3), (1, 1)) == "fft"
+        assert algorithms.choose((8, 3, 3, 3), (2, 1)) == "im2col"
+    with pytest.raises(ValueError, match="`name` must be one of"):
+        with algorithms.forced("winograd"):
+            pass
+
+
+def test_large_kernel_fft_float32():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 3, 64, 70)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 15, 13)).astype(np.float32)
+    reference = F.conv2d(_t(x.astype(np.float64)), _t(w.astype(np.float64)), padding=2)
+    ours = cc.conv2d(x, w, padding=2)
+    assert ours.dtype == np.float32
+    scale = np.abs(reference.numpy()).max()
+    _check("fft float32", 0, ours, reference, rtol=1e-4, atol=1e-5 * scale)

@@ -1,0 +1,185 @@
+"""Three ways to compute the same NumPy convolution, and the rule that picks one.
+
+All three compute the cross-correlation of :func:`cnncourse.conv.conv2d`,
+
+.. math::
+
+    y[n, o, i, j] = \\sum_{c, a, b} x_\\text{pad}[n, c, s_h i + d_h a, s_w j + d_w b]\\,
+    w[o, c, a, b],
+
+and differ only in how they organise the arithmetic:
+
+``"im2col"``
+    Copy every window into a row of a matrix and multiply it by the weights (one BLAS
+    GEMM per block of output rows). Works for every stride and dilation.
+``"shifted-gemm"``
+    For stride 1: lay the padded images side by side in one long row per channel. A kernel
+    tap ``(a, b)`` then reads the same row shifted by ``d_h a W_pad + d_w b``, so the im2col
+    matrix is built from a few contiguous copies, and the GEMM covers a block of output
+    positions at a time (a few positions past each image's edge are computed and dropped).
+``"fft"``
+    For stride 1 and large kernels: multiply Fourier transforms, which costs
+    :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`.
+
+:func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
+the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
+the input and the output itself.
+"""
+
+import contextlib
+
+import numpy as np
+
+from .views import pad, windows
+
+#: Largest im2col block, in bytes, that an algorithm builds at once.
+BLOCK_BYTES = 16 * 2**20
+
+#: Kernels with at least this many taps use the FFT (at stride 1).
+FFT_MIN_TAPS = 100
+
+ALGORITHMS = ("im2col", "shifted-gemm", "fft")
+_forced = []
+
+
+@contextlib.contextmanager
+def forced(name):
+    """Use algorithm ``name`` for every NumPy convolution inside the ``with`` block."""
+    if name not in ALGORITHMS:
+        raise ValueError(f"`name` must be one of {ALGORITHMS}, got {name!r}")
+    _forced.append(name)
+    try:
+        yield
+    finally:
+        _forced.pop()
+
+
+def choose(weight_shape, stride):
+    """The algorithm for a convolution of these shapes (the rule, in order).
+
+    1. stride > 1: ``"im2col"`` (the others would compute and discard most outputs);
+    2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``;
+    3. otherwise: ``"shifted-gemm"``.
+
+    Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride.
+    """
+    strided = any(s != 1 for s in stride)
+    if _forced:
+        return "im2col" if strided else _forced[-1]
+    if strided:
+        return "im2col"
+    if weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
+        return "fft"
+    return "shifted-gemm"
+
+
+def _blocks(total, bytes_per_item):
+    """Split ``range(total)`` into slices of at most :data:`BLOCK_BYTES` each."""
+    step = max(1, BLOCK_BYTES // max(1, bytes_per_item))
+    for start in range(0, total, step):
+        yield slice(start, min(start + step, total))
+
+
+def _group_slices(channels, groups):
+    size = channels // groups
+    return [slice(g * size, (g + 1) * size) for g in range(groups)]
+
+
+def im2col(x, weight, stride, pads, dilation, groups):
+    """Correlate by copying windows into an im2col matrix, a block of output rows at a time."""
+    view = windows(pad(x, pads), weight.shape[2:], stride, dilation)  # (N, C, Ho, Wo, kH, kW)
+    n, c, ho, wo, kh, kw = view.shape
+    out = np.empty((n, ho, wo, weight.shape[0]), dtype=weight.dtype)
+    for inputs, outputs in zip(
+        _group_slices(c, groups), _group_slices(weight.shape[0], groups), strict=True
+    ):
+        group_weight = weight[outputs].reshape(outputs.stop - outputs.start, -1)
+        taps = group_weight.shape[1]
+        rows = view[:, inputs].transpose(0, 2, 3, 1, 4, 5)  # (N, Ho, Wo, C_g, kH, kW)
+        for block in _blocks(ho, n * wo * taps * view.itemsize):
+            height = block.stop - block.start
+            cols = rows[:, block].reshape(n * height * wo, taps)  # the im2col block (a copy)
+            result = cols @ group_weight.T
+            out[:, block, :, outputs] = result.reshape(n, height, wo, group_weight.shape[0])
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def _side_by_side(x, pads, reach):
+    """The padded images side by side: ``flat[c, n P + r W_pad + q] = x_pad[n, c, r, q]``.
+
+    ``reach`` zeros are appended so that the largest tap shift stays inside the array.
+    """
+    n, c, h, w = x.shape
+    (top, bottom), (left, right) = pads
+    hp, wp = h + top + bottom, w + left + right
+    flat = np.zeros((c, n * hp * wp + reach), dtype=x.dtype)
+    images = flat[:, : n * hp * wp].reshape(c, n, hp, wp)
+    images[:, :, top : top + h, left : left + w] = x.transpose(1, 0, 2, 3)
+    return flat, hp, wp
+
+
+def shifted_gemm(x, weight, stride, pads, dilation, groups):
+    """Correlate (stride 1) with tap shifts of the flattened, padded images."""
+    n, c = x.shape[:2]
+    out_channels, per_group, kh, kw = weight.shape
+    dh, dw = dilation
+    (top, bottom), (left, right) = pads
+    wp = x.shape[3] + left + right
+    offsets = [dh * a * wp + dw * b for a in range(kh) for b in range(kw)]
+    flat, hp, wp = _side_by_side(x, pads, reach=offsets[-1])
+    total = n * hp * wp
+    out = np.empty((out_channels, total), dtype=weight.dtype)
+    rows = per_group * len(offsets)  # one im2col row per (channel, tap)
+    columns = max(1, min(total, BLOCK_BYTES // (rows * weight.itemsize)))
+    cols = np.empty((per_group, len(offsets), columns), dtype=weight.dtype)
+    for inputs, outputs in zip(
+        _group_slices(c, groups), _group_slices(out_channels, groups), strict=True
+    ):
+        group_weight = weight[outputs].reshape(outputs.stop - outputs.start, rows)
+        channels = flat[inputs]
+        for start in range(0, total, columns):
+            stop = min(start + columns, total)
+            for tap, offset in enumerate(offsets):  # one contiguous copy per tap
+                cols[:, tap, : stop - start] = channels[:, start + offset : stop + offset]
+            np.matmul(
+                group_weight,
+                cols.reshape(rows, columns)[:, : stop - start],
+                out=out[outputs, start:stop],
+            )
+    ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    y = out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo]
+    return y.transpose(1, 0, 2, 3)  # a view: copying it would cost as much as the GEMM
+
+
+def fft(x, weight, stride, pads, dilation, groups):
+    """Correlate (stride 1) by multiplying Fourier transforms (large kernels)."""
+    import scipy.fft
+
+    x = pad(x, pads)
+    out_channels, per_group, kh, kw = weight.shape
+    dh, dw = dilation
+    spread = np.zeros(
+        (out_channels, per_group, dh * (kh - 1) + 1, dw * (kw - 1) + 1), dtype=weight.dtype
+    )
+    spread[:, :, ::dh, ::dw] = weight  # dilation: zeros between the taps
+    shape = x.shape[2:]
+    # Correlation is convolution with the flipped kernel; the circular convolution's wrap-around
+    # touches only the first kernel-size - 1 outputs, which the valid part drops.
+    x_hat = scipy.fft.rfft2(x, s=shape, workers=-1)
+    k_hat = scipy.fft.rfft2(spread[:, :, ::-1, ::-1], s=shape, workers=-1)
+    y_hat = np.empty((x.shape[0], out_channels, *x_hat.shape[2:]), dtype=x_hat.dtype)
+    for inputs, outputs in zip(
+        _group_slices(x.shape[1], groups), _group_slices(out_channels, groups), strict=True
+    ):
+        y_hat[:, outputs] = np.einsum("ncij,ocij->noij", x_hat[:, inputs], k_hat[outputs])
+    full = scipy.fft.irfft2(y_hat, s=shape, workers=-1)
+    y = full[:, :, spread.shape[2] - 1 :, spread.shape[3] - 1 :]
+    return np.ascontiguousarray(y, dtype=weight.dtype)
+
+
+def correlate(x, weight, stride, pads, dilation, groups):
+    """Run the algorithm :func:`choose` picks; inputs already validated, batched, 2-D."""
+    name = choose(weight.shape, stride)
+    return {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft}[name](
+        x, weight, stride, pads, dilation, groups
+    )
