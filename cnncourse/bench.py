@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import cnncourse as cc
+from cnncourse import _conv_algorithms
 
 #: Pause between timing one backend and the next: OpenBLAS threads keep spinning for about
 #: 0.1 s after a NumPy call and would slow a torch call that follows at once.
@@ -42,6 +43,13 @@ class Case:
         w = None if self.weight_shape is None else rng.standard_normal(self.weight_shape)
         return x, None if w is None else w.astype(dtype)
 
+    def algorithm(self):
+        """The NumPy convolution algorithm this case runs (``"-"`` for pooling)."""
+        if self.op != "conv2d":
+            return "-"
+        stride = _args_pair(self.kwargs.get("stride", 1))
+        return _conv_algorithms.choose(self.weight_shape, stride)
+
     def flops(self):
         """Floating-point operations: 2 per multiply-add of a convolution, 1 per pooled input."""
         x = np.zeros(self.input_shape, dtype=np.float32)
@@ -53,6 +61,10 @@ class Case:
         out = getattr(cc, self.op)(x[:1], **self.kwargs).shape
         kernel = self.kwargs["kernel_size"]
         return int(self.input_shape[0] * np.prod(out[1:]) * kernel * kernel)
+
+
+def _args_pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 GRID = [
@@ -159,13 +171,21 @@ def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
     rows = []
     for case in GRID if cases is None else cases:
         timings = run_case(case, np.dtype(dtype), repeat, devices)
-        rows.append({"case": case.name, "op": case.op, "flops": case.flops(), **timings})
+        rows.append(
+            {
+                "case": case.name,
+                "op": case.op,
+                "algorithm": case.algorithm(),
+                "flops": case.flops(),
+                **timings,
+            }
+        )
     return rows
 
 
 def format_row(case, results, peak):
     gflops = case.flops() / results["numpy"] / 1e9
-    cells = [f"{case.name:<38}"]
+    cells = [f"{case.name:<38}", f"{case.algorithm():<12}"]
     cells += [f"{results[k] * 1e3:9.3f}" for k in ("numpy", "torch", "F")]
     if "cuda" in results:
         cells.append(f"{results['cuda'] * 1e3:9.3f}")
@@ -188,7 +208,21 @@ def main(argv=None):
         help="also time the torch backend on this device",
     )
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
+    parser.add_argument(
+        "--algorithm",
+        default="auto",
+        choices=["auto", *_conv_algorithms.ALGORITHMS],
+        help="force one NumPy convolution algorithm (stride > 1 keeps im2col)",
+    )
     args = parser.parse_args(argv)
+    if args.algorithm != "auto":
+        with _conv_algorithms.forced(args.algorithm):
+            return _report(args)
+    return _report(args)
+
+
+def _report(args):
+    """Print the table for parsed command-line ``args``."""
 
     import torch
 
@@ -204,7 +238,7 @@ def main(argv=None):
         f"{torch.get_num_threads()} torch threads, dtype {args.dtype}"
     )
     print(f"float32 GEMM rate (NumPy, 2048^3): {peak:.1f} GFLOP/s")
-    header = f"{'case':<38} {'numpy ms':>9} {'torch ms':>9} {'F ms':>9}"
+    header = f"{'case':<38} {'algorithm':<12} {'numpy ms':>9} {'torch ms':>9} {'F ms':>9}"
     if "cuda" in devices:
         header += f" {'cuda ms':>9}"
     print(header + f" {'np/torch':>7} {'GFLOP/s':>8} {'peak':>6}")
