@@ -22,8 +22,10 @@ book: $(STAMP) $(ASSETS)
 test: $(STAMP) $(ASSETS)
 	$(BIN)/ruff format --check cnncourse tests tools _ext
 	$(BIN)/ruff check cnncourse tests tools _ext
-	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=300 tests cnncourse book
+	# One process: the notebooks train small torch models, and two workers on two cores
+	# oversubscribe the CPU (OpenMP threads spin) and slow everything down many times.
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
+		tests cnncourse book
 
 env: $(STAMP)
 
