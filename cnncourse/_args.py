@@ -369,6 +369,33 @@ def _pool_spec_args(input, kernel_size, stride, padding, dilation, n):
     return kernel, stride, pad, dilation
 
 
+def unfold_args(input, kernel_size, dilation, padding, stride):
+    """Validate the arguments of ``unfold``; return ``(kernel, dilation, stride, pads)``."""
+    check_ndim(input, "input", (4,), "(N, C, H, W)")
+    check_numeric(input, "input")
+    kernel = positive(kernel_size, "kernel_size", 2)
+    dilation = positive(dilation, "dilation", 2)
+    stride = positive(stride, "stride", 2)
+    pads = conv_padding(padding, stride, dilation, kernel, 2)
+    for axis in range(2):
+        check_fits(
+            input.shape[2 + axis], kernel[axis], pads[axis][0], dilation[axis], AXIS_NAMES[2][axis]
+        )
+    return kernel, dilation, stride, pads
+
+
+def check_divisor_override(divisor_override):
+    """``divisor_override`` of average pooling: ``None`` or a nonzero integer."""
+    if divisor_override is None:
+        return
+    if (
+        isinstance(divisor_override, bool)
+        or not isinstance(divisor_override, int)
+        or (divisor_override == 0)
+    ):
+        raise ValueError(f"`divisor_override` must be a nonzero integer, got {divisor_override!r}")
+
+
 def adaptive_args(input, output_size, n=2):
     """Validate an adaptive pooling; return the output size as a tuple of ints.
 

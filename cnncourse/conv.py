@@ -44,20 +44,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     -------
     numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
     """
-    _args.check_ndim(input, "input", (4,), "(N, C, H, W)")
-    _args.check_numeric(input, "input")
-    kernel = _args.positive(kernel_size, "kernel_size", 2)
-    dilation = _args.positive(dilation, "dilation", 2)
-    stride = _args.positive(stride, "stride", 2)
-    pads = _args.conv_padding(padding, stride, dilation, kernel, 2)
-    for axis in range(2):
-        _args.check_fits(
-            input.shape[2 + axis],
-            kernel[axis],
-            pads[axis][0],
-            dilation[axis],
-            _args.AXIS_NAMES[2][axis],
-        )
+    kernel, dilation, stride, pads = _args.unfold_args(
+        input, kernel_size, dilation, padding, stride
+    )
     view = windows(pad(input, pads), kernel, stride, dilation)  # (N, C, Ho, Wo, kH, kW)
     n, c, ho, wo, kh, kw = view.shape
     return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)

@@ -110,9 +110,9 @@ def show_grid(
         if shade is not None and shade[i, j]:
             ax.add_patch(patches.Rectangle((j - 0.5, i - 0.5), 1, 1, color="#dddddd", zorder=0))
     for i in range(rows + 1):
-        ax.axhline(i - 0.5, color="black", lw=0.6)
+        ax.axhline(i - 0.5, color="black", lw=0.6, clip_on=False)
     for j in range(cols + 1):
-        ax.axvline(j - 0.5, color="black", lw=0.6)
+        ax.axvline(j - 0.5, color="black", lw=0.6, clip_on=False)
     for i, j in highlight or ():
         ax.add_patch(
             patches.Rectangle(

@@ -148,12 +148,7 @@ def _avg_pool(
     input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
 ):
     kernel, stride, pads, dilation = _args.pool_args(input, kernel_size, stride, padding, 1, n)
-    if divisor_override is not None and (
-        isinstance(divisor_override, bool)
-        or not isinstance(divisor_override, int)
-        or divisor_override == 0
-    ):
-        raise ValueError(f"`divisor_override` must be a nonzero integer, got {divisor_override!r}")
+    _args.check_divisor_override(divisor_override)
     x, unbatched = add_batch_axis(input, n)
     x, kernel, stride, pads, dilation = _as_2d(x, n, kernel, stride, pads, dilation)
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype

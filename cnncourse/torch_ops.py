@@ -114,20 +114,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """The im2col matrix of a tensor (twin of :func:`cnncourse.conv.unfold`)."""
     _check_tensor(input, "input")
-    _args.check_ndim(input, "input", (4,), "(N, C, H, W)")
-    _args.check_numeric(input, "input")
-    kernel = _args.positive(kernel_size, "kernel_size", 2)
-    dilation = _args.positive(dilation, "dilation", 2)
-    stride = _args.positive(stride, "stride", 2)
-    pads = _args.conv_padding(padding, stride, dilation, kernel, 2)
-    for axis in range(2):
-        _args.check_fits(
-            input.shape[2 + axis],
-            kernel[axis],
-            pads[axis][0],
-            dilation[axis],
-            _args.AXIS_NAMES[2][axis],
-        )
+    kernel, dilation, stride, pads = _args.unfold_args(
+        input, kernel_size, dilation, padding, stride
+    )
     x, symmetric = _explicit_padding(input, pads, 2)
     return F.unfold(x, kernel, dilation, symmetric, stride)
 
@@ -165,12 +154,7 @@ def avg_pool2d(
     """2-D average pooling on tensors (twin of :func:`cnncourse.pool.avg_pool2d`)."""
     _check_tensor(input, "input")
     kernel, stride, pads, _ = _args.pool_args(input, kernel_size, stride, padding, 1, 2)
-    if divisor_override is not None and (
-        isinstance(divisor_override, bool)
-        or not isinstance(divisor_override, int)
-        or divisor_override == 0
-    ):
-        raise ValueError(f"`divisor_override` must be a nonzero integer, got {divisor_override!r}")
+    _args.check_divisor_override(divisor_override)
     return F.avg_pool2d(input, kernel, stride, pads, ceil_mode, count_include_pad, divisor_override)
 
 
