@@ -19,8 +19,8 @@ Two wirings exist, chosen by ``mode``:
     This needs a kernel, and is the fallback for ipywidgets 7 (e.g. Colab), which has no
     ``Stack``.
 ``"auto"`` (default)
-    ``"static"`` when the environment variable ``CNNCOURSE_WIDGETS`` is ``static`` (the
-    Makefile and the book's test set it while building the book), else ``"live"``.
+    ``"static"`` when the environment variable ``CNNCOURSE_WIDGETS`` is ``static`` (the book's
+    Sphinx extension, ``_ext/cnncourse_book.py``, sets it for every build), else ``"live"``.
 
 ipywidgets is imported only when a widget is built, so ``import cnncourse`` stays light.
 """
