@@ -100,6 +100,23 @@ def median_time(function, repeat, min_seconds=0.2):
     return statistics.median(times)
 
 
+def peak_extra_memory(function):
+    """Peak memory (bytes) that NumPy allocates during one call of ``function``.
+
+    NumPy reports its allocations to :mod:`tracemalloc`, so this counts every temporary the
+    call makes, and its result.
+    """
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
 def gemm_rate(size=2048, repeat=5):
     """The machine's float32 matrix-multiply rate in GFLOP/s (NumPy/BLAS, all threads)."""
     rng = np.random.default_rng(0)
@@ -132,6 +149,7 @@ def run_case(case, dtype, repeat, devices):
     rng = np.random.default_rng(0)
     x, w = case.arrays(dtype, rng)
     results = {"numpy": median_time(_call(case, x, w), repeat)}
+    results["numpy_peak_bytes"] = peak_extra_memory(_call(case, x, w))
     tx = torch.from_numpy(x)
     tw = None if w is None else torch.from_numpy(w)
     time.sleep(REST_SECONDS)
@@ -192,6 +210,7 @@ def format_row(case, results, peak):
     cells.append(f"{results['numpy'] / results['torch']:7.2f}")
     cells.append(f"{gflops:8.1f}")
     cells.append(f"{gflops / peak:6.0%}")
+    cells.append(f"{results['numpy_peak_bytes'] / 2**20:8.1f}")
     return " ".join(cells)
 
 
@@ -241,7 +260,7 @@ def _report(args):
     header = f"{'case':<38} {'algorithm':<12} {'numpy ms':>9} {'torch ms':>9} {'F ms':>9}"
     if "cuda" in devices:
         header += f" {'cuda ms':>9}"
-    print(header + f" {'np/torch':>7} {'GFLOP/s':>8} {'peak':>6}")
+    print(header + f" {'np/torch':>7} {'GFLOP/s':>8} {'peak':>6} {'np MiB':>8}")
     for case in GRID:
         if args.only and args.only not in case.name:
             continue
