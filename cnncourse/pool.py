@@ -47,8 +47,10 @@ def _reduce_axis(x, axis, kernel, stride, dilation, combine):
         index[axis] = slice(dilation * a, dilation * a + stride * (count - 1) + 1, stride)
         return x[tuple(index)]
 
-    result = tap(0).copy()
-    for a in range(1, kernel):
+    if kernel == 1:
+        return tap(0).copy()
+    result = combine(tap(0), tap(1))  # a new array: no separate copy of the first tap
+    for a in range(2, kernel):
         combine(result, tap(a), out=result)
     return result
 
@@ -159,7 +161,10 @@ def _avg_pool(
         sums /= divisor_override
     else:
         counts = _window_counts(x.shape[2:], kernel, stride, padding_pairs, count_include_pad)
-        sums /= counts.astype(compute_dtype)
+        if np.all(counts == counts.flat[0]):  # every window full: one scalar divides all
+            sums /= np.dtype(compute_dtype).type(counts.flat[0])
+        else:
+            sums /= counts.astype(compute_dtype)
     y = sums.astype(input.dtype, copy=False)
     y = y[:, :, 0, :] if n == 1 else y
     return y[0] if unbatched else y
