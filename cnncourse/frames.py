@@ -423,23 +423,17 @@ def draw_prior_frame(results, index, W_true):
         ax.set_xticks([])
         ax.set_yticks([])
     positions = np.arange(len(results))
+    floor = 1e-8  # a log axis cannot show zero: exact zeros are drawn at this floor
     ax = axes[0, 2]
-    ax.plot(
-        positions,
-        [r["test_error"] for r in results],
-        marker="o",
-        color=COLORS["output"],
-        label="test error",
-    )
-    ax.plot(
-        positions,
-        [r["distance"] for r in results],
-        marker="s",
-        color=COLORS["input"],
-        label="distance to a convolution",
-    )
+    for key, marker, color, label in (
+        ("test_error", "o", COLORS["output"], "test error"),
+        ("distance", "s", COLORS["input"], "distance to a convolution"),
+    ):
+        values = [max(r[key], floor) for r in results]
+        ax.plot(positions, values, marker=marker, color=color, label=label)
     ax.axvline(index, color=COLORS["highlight"], lw=2)
-    ax.set_yscale("symlog", linthresh=1e-3)
+    ax.set_yscale("log")
+    ax.set_ylim(floor / 3, None)
     ax.set_xticks(positions, [precision_label(r["lam"]) for r in results], rotation=60, fontsize=7)
     ax.set_xlabel("prior precision")
     ax.legend(fontsize=8)

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from . import _args
+from .signal import _mode_shape
 
 
 def _check_tensor(value, name):
@@ -63,14 +64,6 @@ def _full_correlation(x, w):
     if x.ndim == 1:
         return F.conv1d(x[None, None], w[None, None], padding=pads)[0, 0]
     return F.conv2d(x[None, None], w[None, None], padding=pads)[0, 0]
-
-
-def _mode_shape(x_shape, w_shape, mode):
-    if mode == "full":
-        return tuple(n + k - 1 for n, k in zip(x_shape, w_shape, strict=True))
-    if mode == "same":
-        return x_shape
-    return tuple(abs(n - k) + 1 for n, k in zip(x_shape, w_shape, strict=True))
 
 
 def _crop(full, shape):

@@ -26,7 +26,6 @@ ipywidgets is imported only when a widget is built, so ``import cnncourse`` stay
 """
 
 import io
-import itertools
 import os
 
 WIDGET_MODES = ("auto", "static", "live")
@@ -189,12 +188,3 @@ def scrubber(frame, values, *, description="", labels=None, mode="auto", dpi=80)
     return explorer(
         lambda **chosen: frame(chosen[description]), {description: spec}, mode=mode, dpi=dpi
     )
-
-
-def all_frames(frame, controls):
-    """Call ``frame`` on every combination of ``controls`` (for tests); yield (values, figure)."""
-    names = list(controls)
-    grids = [c[0] if isinstance(c, tuple) else c for c in controls.values()]
-    for combination in itertools.product(*grids):
-        chosen = dict(zip(names, combination, strict=True))
-        yield chosen, frame(**chosen)
