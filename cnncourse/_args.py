@@ -228,13 +228,17 @@ def output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=Fa
 
 
 def check_fits(size, kernel_size, padding, dilation, axis, name="kernel"):
-    """Require the dilated kernel to fit inside the padded input along one axis."""
+    """Require the dilated kernel to fit inside the padded input along one axis.
+
+    ``padding`` is ``(before, after)``, or one int for the same padding on both sides.
+    """
+    before, after = (padding, padding) if _is_int(padding) else padding
     span = dilation * (kernel_size - 1) + 1
-    padded = size + 2 * padding
+    padded = size + before + after
     if span > padded:
         raise ValueError(
             f"{name} extent {span} (kernel {kernel_size}, dilation {dilation}) is larger than "
-            f"the padded input ({size} + 2*{padding} = {padded}) along {axis}"
+            f"the padded input ({size} + {before} + {after} = {padded}) along {axis}"
         )
 
 
@@ -290,14 +294,7 @@ def _conv_spec_args(input, weight, bias, stride, padding, dilation, groups, n):
         raise ValueError(f"`weight` has an empty kernel, shape {tuple(weight.shape)}")
     pads = conv_padding(padding, stride, dilation, kernel, n)
     for axis, size in enumerate(input.shape[-n:]):
-        before, after = pads[axis]
-        span = dilation[axis] * (kernel[axis] - 1) + 1
-        if span > size + before + after:
-            raise ValueError(
-                f"kernel extent {span} (kernel {kernel[axis]}, dilation {dilation[axis]}) is "
-                f"larger than the padded input ({size} + {before} + {after} = "
-                f"{size + before + after}) along {AXIS_NAMES[n][axis]}"
-            )
+        check_fits(size, kernel[axis], pads[axis], dilation[axis], AXIS_NAMES[n][axis])
     return stride, pads, dilation
 
 
@@ -379,7 +376,7 @@ def unfold_args(input, kernel_size, dilation, padding, stride):
     pads = conv_padding(padding, stride, dilation, kernel, 2)
     for axis in range(2):
         check_fits(
-            input.shape[2 + axis], kernel[axis], pads[axis][0], dilation[axis], AXIS_NAMES[2][axis]
+            input.shape[2 + axis], kernel[axis], pads[axis], dilation[axis], AXIS_NAMES[2][axis]
         )
     return kernel, dilation, stride, pads
 
