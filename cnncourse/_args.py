@@ -38,7 +38,13 @@ def is_torch_tensor(value):
 
 def dtype_name(array):
     """The dtype of a NumPy array or torch tensor as a plain name, e.g. ``"float32"``."""
-    return str(array.dtype).replace("torch.", "")
+    return _name_of_dtype(array.dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _name_of_dtype(dtype):
+    # Cached: ``str(dtype)`` costs microseconds, a noticeable part of a small layer's call.
+    return str(dtype).replace("torch.", "")
 
 
 def kind_of(value):
@@ -53,13 +59,20 @@ def check_same_kind(**arrays):
 
     Returns ``"torch"`` if any is a tensor, else ``"numpy"``.
     """
-    given = {name: value for name, value in arrays.items() if value is not None}
-    tensors = [name for name, value in given.items() if is_torch_tensor(value)]
-    if tensors and len(tensors) != len(given):
-        other = next(name for name in given if name not in tensors)
+    if "torch" not in sys.modules:  # no tensor can exist
+        return "numpy"
+    tensors, others = [], []
+    for name, value in arrays.items():
+        if value is None:
+            continue
+        if is_torch_tensor(value):
+            tensors.append(name)
+        else:
+            others.append(name)
+    if tensors and others:
         raise TypeError(
-            f"`{other}` is a {kind_of(given[other])} but `{tensors[0]}` is a torch.Tensor; "
-            "pass all arrays as torch tensors or all as NumPy arrays"
+            f"`{others[0]}` is a {kind_of(arrays[others[0]])} but `{tensors[0]}` is a "
+            "torch.Tensor; pass all arrays as torch tensors or all as NumPy arrays"
         )
     return "torch" if tensors else "numpy"
 

@@ -104,18 +104,39 @@ def im2col(x, weight, stride, pads, dilation, groups):
     return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
 
 
-def _side_by_side(x, pads, reach):
+def _side_by_side(x, pads):
     """The padded images side by side: ``flat[c, n P + r W_pad + q] = x_pad[n, c, r, q]``.
 
-    ``reach`` zeros are appended so that the largest tap shift stays inside the array.
+    A single unpadded image already is in this layout, and comes back without a copy.
     """
     n, c, h, w = x.shape
     (top, bottom), (left, right) = pads
     hp, wp = h + top + bottom, w + left + right
-    flat = np.zeros((c, n * hp * wp + reach), dtype=x.dtype)
-    images = flat[:, : n * hp * wp].reshape(c, n, hp, wp)
+    if n == 1 and hp == h and wp == w:
+        return np.ascontiguousarray(x[0]).reshape(c, h * w), hp, wp
+    flat = np.zeros((c, n * hp * wp), dtype=x.dtype)
+    images = flat.reshape(c, n, hp, wp)
     images[:, :, top : top + h, left : left + w] = x.transpose(1, 0, 2, 3)
     return flat, hp, wp
+
+
+def _taps(channels, kernel_size, dilation, row_length, length):
+    """Every kernel tap's shifted copy of the flat rows, as one strided view (no copy).
+
+    ``_taps(...)[c, a, b, t] == channels[c, t + d_h a W_pad + d_w b]``, ``t < length``.
+    """
+    (kh, kw), (dh, dw) = kernel_size, dilation
+    item = channels.itemsize
+    # The ndarray constructor makes the view like numpy.lib.stride_tricks.as_strided, without
+    # its few microseconds of overhead (a large share of a small layer's time).
+    view = np.ndarray(
+        shape=(channels.shape[0], kh, kw, length),
+        dtype=channels.dtype,
+        buffer=channels,
+        strides=(channels.strides[0], dh * row_length * item, dw * item, item),
+    )
+    view.flags.writeable = False
+    return view
 
 
 def shifted_gemm(x, weight, stride, pads, dilation, groups):
@@ -123,30 +144,32 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
     n, c = x.shape[:2]
     out_channels, per_group, kh, kw = weight.shape
     dh, dw = dilation
-    (top, bottom), (left, right) = pads
-    wp = x.shape[3] + left + right
-    offsets = [dh * a * wp + dw * b for a in range(kh) for b in range(kw)]
-    flat, hp, wp = _side_by_side(x, pads, reach=offsets[-1])
-    total = n * hp * wp
+    flat, hp, wp = _side_by_side(x, pads)
+    ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
+    if n == 0:  # an empty batch: nothing to compute
+        return np.empty((0, out_channels, ho, wo), dtype=weight.dtype)
+    total = flat.shape[1]
+    # Output position t reads t + (the tap's shift); the last `reach` positions would read
+    # past the end, and all of them lie right of or below the valid outputs: skip them.
+    reach = dh * (kh - 1) * wp + dw * (kw - 1)
+    length = total - reach
     out = np.empty((out_channels, total), dtype=weight.dtype)
-    rows = per_group * len(offsets)  # one im2col row per (channel, tap)
-    columns = max(1, min(total, BLOCK_BYTES // (rows * weight.itemsize)))
-    cols = np.empty((per_group, len(offsets), columns), dtype=weight.dtype)
+    rows = per_group * kh * kw  # one im2col row per (channel, tap)
+    columns = max(1, min(length, BLOCK_BYTES // (rows * weight.itemsize)))
+    cols = np.empty((per_group, kh, kw, columns), dtype=weight.dtype)
     for inputs, outputs in zip(
         _group_slices(c, groups), _group_slices(out_channels, groups), strict=True
     ):
         group_weight = weight[outputs].reshape(outputs.stop - outputs.start, rows)
-        channels = flat[inputs]
-        for start in range(0, total, columns):
-            stop = min(start + columns, total)
-            for tap, offset in enumerate(offsets):  # one contiguous copy per tap
-                cols[:, tap, : stop - start] = channels[:, start + offset : stop + offset]
+        taps = _taps(flat[inputs], (kh, kw), dilation, wp, length)
+        for start in range(0, length, columns):
+            stop = min(start + columns, length)
+            cols[..., : stop - start] = taps[..., start:stop]  # the im2col block
             np.matmul(
                 group_weight,
                 cols.reshape(rows, columns)[:, : stop - start],
                 out=out[outputs, start:stop],
             )
-    ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
     y = out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo]
     return y.transpose(1, 0, 2, 3)  # a view: copying it would cost as much as the GEMM
 

@@ -245,6 +245,33 @@ def test_every_conv_algorithm_matches_torch(algorithm):
             _check(algorithm, case, cc.conv2d(**config), reference, rtol=1e-9, atol=1e-9 * scale)
 
 
+@pytest.mark.parametrize("algorithm", ["im2col", "shifted-gemm", "fft"])
+def test_conv_algorithms_on_views_and_many_blocks(algorithm, monkeypatch):
+    """Non-contiguous inputs (strided, transposed views) and blocks far smaller than the data.
+
+    A tiny block size makes every algorithm split its work into many blocks, so the block
+    boundaries and the last, shorter block are exercised.
+    """
+    from cnncourse import _conv_algorithms
+
+    monkeypatch.setattr(_conv_algorithms, "BLOCK_BYTES", 256)
+    rng = np.random.default_rng(21)
+    base = rng.standard_normal((3, 10, 17, 15))
+    views = {
+        "channel stride": base[:, ::2],
+        "batch of one, channel stride": base[:1, 1::3],
+        "transposed": base.transpose(0, 1, 3, 2),
+    }
+    for name, x in views.items():
+        for padding, dilation in [(0, 1), (1, 2), ("same", 1)]:
+            w = rng.standard_normal((4, x.shape[1], 3, 2))
+            config = dict(padding=padding, dilation=dilation)
+            reference = F.conv2d(_t(x), _t(w), **config)
+            with _conv_algorithms.forced(algorithm):
+                ours = cc.conv2d(x, w, **config)
+            _check(algorithm, (name, config), ours, reference, rtol=1e-10, atol=1e-10)
+
+
 def test_algorithm_choice_rule():
     from cnncourse import _conv_algorithms as algorithms
 
