@@ -6,7 +6,9 @@ it prints the median time of
 * ``numpy``: ``cnncourse`` on NumPy arrays (the readable definition),
 * ``torch``: ``cnncourse`` on CPU tensors (validation + ``torch.nn.functional``),
 * ``F``: ``torch.nn.functional`` called directly (to show the wrapper costs nothing),
-* ``cuda``: ``cnncourse`` on CUDA tensors, when a GPU is present (``--device cuda``),
+* ``cuda``: ``cnncourse`` on CUDA tensors, when a GPU is present (``--device cuda``), next
+  to ``torch.nn.functional`` (cuDNN) called directly on the GPU, and the largest difference
+  of the GPU result from the CPU one,
 
 the ratio numpy / torch, and the achieved GFLOP/s. It also measures the machine's float32
 matrix-multiply rate, so that GFLOP/s can be read as a fraction of the peak. Timings on a
@@ -157,14 +159,59 @@ def run_case(case, dtype, repeat, devices):
     time.sleep(REST_SECONDS)
     results["F"] = median_time(_direct_call(case, tx, tw), repeat)
     if "cuda" in devices:
-        gx, gw = tx.cuda(), None if tw is None else tw.cuda()
+        results.update(_time_cuda(case, tx, tw, repeat))
+    return results
 
-        def synchronised():
-            _call(case, gx, gw)()
+
+def _time_cuda(case, tx, tw, repeat):
+    """The torch backend and ``torch.nn.functional`` (cuDNN) on the GPU, checked against CPU.
+
+    Returns seconds for ``cuda`` (cnncourse) and ``F_cuda`` (direct), and ``cuda_error``, the
+    largest difference from the CPU result relative to its largest magnitude.
+    """
+    import torch
+
+    gx, gw = tx.cuda(), None if tw is None else tw.cuda()
+    ours, direct = _call(case, gx, gw), _direct_call(case, gx, gw)
+
+    def synchronised(function):
+        def timed():
+            function()
             torch.cuda.synchronize()
 
-        results["cuda"] = median_time(synchronised, repeat)
-    return results
+        return timed
+
+    cpu = _call(case, tx, tw)()
+    scale = cpu.abs().max().clamp(min=1e-30)
+    return {
+        "cuda": median_time(synchronised(ours), repeat),
+        "F_cuda": median_time(synchronised(direct), repeat),
+        "cuda_error": float((ours().cpu() - cpu).abs().max() / scale),
+    }
+
+
+def compare_algorithms(cases=None, dtype="float32", repeat=5):
+    """Time every NumPy convolution algorithm, forced, on the stride-1 convolution cases.
+
+    This is the evidence behind :func:`cnncourse._conv_algorithms.choose`.
+
+    Returns
+    -------
+    list of dict
+        Keys: ``case``, ``chosen`` (the algorithm the rule picks) and one time in seconds
+        per algorithm name.
+    """
+    rows = []
+    for case in GRID if cases is None else cases:
+        if case.op != "conv2d" or case.kwargs.get("stride", 1) != 1:
+            continue
+        x, w = case.arrays(np.dtype(dtype), np.random.default_rng(0))
+        row = {"case": case.name, "chosen": case.algorithm()}
+        for name in _conv_algorithms.ALGORITHMS:
+            with _conv_algorithms.forced(name):
+                row[name] = median_time(_call(case, x, w), repeat)
+        rows.append(row)
+    return rows
 
 
 def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
@@ -184,7 +231,7 @@ def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
     -------
     list of dict
         Keys: ``case``, ``op``, ``flops`` and one time in seconds per backend
-        (``numpy``, ``torch``, ``F``, and ``cuda`` when asked).
+        (``numpy``, ``torch``, ``F``; with CUDA also ``cuda``, ``F_cuda`` and ``cuda_error``).
     """
     rows = []
     for case in GRID if cases is None else cases:
@@ -207,6 +254,8 @@ def format_row(case, results, peak):
     cells += [f"{results[k] * 1e3:9.3f}" for k in ("numpy", "torch", "F")]
     if "cuda" in results:
         cells.append(f"{results['cuda'] * 1e3:9.3f}")
+        cells.append(f"{results['F_cuda'] * 1e3:9.3f}")
+        cells.append(f"{results['cuda_error']:9.1e}")
     cells.append(f"{results['numpy'] / results['torch']:7.2f}")
     cells.append(f"{gflops:8.1f}")
     cells.append(f"{gflops / peak:6.0%}")
@@ -259,7 +308,7 @@ def _report(args):
     print(f"float32 GEMM rate (NumPy, 2048^3): {peak:.1f} GFLOP/s")
     header = f"{'case':<38} {'algorithm':<12} {'numpy ms':>9} {'torch ms':>9} {'F ms':>9}"
     if "cuda" in devices:
-        header += f" {'cuda ms':>9}"
+        header += f" {'cuda ms':>9} {'F cuda ms':>9} {'cuda err':>9}"
     print(header + f" {'np/torch':>7} {'GFLOP/s':>8} {'peak':>6} {'np MiB':>8}")
     for case in GRID:
         if args.only and args.only not in case.name:

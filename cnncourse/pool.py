@@ -34,13 +34,23 @@ def _pool_padding(sizes, kernel, stride, pads, dilation, ceil_mode):
     )
 
 
-def _reduce_axis(x, axis, kernel, stride, dilation, combine):
-    """Combine ``x[..., s i + d a, ...]`` over the taps ``a`` of one axis.
+#: Pooling reduces blocks of images of about this many bytes at a time, so that the result of
+#: the first pass (over rows) is still in the CPU's cache when the second pass reads it.
+BLOCK_BYTES = 512 * 2**10
+
+
+def _window_count(size, kernel, stride, dilation):
+    """Number of windows along an axis of ``size`` (already padded)."""
+    return (size - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _reduce_axis(x, axis, kernel, stride, dilation, combine, out=None):
+    """Combine ``x[..., s i + d a, ...]`` over the taps ``a`` of one axis (into ``out``).
 
     Each tap is a strided slice of the whole array, so the loop runs over the ``k`` taps of
     the window, never over pixels.
     """
-    count = (x.shape[axis] - dilation * (kernel - 1) - 1) // stride + 1
+    count = _window_count(x.shape[axis], kernel, stride, dilation)
     index = [slice(None)] * x.ndim
 
     def tap(a):
@@ -48,8 +58,8 @@ def _reduce_axis(x, axis, kernel, stride, dilation, combine):
         return x[tuple(index)]
 
     if kernel == 1:
-        return tap(0).copy()
-    result = combine(tap(0), tap(1))  # a new array: no separate copy of the first tap
+        return tap(0).copy() if out is None else np.copyto(out, tap(0))
+    result = combine(tap(0), tap(1), out=out)  # no separate copy of the first tap
     for a in range(2, kernel):
         combine(result, tap(a), out=result)
     return result
@@ -63,8 +73,17 @@ def _reduce_windows(x, kernel, stride, dilation, combine):
     then the columns, costs ``kH + kW`` passes over the data instead of ``kH kW``. The result
     equals ``combine``-reducing :func:`cnncourse.windows` over its last two axes.
     """
-    rows_done = _reduce_axis(x, -2, kernel[0], stride[0], dilation[0], combine)
-    return _reduce_axis(rows_done, -1, kernel[1], stride[1], dilation[1], combine)
+    height, width = x.shape[-2:]
+    out_height = _window_count(height, kernel[0], stride[0], dilation[0])
+    out_width = _window_count(width, kernel[1], stride[1], dilation[1])
+    images = x.reshape(-1, height, width)
+    out = np.empty((images.shape[0], out_height, out_width), dtype=x.dtype)
+    step = max(1, BLOCK_BYTES // (height * width * x.itemsize))
+    for start in range(0, images.shape[0], step):
+        block = slice(start, start + step)
+        rows_done = _reduce_axis(images[block], -2, kernel[0], stride[0], dilation[0], combine)
+        _reduce_axis(rows_done, -1, kernel[1], stride[1], dilation[1], combine, out=out[block])
+    return out.reshape(*x.shape[:-2], out_height, out_width)
 
 
 def _as_2d(input, n, kernel, stride, pads, dilation):

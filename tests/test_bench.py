@@ -1,0 +1,53 @@
+"""The benchmark runs, counts operations right, and its GPU path checks the GPU results.
+
+These tests check what the benchmark reports, never how fast anything is.
+"""
+
+import numpy as np
+import pytest
+
+import cnncourse as cc
+from cnncourse import bench
+
+torch = pytest.importorskip("torch")
+
+SMALL = bench.Case("small 2x3x9x8 -> 4, 3x2", "conv2d", (2, 3, 9, 8), (4, 3, 3, 2), {"padding": 1})
+
+
+def test_flops_count_two_per_multiply_add():
+    # output 2 x 4 x 9 x 9, each a sum over 3 x 3 x 2 = 18 products
+    assert SMALL.flops() == 2 * 4 * 9 * 9 * 18 * 2
+    pool = bench.Case("pool", "max_pool2d", (2, 3, 8, 8), None, {"kernel_size": 2, "stride": 2})
+    assert pool.flops() == 2 * 3 * 4 * 4 * 4
+
+
+def test_every_grid_case_runs_on_both_backends():
+    rng = np.random.default_rng(0)
+    for case in bench.GRID:
+        x, w = case.arrays(np.float32, rng)
+        assert x.dtype == np.float32 and (w is None or w.dtype == np.float32)
+        assert case.algorithm() in ("-", *cc._conv_algorithms.ALGORITHMS)
+
+
+def test_run_grid_and_algorithm_comparison_report_every_key():
+    rows = bench.run_grid([SMALL], repeat=1)
+    assert set(rows[0]) >= {"case", "op", "algorithm", "flops", "numpy", "torch", "F"}
+    assert rows[0]["numpy_peak_bytes"] >= 2 * 4 * 9 * 9 * 4  # at least the float32 output
+    (row,) = bench.compare_algorithms([SMALL], repeat=1)
+    assert row["chosen"] == "shifted-gemm"
+    assert all(row[name] > 0 for name in cc._conv_algorithms.ALGORITHMS)
+
+
+def test_command_line_prints_a_row_per_case(capsys):
+    bench.main(["--only", "MNIST", "--repeat", "1", "--algorithm", "im2col"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("MNIST-size") and "im2col" in out[-1]
+    assert "GEMM rate" in out[1]
+
+
+@pytest.mark.cuda
+def test_gpu_timing_checks_against_the_cpu():
+    # float64: in float32 cuDNN may use TF32 tensor cores, about 1e-3 from the CPU result
+    row = bench.run_case(SMALL, np.dtype(np.float64), repeat=1, devices=("cpu", "cuda"))
+    assert row["cuda"] > 0 and row["F_cuda"] > 0
+    assert row["cuda_error"] < 1e-10
