@@ -86,22 +86,26 @@ def _group_slices(channels, groups):
 
 
 def im2col(x, weight, stride, pads, dilation, groups):
-    """Correlate by copying windows into an im2col matrix, a block of output rows at a time."""
+    """Correlate by copying windows into an im2col matrix, a block of output rows at a time.
+
+    The matrix has one row per (input channel, tap) and one column per output position,
+    ``cols[(c, a, b), (n, i, j)] = x_pad[n, c, s_h i + d_h a, s_w j + d_w b]``, so that
+    each copy runs along an output row of the image.
+    """
     view = windows(pad(x, pads), weight.shape[2:], stride, dilation)  # (N, C, Ho, Wo, kH, kW)
     n, c, ho, wo, kh, kw = view.shape
-    out = np.empty((n, ho, wo, weight.shape[0]), dtype=weight.dtype)
+    matrix_view = view.transpose(1, 4, 5, 0, 2, 3)  # (C, kH, kW, N, Ho, Wo), still a view
+    out = np.empty((weight.shape[0], n, ho, wo), dtype=weight.dtype)
     for inputs, outputs in zip(
         _group_slices(c, groups), _group_slices(weight.shape[0], groups), strict=True
     ):
         group_weight = weight[outputs].reshape(outputs.stop - outputs.start, -1)
         taps = group_weight.shape[1]
-        rows = view[:, inputs].transpose(0, 2, 3, 1, 4, 5)  # (N, Ho, Wo, C_g, kH, kW)
         for block in _blocks(ho, n * wo * taps * view.itemsize):
-            height = block.stop - block.start
-            cols = rows[:, block].reshape(n * height * wo, taps)  # the im2col block (a copy)
-            result = cols @ group_weight.T
-            out[:, block, :, outputs] = result.reshape(n, height, wo, group_weight.shape[0])
-    return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+            cols = matrix_view[inputs, :, :, :, block].reshape(taps, -1)  # the block (a copy)
+            result = group_weight @ cols
+            out[outputs, :, block] = result.reshape(out[outputs, :, block].shape)
+    return out.transpose(1, 0, 2, 3)  # a view, like the shifted GEMM's result
 
 
 def _side_by_side(x, pads):

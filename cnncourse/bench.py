@@ -76,6 +76,8 @@ GRID = [
     Case("8x64x56x56 -> 64, 3x3", "conv2d", (8, 64, 56, 56), (64, 64, 3, 3), {"padding": 1}),
     Case("Fig 9.11 layer 1, 1x3x256x256 -> 64", "conv2d", (1, 3, 256, 256), (64, 3, 3, 3),
          {"padding": 1}),
+    Case("strided 8x32x56x56 -> 64, 3x3/2", "conv2d", (8, 32, 56, 56), (64, 32, 3, 3),
+         {"padding": 1, "stride": 2}),
     Case("1x1x512x512, 31x31 kernel", "conv2d", (1, 1, 512, 512), (1, 1, 31, 31)),
     Case("max pool 64x64x56x56, 2x2/2", "max_pool2d", (64, 64, 56, 56), None,
          {"kernel_size": 2, "stride": 2}),
