@@ -90,6 +90,24 @@ GRID = [
 ]  # fmt: skip
 
 
+def size_sweep(sides=(8, 16, 32, 64, 128), batch=8, channels=16, kernel_size=3):
+    """Cases of one layer at growing image sizes: where fixed costs end and arithmetic begins.
+
+    A ``kernel_size`` x ``kernel_size`` convolution with ``"same"`` padding, ``channels`` in
+    and out, on a batch of ``batch`` square images of each side in ``sides``.
+    """
+    return [
+        Case(
+            f"{batch}x{channels}x{side}x{side} -> {channels}, {kernel_size}x{kernel_size}",
+            "conv2d",
+            (batch, channels, side, side),
+            (channels, channels, kernel_size, kernel_size),
+            {"padding": "same"},
+        )
+        for side in sides
+    ]
+
+
 def median_time(function, repeat, min_seconds=0.2):
     """Median wall time of ``function()`` over at least ``repeat`` calls (after a warm-up)."""
     function()

@@ -51,3 +51,11 @@ def test_gpu_timing_checks_against_the_cpu():
     row = bench.run_case(SMALL, np.dtype(np.float64), repeat=1, devices=("cpu", "cuda"))
     assert row["cuda"] > 0 and row["F_cuda"] > 0
     assert row["cuda_error"] < 1e-10
+
+
+def test_size_sweep_grows_only_the_image():
+    cases = bench.size_sweep(sides=(8, 32), batch=2, channels=4)
+    assert [case.input_shape for case in cases] == [(2, 4, 8, 8), (2, 4, 32, 32)]
+    assert all(case.weight_shape == (4, 4, 3, 3) for case in cases)
+    # "same" padding: the output has the input's size, 2 * 9 * 4 operations per output value
+    assert cases[1].flops() == 2 * 4 * 32 * 32 * (2 * 9 * 4)
