@@ -23,20 +23,27 @@ and differ only in how they organise the arithmetic:
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
-the input and the output itself.
+the input and the output itself; temporaries are work arrays kept between calls
+(:func:`scratch`).
 """
 
 import contextlib
+import math
+import threading
 
 import numpy as np
 
-from .views import pad, windows
+from .views import windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
 BLOCK_BYTES = 16 * 2**20
 
 #: Kernels with at least this many taps use the FFT (at stride 1).
 FFT_MIN_TAPS = 100
+
+#: Work arrays up to this size are kept between calls, one of each kind per thread
+#: (see :func:`scratch`).
+SCRATCH_BYTES = 64 * 2**20
 
 ALGORITHMS = ("im2col", "shifted-gemm", "fft")
 _forced = []
@@ -73,6 +80,57 @@ def choose(weight_shape, stride):
     return "shifted-gemm"
 
 
+_scratch = threading.local()
+
+
+def scratch(name, shape, dtype):
+    """A work array of this shape, kept for the next call (uninitialised, like ``np.empty``).
+
+    Memory fresh from the operating system costs a page fault per page on its first use,
+    which can double the time of a layer that works in a few MB of temporaries. So each
+    thread keeps its work arrays, one per ``name``, up to :data:`SCRATCH_BYTES` each; larger
+    ones are allocated afresh. Only temporaries live here, never a returned array.
+    """
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes > SCRATCH_BYTES:
+        return np.empty(shape, dtype=dtype)
+    buffers = _scratch.__dict__.setdefault("buffers", {})
+    if name not in buffers or buffers[name].nbytes < nbytes:
+        buffers[name] = np.empty(nbytes, dtype=np.uint8)
+    return buffers[name][:nbytes].view(dtype).reshape(shape)
+
+
+def release_scratch():
+    """Free this thread's work arrays (the benchmark does, before it measures memory)."""
+    _scratch.__dict__.pop("buffers", None)
+
+
+def _padding_frame(height, width, pads):
+    """Index pairs of the four strips (top, bottom, left, right) that padding adds."""
+    (top, bottom), (left, right) = pads
+    inner = slice(top, height - bottom)
+    return [
+        (slice(0, top), slice(None)),
+        (slice(height - bottom, height), slice(None)),
+        (inner, slice(0, left)),
+        (inner, slice(width - right, width)),
+    ]
+
+
+def _padded(x, pads):
+    """``x`` with its last two axes zero-padded by ``pads``, in a work array."""
+    (top, bottom), (left, right) = pads
+    if not (top or bottom or left or right):
+        return x
+    n, c, h, w = x.shape
+    hp, wp = h + top + bottom, w + left + right
+    padded = scratch("padded input", (n, c, hp, wp), x.dtype)
+    padded[:, :, top : top + h, left : left + w] = x
+    for rows, columns in _padding_frame(hp, wp, pads):
+        padded[:, :, rows, columns] = 0
+    return padded
+
+
 def _blocks(total, bytes_per_item):
     """Split ``range(total)`` into slices of at most :data:`BLOCK_BYTES` each."""
     step = max(1, BLOCK_BYTES // max(1, bytes_per_item))
@@ -92,7 +150,7 @@ def im2col(x, weight, stride, pads, dilation, groups):
     ``cols[(c, a, b), (n, i, j)] = x_pad[n, c, s_h i + d_h a, s_w j + d_w b]``, so that
     each copy runs along an output row of the image.
     """
-    view = windows(pad(x, pads), weight.shape[2:], stride, dilation)  # (N, C, Ho, Wo, kH, kW)
+    view = windows(_padded(x, pads), weight.shape[2:], stride, dilation)  # (N, C, Ho, Wo, kH, kW)
     n, c, ho, wo, kh, kw = view.shape
     matrix_view = view.transpose(1, 4, 5, 0, 2, 3)  # (C, kH, kW, N, Ho, Wo), still a view
     out = np.empty((weight.shape[0], n, ho, wo), dtype=weight.dtype)
@@ -102,9 +160,12 @@ def im2col(x, weight, stride, pads, dilation, groups):
         group_weight = weight[outputs].reshape(outputs.stop - outputs.start, -1)
         taps = group_weight.shape[1]
         for block in _blocks(ho, n * wo * taps * view.itemsize):
-            cols = matrix_view[inputs, :, :, :, block].reshape(taps, -1)  # the block (a copy)
-            result = group_weight @ cols
-            out[outputs, :, block] = result.reshape(out[outputs, :, block].shape)
+            window_block = matrix_view[inputs, :, :, :, block]  # (C_g, kH, kW, N, rows, Wo)
+            cols = scratch("im2col block", window_block.shape, weight.dtype)
+            cols[...] = window_block  # the copy: one matrix row per (channel, tap)
+            result = scratch("im2col product", out[outputs, :, block].shape, weight.dtype)
+            np.matmul(group_weight, cols.reshape(taps, -1), out=result.reshape(len(result), -1))
+            out[outputs, :, block] = result
     return out.transpose(1, 0, 2, 3)  # a view, like the shifted GEMM's result
 
 
@@ -118,9 +179,11 @@ def _side_by_side(x, pads):
     hp, wp = h + top + bottom, w + left + right
     if n == 1 and hp == h and wp == w:
         return np.ascontiguousarray(x[0]).reshape(c, h * w), hp, wp
-    flat = np.zeros((c, n * hp * wp), dtype=x.dtype)
+    flat = scratch("side by side", (c, n * hp * wp), x.dtype)
     images = flat.reshape(c, n, hp, wp)
     images[:, :, top : top + h, left : left + w] = x.transpose(1, 0, 2, 3)
+    for rows, columns in _padding_frame(hp, wp, pads):
+        images[:, :, rows, columns] = 0
     return flat, hp, wp
 
 
@@ -160,7 +223,7 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
     out = np.empty((out_channels, total), dtype=weight.dtype)
     rows = per_group * kh * kw  # one im2col row per (channel, tap)
     columns = max(1, min(length, BLOCK_BYTES // (rows * weight.itemsize)))
-    cols = np.empty((per_group, kh, kw, columns), dtype=weight.dtype)
+    cols = scratch("shifted block", (per_group, kh, kw, columns), weight.dtype)
     for inputs, outputs in zip(
         _group_slices(c, groups), _group_slices(out_channels, groups), strict=True
     ):
@@ -182,7 +245,7 @@ def fft(x, weight, stride, pads, dilation, groups):
     """Correlate (stride 1) by multiplying Fourier transforms (large kernels)."""
     import scipy.fft
 
-    x = pad(x, pads)
+    x = _padded(x, pads)
     out_channels, per_group, kh, kw = weight.shape
     dh, dw = dilation
     spread = np.zeros(

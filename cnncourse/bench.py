@@ -126,10 +126,12 @@ def peak_extra_memory(function):
     """Peak memory (bytes) that NumPy allocates during one call of ``function``.
 
     NumPy reports its allocations to :mod:`tracemalloc`, so this counts every temporary the
-    call makes, and its result.
+    call makes, and its result. The work arrays the convolutions keep between calls are
+    released first, so that they are allocated, and counted, again.
     """
     import tracemalloc
 
+    _conv_algorithms.release_scratch()
     tracemalloc.start()
     try:
         function()
