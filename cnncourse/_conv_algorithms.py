@@ -46,19 +46,23 @@ FFT_MIN_TAPS = 100
 SCRATCH_BYTES = 64 * 2**20
 
 ALGORITHMS = ("im2col", "shifted-gemm", "fft")
-_forced = []
+_forced = threading.local()  # per thread: a stack of forced algorithm names
+
+
+def _forced_stack():
+    return _forced.__dict__.setdefault("names", [])
 
 
 @contextlib.contextmanager
 def forced(name):
-    """Use algorithm ``name`` for every NumPy convolution inside the ``with`` block."""
+    """Use algorithm ``name`` for this thread's NumPy convolutions inside the ``with`` block."""
     if name not in ALGORITHMS:
         raise ValueError(f"`name` must be one of {ALGORITHMS}, got {name!r}")
-    _forced.append(name)
+    _forced_stack().append(name)
     try:
         yield
     finally:
-        _forced.pop()
+        _forced_stack().pop()
 
 
 def choose(weight_shape, stride):
@@ -71,8 +75,8 @@ def choose(weight_shape, stride):
     Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride.
     """
     strided = any(s != 1 for s in stride)
-    if _forced:
-        return "im2col" if strided else _forced[-1]
+    if _forced_stack():
+        return "im2col" if strided else _forced_stack()[-1]
     if strided:
         return "im2col"
     if weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:

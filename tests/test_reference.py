@@ -272,6 +272,29 @@ def test_conv_algorithms_on_views_and_many_blocks(algorithm, monkeypatch):
             _check(algorithm, (name, config), ours, reference, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("algorithm", ["im2col", "shifted-gemm", "fft"])
+def test_work_arrays_never_leak_into_results(algorithm):
+    """The work arrays kept between calls: earlier results stay intact, threads do not mix."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cnncourse import _conv_algorithms
+
+    rng = np.random.default_rng(31)
+    inputs = [rng.standard_normal((2, 3, 12 + i, 11)) for i in range(6)]
+    w = rng.standard_normal((4, 3, 3, 3))
+    references = [F.conv2d(_t(x), _t(w), padding=1).numpy() for x in inputs]
+
+    def convolve(x):
+        with _conv_algorithms.forced(algorithm):
+            return cc.conv2d(x, w, padding=1)
+
+    sequential = [convolve(x) for x in inputs]  # each call reuses the previous one's arrays
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(pool.map(convolve, inputs * 3))
+    for ours, reference in zip(sequential + threaded, references * 4, strict=True):
+        np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-10)
+
+
 def test_algorithm_choice_rule():
     from cnncourse import _conv_algorithms as algorithms
 
