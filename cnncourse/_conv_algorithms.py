@@ -41,8 +41,9 @@ BLOCK_BYTES = 16 * 2**20
 #: Kernels with at least this many taps use the FFT (at stride 1).
 FFT_MIN_TAPS = 100
 
-#: Work arrays up to this size are kept between calls, one of each kind per thread
+#: Work arrays of these sizes are kept between calls, one of each kind per thread
 #: (see :func:`scratch`).
+SCRATCH_MIN_BYTES = 256 * 2**10
 SCRATCH_BYTES = 64 * 2**20
 
 ALGORITHMS = ("im2col", "shifted-gemm", "fft")
@@ -74,9 +75,10 @@ def choose(weight_shape, stride):
 
     Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride.
     """
-    strided = any(s != 1 for s in stride)
-    if _forced_stack():
-        return "im2col" if strided else _forced_stack()[-1]
+    strided = max(stride) > 1
+    forced_names = _forced_stack()
+    if forced_names:
+        return "im2col" if strided else forced_names[-1]
     if strided:
         return "im2col"
     if weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
@@ -92,11 +94,18 @@ def scratch(name, shape, dtype):
 
     Memory fresh from the operating system costs a page fault per page on its first use,
     which can double the time of a layer that works in a few MB of temporaries. So each
-    thread keeps its work arrays, one per ``name``, up to :data:`SCRATCH_BYTES` each; larger
-    ones are allocated afresh. Only temporaries live here, never a returned array.
+    thread keeps its work arrays, one per ``name``, from :data:`SCRATCH_MIN_BYTES` up to
+    :data:`SCRATCH_BYTES` each (smaller ones are cheap to allocate, larger ones are not
+    worth holding on to). Only temporaries live here, never a returned array.
+
+    Parameters
+    ----------
+    name : str
+    shape : tuple of int
+    dtype : numpy.dtype
     """
-    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
-    if nbytes > SCRATCH_BYTES:
+    nbytes = math.prod(shape) * dtype.itemsize
+    if not SCRATCH_MIN_BYTES <= nbytes <= SCRATCH_BYTES:
         return np.empty(shape, dtype=dtype)
     buffers = _scratch.__dict__.setdefault("buffers", {})
     if name not in buffers or buffers[name].nbytes < nbytes:
