@@ -24,15 +24,15 @@ and differ only in how they organise the arithmetic:
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
 the input and the output itself; temporaries are work arrays kept between calls
-(:func:`scratch`).
+(:func:`cnncourse._workspace.scratch`).
 """
 
 import contextlib
-import math
 import threading
 
 import numpy as np
 
+from ._workspace import scratch
 from .views import windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
@@ -40,11 +40,6 @@ BLOCK_BYTES = 16 * 2**20
 
 #: Kernels with at least this many taps use the FFT (at stride 1).
 FFT_MIN_TAPS = 100
-
-#: Work arrays of these sizes are kept between calls, one of each kind per thread
-#: (see :func:`scratch`).
-SCRATCH_MIN_BYTES = 256 * 2**10
-SCRATCH_BYTES = 64 * 2**20
 
 ALGORITHMS = ("im2col", "shifted-gemm", "fft")
 _forced = threading.local()  # per thread: a stack of forced algorithm names
@@ -84,38 +79,6 @@ def choose(weight_shape, stride):
     if weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
         return "fft"
     return "shifted-gemm"
-
-
-_scratch = threading.local()
-
-
-def scratch(name, shape, dtype):
-    """A work array of this shape, kept for the next call (uninitialised, like ``np.empty``).
-
-    Memory fresh from the operating system costs a page fault per page on its first use,
-    which can double the time of a layer that works in a few MB of temporaries. So each
-    thread keeps its work arrays, one per ``name``, from :data:`SCRATCH_MIN_BYTES` up to
-    :data:`SCRATCH_BYTES` each (smaller ones are cheap to allocate, larger ones are not
-    worth holding on to). Only temporaries live here, never a returned array.
-
-    Parameters
-    ----------
-    name : str
-    shape : tuple of int
-    dtype : numpy.dtype
-    """
-    nbytes = math.prod(shape) * dtype.itemsize
-    if not SCRATCH_MIN_BYTES <= nbytes <= SCRATCH_BYTES:
-        return np.empty(shape, dtype=dtype)
-    buffers = _scratch.__dict__.setdefault("buffers", {})
-    if name not in buffers or buffers[name].nbytes < nbytes:
-        buffers[name] = np.empty(nbytes, dtype=np.uint8)
-    return buffers[name][:nbytes].view(dtype).reshape(shape)
-
-
-def release_scratch():
-    """Free this thread's work arrays (the benchmark does, before it measures memory)."""
-    _scratch.__dict__.pop("buffers", None)
 
 
 def _padding_frame(height, width, pads):

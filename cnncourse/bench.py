@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import cnncourse as cc
-from cnncourse import _conv_algorithms
+from cnncourse import _conv_algorithms, _workspace
 
 #: Pause between timing one backend and the next: OpenBLAS threads keep spinning for about
 #: 0.1 s after a NumPy call and would slow a torch call that follows at once.
@@ -131,7 +131,7 @@ def peak_extra_memory(function):
     """
     import tracemalloc
 
-    _conv_algorithms.release_scratch()
+    _workspace.release_scratch()
     tracemalloc.start()
     try:
         function()
