@@ -59,3 +59,21 @@ def test_size_sweep_grows_only_the_image():
     assert all(case.weight_shape == (4, 4, 3, 3) for case in cases)
     # "same" padding: the output has the input's size, 2 * 9 * 4 operations per output value
     assert cases[1].flops() == 2 * 4 * 32 * 32 * (2 * 9 * 4)
+
+
+def test_gpu_script_skips_cleanly_without_a_gpu(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: the script would run the GPU checks")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        ["bash", "tools/gpu_check.sh", str(tmp_path / "out")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "the GPU checks are skipped" in done.stdout
