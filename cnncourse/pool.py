@@ -58,7 +58,10 @@ def _reduce_axis(x, axis, kernel, stride, dilation, combine, out=None):
         return x[tuple(index)]
 
     if kernel == 1:
-        return tap(0).copy() if out is None else np.copyto(out, tap(0))
+        if out is None:
+            return tap(0).copy()
+        out[...] = tap(0)
+        return out
     result = combine(tap(0), tap(1), out=out)  # no separate copy of the first tap
     for a in range(2, kernel):
         combine(result, tap(a), out=result)
@@ -71,7 +74,8 @@ def _reduce_windows(x, kernel, stride, dilation, combine):
     A window reduction is separable: the maximum (or sum) over a ``kH x kW`` window is the
     maximum over its ``kH`` rows of the maximum over its ``kW`` columns. Reducing the rows,
     then the columns, costs ``kH + kW`` passes over the data instead of ``kH kW``. The result
-    equals ``combine``-reducing :func:`cnncourse.windows` over its last two axes.
+    equals ``combine``-reducing :func:`cnncourse.windows` over its last two axes. The images
+    go through both passes in blocks of about :data:`BLOCK_BYTES`.
     """
     height, width = x.shape[-2:]
     out_height = _window_count(height, kernel[0], stride[0], dilation[0])
