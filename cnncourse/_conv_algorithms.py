@@ -81,16 +81,21 @@ def choose(weight_shape, stride):
     return "shifted-gemm"
 
 
-def _padding_frame(height, width, pads):
-    """Index pairs of the four strips (top, bottom, left, right) that padding adds."""
+def _fill_padded(target, images, pads):
+    """Write ``images`` into the middle of ``target``'s last two axes, zeros around them.
+
+    ``target`` is a reused work array, so the padding strips are zeroed every time (only the
+    strips: the middle is overwritten anyway).
+    """
     (top, bottom), (left, right) = pads
-    inner = slice(top, height - bottom)
-    return [
-        (slice(0, top), slice(None)),
-        (slice(height - bottom, height), slice(None)),
-        (inner, slice(0, left)),
-        (inner, slice(width - right, width)),
-    ]
+    height, width = target.shape[-2:]
+    rows, columns = slice(top, height - bottom), slice(left, width - right)
+    target[..., rows, columns] = images
+    target[..., :top, :] = 0
+    target[..., height - bottom :, :] = 0
+    target[..., rows, :left] = 0
+    target[..., rows, width - right :] = 0
+    return target
 
 
 def _padded(x, pads):
@@ -99,12 +104,8 @@ def _padded(x, pads):
     if not (top or bottom or left or right):
         return x
     n, c, h, w = x.shape
-    hp, wp = h + top + bottom, w + left + right
-    padded = scratch("padded input", (n, c, hp, wp), x.dtype)
-    padded[:, :, top : top + h, left : left + w] = x
-    for rows, columns in _padding_frame(hp, wp, pads):
-        padded[:, :, rows, columns] = 0
-    return padded
+    padded = scratch("padded input", (n, c, h + top + bottom, w + left + right), x.dtype)
+    return _fill_padded(padded, x, pads)
 
 
 def _blocks(total, bytes_per_item):
@@ -156,10 +157,7 @@ def _side_by_side(x, pads):
     if n == 1 and hp == h and wp == w:
         return np.ascontiguousarray(x[0]).reshape(c, h * w), hp, wp
     flat = scratch("side by side", (c, n * hp * wp), x.dtype)
-    images = flat.reshape(c, n, hp, wp)
-    images[:, :, top : top + h, left : left + w] = x.transpose(1, 0, 2, 3)
-    for rows, columns in _padding_frame(hp, wp, pads):
-        images[:, :, rows, columns] = 0
+    _fill_padded(flat.reshape(c, n, hp, wp), x.transpose(1, 0, 2, 3), pads)
     return flat, hp, wp
 
 

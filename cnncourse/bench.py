@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import cnncourse as cc
-from cnncourse import _conv_algorithms, _workspace
+from cnncourse import _args, _conv_algorithms, _workspace
 
 #: Pause between timing one backend and the next: OpenBLAS threads keep spinning for about
 #: 0.1 s after a NumPy call and would slow a torch call that follows at once.
@@ -49,7 +49,7 @@ class Case:
         """The NumPy convolution algorithm this case runs (``"-"`` for pooling)."""
         if self.op != "conv2d":
             return "-"
-        stride = _args_pair(self.kwargs.get("stride", 1))
+        stride = _args.positive(self.kwargs.get("stride", 1), "stride", 2)
         return _conv_algorithms.choose(self.weight_shape, stride)
 
     def flops(self):
@@ -63,10 +63,6 @@ class Case:
         out = getattr(cc, self.op)(x[:1], **self.kwargs).shape
         kernel = self.kwargs["kernel_size"]
         return int(self.input_shape[0] * np.prod(out[1:]) * kernel * kernel)
-
-
-def _args_pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 GRID = [

@@ -39,18 +39,13 @@ def _pool_padding(sizes, kernel, stride, pads, dilation, ceil_mode):
 BLOCK_BYTES = 512 * 2**10
 
 
-def _window_count(size, kernel, stride, dilation):
-    """Number of windows along an axis of ``size`` (already padded)."""
-    return (size - dilation * (kernel - 1) - 1) // stride + 1
-
-
 def _reduce_axis(x, axis, kernel, stride, dilation, combine, out=None):
     """Combine ``x[..., s i + d a, ...]`` over the taps ``a`` of one axis (into ``out``).
 
     Each tap is a strided slice of the whole array, so the loop runs over the ``k`` taps of
     the window, never over pixels.
     """
-    count = _window_count(x.shape[axis], kernel, stride, dilation)
+    count = _args.output_size(x.shape[axis], kernel, stride, dilation=dilation)
     index = [slice(None)] * x.ndim
 
     def tap(a):
@@ -78,8 +73,8 @@ def _reduce_windows(x, kernel, stride, dilation, combine):
     go through both passes in blocks of about :data:`BLOCK_BYTES`.
     """
     height, width = x.shape[-2:]
-    out_height = _window_count(height, kernel[0], stride[0], dilation[0])
-    out_width = _window_count(width, kernel[1], stride[1], dilation[1])
+    out_height = _args.output_size(height, kernel[0], stride[0], dilation=dilation[0])
+    out_width = _args.output_size(width, kernel[1], stride[1], dilation=dilation[1])
     images = x.reshape(-1, height, width)
     out = np.empty((images.shape[0], out_height, out_width), dtype=x.dtype)
     step = max(1, BLOCK_BYTES // (height * width * x.itemsize))
