@@ -1,4 +1,4 @@
-# The two commands of the README: `make book` and `make test`.
+# The commands of the README: `make book`, `make test`, and the fast tier `make check`.
 # Each one creates or refreshes .venv itself, from pinned versions (constraints.txt).
 
 PYTHON ?= python3
@@ -12,20 +12,30 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test env assets lint format clean clean-cache
+.PHONY: book test check chromium env assets lint format clean clean-cache
 
 book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo ""
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP) $(ASSETS)
+# Lint and the package tests: no book, no browser, no notebook (under a minute).
+check: $(STAMP)
 	$(BIN)/ruff format --check cnncourse tests tools _ext
 	$(BIN)/ruff check cnncourse tests tools _ext
-	# One process: the notebooks train small torch models, and two workers on two cores
-	# oversubscribe the CPU (OpenMP threads spin) and slow everything down many times.
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
-		tests cnncourse book
+	$(BIN)/python -m pytest -q -m "not book and not browser" tests cnncourse
+
+# Everything: lint, package tests, every notebook (nbval, with the book's cell timeout from
+# _config.yml), the book build and the browser test.
+# One process: the notebooks train small torch models, and two workers on two cores
+# oversubscribe the CPU (OpenMP threads spin) and slow everything down many times.
+test: $(STAMP) $(ASSETS) chromium
+	$(BIN)/ruff format --check cnncourse tests tools _ext
+	$(BIN)/ruff check cnncourse tests tools _ext
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests cnncourse book
+
+chromium:
+	@bash tools/ensure_chromium.sh
 
 env: $(STAMP)
 
