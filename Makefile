@@ -12,7 +12,7 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test check chromium env assets lint format clean clean-cache
+.PHONY: book test check notebook-times chromium env assets lint format clean clean-cache
 
 book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
@@ -36,6 +36,10 @@ test: $(STAMP) $(ASSETS) chromium
 
 chromium:
 	@bash tools/ensure_chromium.sh
+
+# A benchmark (run it on a quiet machine): every notebook executed fresh, against its budget.
+notebook-times: $(STAMP)
+	$(BIN)/python tools/notebook_times.py
 
 env: $(STAMP)
 
