@@ -349,7 +349,7 @@ def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", ga
     return fig
 
 
-# --------------------------------------------------------------------------- receptive fields (§9.2)
+# ---------------------------------------------------------------------- receptive fields (§9.2)
 
 
 def _layer_args(layer):
@@ -387,8 +387,8 @@ def receptive_field_span(layers, output_index):
 
     .. math::
 
-        \text{start} = u \prod_{l=1}^{L} s_l - \sum_{l=1}^{L} p_l \prod_{i<l} s_i, \qquad
-        \text{stop} = \text{start} + r_L - 1,
+        \\text{start} = u \\prod_{l=1}^{L} s_l - \\sum_{l=1}^{L} p_l \\prod_{i<l} s_i, \\qquad
+        \\text{stop} = \\text{start} + r_L - 1,
 
     with :math:`r_L` the receptive field size of :func:`cnncourse.receptive_field`.
     A start below 0 (or a stop past the end) means the field hangs over into the padding.
@@ -440,7 +440,7 @@ def unit_centres(layers, input_length):
     """Where each unit of each layer sits, in input coordinates: its window's centre.
 
     Unit ``a`` of layer ``l`` is drawn above the middle of its receptive field, so deeper
-    layers, whose units are ``\prod s_i`` inputs apart, spread out as in Distill's figures.
+    layers, whose units are the product of the strides apart, spread out as in Distill's figures.
 
     Returns
     -------
