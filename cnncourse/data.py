@@ -68,10 +68,15 @@ def pooling_example():
 def photo(shape=None, gray=True):
     """A real photograph: Grace Hopper, as shipped in matplotlib's sample data.
 
+    The original is 512 pixels wide and 600 high. Asked for another shape, the photo is first
+    cropped about its centre to the target's aspect ratio (width / height), then resized, so
+    that nothing is stretched.
+
     Parameters
     ----------
     shape : (height, width), optional
-        Resize to this shape (bilinear); default the original 600 x 512.
+        Crop to this aspect ratio, then resize to this shape (bilinear); default the original
+        600 x 512.
     gray : bool
         Return luminance (H, W) instead of RGB (H, W, 3).
 
@@ -93,8 +98,23 @@ def photo(shape=None, gray=True):
     if gray:
         image = image.convert("L")
     if shape is not None:
-        image = image.resize((shape[1], shape[0]), Image.Resampling.BILINEAR)
+        height, width = (int(n) for n in shape)
+        if height < 1 or width < 1:
+            raise ValueError(f"`shape` must be two positive integers, got {tuple(shape)}")
+        image = image.crop(_centre_crop_box(image.width, image.height, width / height))
+        image = image.resize((width, height), Image.Resampling.BILINEAR)
     return np.asarray(image, dtype=np.float64) / 255.0
+
+
+def _centre_crop_box(width, height, aspect):
+    """The largest centred box of ``aspect`` (width / height): (left, top, right, bottom)."""
+    if width / height > aspect:  # too wide: trim the sides
+        kept = round(height * aspect)
+        left = (width - kept) // 2
+        return left, 0, left + kept, height
+    kept = round(width / aspect)  # too tall: trim top and bottom
+    top = (height - kept) // 2
+    return 0, top, width, top + kept
 
 
 def digits():

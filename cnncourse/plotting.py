@@ -196,6 +196,60 @@ def draw_connections(
     return ax
 
 
+def draw_shared_parameter(
+    weights, parameter_ids, parameter, ax=None, title=None, input_name="x", output_name="s"
+):
+    """Draw every connection faintly and the uses of one parameter boldly (Fig 9.5).
+
+    Inputs sit on the bottom row, outputs on the top row. An edge joins input ``j`` to
+    output ``i`` wherever ``weights[i, j] != 0``; it is drawn bold, in the kernel colour,
+    when it uses the parameter ``parameter`` (``parameter_ids[i, j] == parameter``).
+
+    Parameters
+    ----------
+    weights : array_like, shape (n_outputs, n_inputs)
+    parameter_ids : array_like of int, same shape as ``weights``
+        Which parameter each connection uses: equal ids mean a shared number.
+    parameter : int
+        The parameter to highlight.
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    input_name, output_name : str
+        Node labels: ``x_1 ... x_m`` and ``s_1 ... s_n``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    ax = new_axes(ax, figsize=(4.5, 2.4))
+    weights = np.asarray(weights)
+    parameter_ids = np.asarray(parameter_ids)
+    if parameter_ids.shape != weights.shape:
+        raise ValueError(
+            f"`parameter_ids` must have the shape of `weights`, {weights.shape}, "
+            f"got {parameter_ids.shape}"
+        )
+    n_out, n_in = weights.shape
+    x_in = np.arange(n_in) - (n_in - 1) / 2
+    x_out = np.arange(n_out) - (n_out - 1) / 2
+    for i, j in zip(*np.nonzero(weights), strict=True):
+        if parameter_ids[i, j] == parameter:
+            style = dict(color=COLORS["kernel"], lw=2.6, alpha=1.0, zorder=1.5)
+        else:
+            style = dict(color=COLORS["muted"], lw=0.8, alpha=0.6, zorder=1)
+        ax.plot([x_in[j], x_out[i]], [0, 1], **style)
+    for xs, y, name in ((x_in, 0, input_name), (x_out, 1, output_name)):
+        for k, x in enumerate(xs):
+            ax.scatter([x], [y], s=380, color="white", edgecolor="black", zorder=2)
+            ax.text(x, y, f"${name}_{{{k + 1}}}$", ha="center", va="center", fontsize=9, zorder=3)
+    ax.set_xlim(min(x_in.min(), x_out.min()) - 0.6, max(x_in.max(), x_out.max()) + 0.6)
+    ax.set_ylim(-0.35, 1.35)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
 def show_pattern(matrix, ax=None, title=None, markersize=None):
     """Draw the sparsity pattern of a (dense or ``scipy.sparse``) matrix.
 
