@@ -147,7 +147,7 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0):
     top.axvline(0, color="black", lw=0.6)
     top.axvline(t_value, color=COLORS["muted"], lw=1, ls=":")
     right_half = t_value > (low + high) / 2  # keep the label inside the axes
-    top.text(t_value, 0.97, f" $a = t = {t_value:.2f}$ ", transform=top.get_xaxis_transform(),
+    top.text(t_value, 0.97, f" a = t = {t_value:.2f} ", transform=top.get_xaxis_transform(),
              ha="right" if right_half else "left", va="top", fontsize=8,
              color="#444444")  # fmt: skip
     top.set_ylim(min(0.0, x.min(), w.min()) - 0.05, 1.3 * max(x.max(), w.max(), 1e-12))
@@ -157,7 +157,7 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0):
     middle.fill_between(a, product, color=COLORS["product"], alpha=0.5)
     middle.plot(a, product, color=COLORS["product"], lw=1.5)
     middle.set_ylabel("$x(a)\\,w(t-a)$")
-    middle.set_title(f"multiply, then add: shaded area $= s({t_value:.2f}) = {spacing * s_t:.3f}$",
+    middle.set_title(f"multiply, then add: shaded area = s({t_value:.2f}) = {spacing * s_t:.3f}",
                      fontsize=9)  # fmt: skip
     bottom.plot(t_axis, s, color=COLORS["muted"], lw=1, ls=":")
     bottom.plot(t_axis[: t + 1], s[: t + 1], color=COLORS["output"], lw=2)
@@ -232,7 +232,7 @@ def draw_flip_2d_frame(image, kernel, step):
         gridspec_kw={"width_ratios": [1.1, 0.7, 0.7, 1.35], "wspace": 0.22},
     )  # fmt: skip
     kh, kw = kernel.shape
-    show_image(image, axes[0], title=f"image $I$, window at $({i}, {j})$")
+    show_image(image, axes[0], title=f"image I, window at ({i}, {j})")
     axes[0].add_patch(
         patches.Rectangle(
             (j - 0.5, i - 0.5), kw, kh, fill=False, lw=2.5, edgecolor=COLORS["highlight"]
@@ -256,7 +256,7 @@ def draw_flip_2d_frame(image, kernel, step):
     )
     axes[3].set_xticks([])
     axes[3].set_yticks([])
-    axes[3].set_title(f"output $S({i}, {j}) = {out[i, j]:.2f}$", fontsize=10)
+    axes[3].set_title(f"output S({i}, {j}) = {out[i, j]:.2f}", fontsize=10)
     return fig
 
 
