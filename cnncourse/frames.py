@@ -24,7 +24,7 @@ def _figure(rows, cols, figsize):
 def flip_shift_terms(x, w, t):
     """The three curves of the flip-and-shift picture at output index ``t``.
 
-    For the full discrete convolution :math:`s(t) = \\sum_a x(a)\\, w(t - a)` (eq. 9.3):
+    For the full discrete convolution (9.3), :math:`s(t) = \\sum_a x(a)\\, w(t - a)`:
 
     * ``shifted[a] = w(t - a)``: the kernel flipped about zero and slid to ``t``;
     * ``product[a] = x(a) w(t - a)``;
@@ -171,7 +171,7 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0):
 
 
 def flip_2d_terms(image, kernel, i, j):
-    """One output of the 2-D valid convolution, as the flipped kernel over a window.
+    """One output of the 2-D valid convolution (9.4): the flipped kernel over a window.
 
     .. math::
 
