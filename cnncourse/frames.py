@@ -330,7 +330,7 @@ def draw_channels_figure(input, weight, bias=None, input_names=None, output_name
     outputs = terms.sum(axis=1) + b[:, None, None]
     input_names = input_names or [f"$X_{{{c}}}$" for c in range(c_in)]
     output_names = output_names or [f"$Z_{{{o}}}$" for o in range(c_out)]
-    panel, kernel_box, sign, margin = 1.45, 0.62, 0.32, 0.3  # inches
+    panel, kernel_box, sign, margin = 1.3, 0.8, 0.32, 0.3  # inches
     ratio = x.shape[1] / x.shape[2]
     row_height = panel * ratio + 0.45
     block = kernel_box + 0.08 + panel
@@ -360,8 +360,8 @@ def draw_channels_figure(input, weight, bias=None, input_names=None, output_name
         for c in range(c_in):
             ax_k = place(margin + c * (block + sign), bottom + (panel * ratio - kernel_box) / 2,
                          kernel_box, kernel_box)  # fmt: skip
-            show_grid(w[o, c] + 0.0, ax_k, cmap=None, fontsize=6)  # + 0.0: no "-0"
-            ax_k.set_title(f"$K_{{{o},{c}}}$", fontsize=8)
+            show_grid(w[o, c] + 0.0, ax_k, cmap=None, fontsize=8)  # + 0.0: no "-0"
+            ax_k.set_title(f"$K_{{{o},{c}}}$", fontsize=9)
             ax = place(map_left(c), bottom, panel, panel * ratio)
             ax.imshow(terms[o, c], cmap="RdBu_r", vmin=-limit, vmax=limit,
                       interpolation="nearest")  # fmt: skip
