@@ -5,12 +5,16 @@ Sphinx numbers labelled display equations 1, 2, … on each page. The course num
 "(9.3)". A labelled equation whose LaTeX holds ``\tag{9.3}`` gets the number "9.3" (shown
 by Sphinx beside the equation, and used by every ``{eq}`` reference to it); the ``\tag`` is
 removed so that MathJax does not print the number a second time. With ``math_numfig: false``
-an equation without a label stays unnumbered, so no running (1), (2), … appear anywhere.
+an equation without a label stays unnumbered, and a labelled equation without a ``\tag`` is
+a warning (an error in the ``-W`` build), so no running (1), (2), … appear anywhere.
 """
 
 import re
 
 from docutils import nodes
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
 
 TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
 
@@ -28,8 +32,16 @@ def number_as_tagged(app, doctree):
     equations = app.env.get_domain("math").equations
     for node in doctree.findall(nodes.math_block):
         number, latex = book_number(node.astext())
-        if number is None or not node.get("label"):
-            continue  # an unlabelled \tag is left for MathJax to print
+        if not node.get("label"):
+            continue  # unnumbered, or an unlabelled \tag left for MathJax to print
+        if number is None:
+            logger.warning(
+                "equation %r has a label but no \\tag{9.k}: Sphinx would give it a running "
+                "number; tag it with the book's number or drop the label",
+                node["label"],
+                location=node,
+            )
+            continue
         node.children = [nodes.Text(latex)]
         node["latex"] = latex
         node["number"] = number
