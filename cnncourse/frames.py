@@ -439,6 +439,9 @@ def draw_prior_frame(results, index, W_true):
     ):
         values = [max(r[key], floor) for r in results]
         ax.plot(positions, values, marker=marker, ms=4, color=color, label=name)
+    if results[-1]["distance"] < floor:
+        ax.annotate("0", (positions[-1], floor), xytext=(-12, 3), textcoords="offset points",
+                    fontsize=7, color=COLORS["input"])  # fmt: skip
     ax.axvline(index, color=COLORS["highlight"], lw=2)
     ax.set_yscale("log")
     ax.set_ylim(floor / 3, 10)
