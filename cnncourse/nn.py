@@ -336,8 +336,8 @@ def train_stack(
     Model ``g`` sees the images ``images[g]`` in the order drawn by a generator seeded with
     ``seeds[g]`` (the order :func:`train_classifier` uses for that seed). The loss is the sum
     of the ``G`` models' mean cross-entropies, so each model's gradient is its own loss's
-    gradient; Adam works element by element, so the stack takes exactly the steps the ``G``
-    models would take trained one at a time.
+    gradient; Adam works element by element, so the stack takes the steps the ``G`` models
+    would take trained one at a time (the same, up to floating-point rounding).
 
     Parameters
     ----------
@@ -378,6 +378,7 @@ def train_stack(
 def _train_stack(
     model, images, labels, test_images, test_labels, epochs, lr, batch_size, seeds, device, stacked
 ):
+    """The training loop of :func:`train_stack`, with its arguments checked."""
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     model = model.to(device)
     x = torch.as_tensor(images, dtype=torch.float32, device=device)  # (G, N, 8, 8)

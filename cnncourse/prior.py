@@ -63,7 +63,7 @@ def distance_to_conv(W, kernel_size):
 
 
 def fit_with_conv_prior(X, Y, kernel_size, lam):
-    """Fit ``W`` by MAP with a Gaussian prior of precision ``lam`` centred on ``P(W)``.
+    """Fit ``W`` by MAP with a Gaussian prior centred on ``P(W)``, of strength ``lam``.
 
     ``lam`` is the prior's precision times the noise variance: with noise
     :math:`y = W x + \\epsilon`, :math:`\\epsilon \\sim N(0, \\sigma^2 I)`, and prior density
