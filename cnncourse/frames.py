@@ -445,8 +445,10 @@ def draw_prior_frame(results, index, W_true):
     ax.axvline(index, color=COLORS["highlight"], lw=2)
     ax.set_yscale("log")
     ax.set_ylim(floor / 3, 10)
+    decades = [10.0**e for e in range(0, -9, -2)]
+    ax.set_yticks(decades, [f"{d:.0e}" for d in decades], fontsize=7)  # plain text: no mathtext
+    ax.minorticks_off()
     ax.set_xticks(positions, [precision_label(r["lam"]) for r in results], rotation=60, fontsize=7)
-    ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("λ = prior precision × noise variance", fontsize=8)
     ax.set_ylabel("error, distance", fontsize=8)
     ax.legend(fontsize=7, loc="lower left")
