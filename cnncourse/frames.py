@@ -361,6 +361,103 @@ def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
     }
 
 
+def pooled_change_up_to_shift(detector, shift, width, stride=1, tolerance=1e-12):
+    """Fraction of max-pooled values that change, once the pooled map may move as a whole.
+
+    With stride :math:`s`, a shift of the input by :math:`d = s m` samples moves the pooled
+    map by exactly :math:`m` cells (equivariance on the coarser grid). So instead of
+    comparing the pooled maps cell by cell, compare
+
+    .. math::
+
+        \\text{after}[k + m] \\quad\\text{with}\\quad \\text{before}[k]
+
+    over every cell :math:`k` that both maps hold, for each output shift
+    :math:`m = 0, 1, \\dots, \\lceil d / s \\rceil`, and keep the :math:`m` that changes fewest
+    values. The input is shifted as in :func:`pooling_shift_changes` (zeros enter on the
+    left).
+
+    Parameters
+    ----------
+    detector : array_like, shape (L,)
+    shift : int
+        Shift of the input to the right, in samples, ``0 <= shift < L``.
+    width, stride : int
+        Max pooling window and stride.
+    tolerance : float
+        Differences up to this count as unchanged.
+
+    Returns
+    -------
+    dict
+        ``output_shift`` (the best :math:`m`), ``fraction`` (the fraction changed at that
+        :math:`m`) and ``fractions`` (one per :math:`m` tried).
+
+    Examples
+    --------
+    >>> row = np.array([0.0, 0.5, 0.2, 0.9, 0.1, 0.4, 0.3, 0.8])
+    >>> result = pooled_change_up_to_shift(row, shift=2, width=2, stride=2)
+    >>> result["output_shift"], result["fraction"]
+    (1, 0.0)
+    """
+    result = pooling_shift_changes(detector, shift, width, stride, tolerance)
+    before, after = result["pooled_before"], result["pooled_after"]
+    fractions = []
+    for m in range(min(-(-shift // stride), len(before) - 1) + 1):
+        moved = after[m:]
+        kept = before[: len(before) - m]
+        fractions.append(float(np.mean(np.abs(moved - kept) > tolerance)))
+    best = int(np.argmin(fractions))
+    return {"output_shift": best, "fraction": fractions[best], "fractions": fractions}
+
+
+def expected_shift_changes(width, shift, zero_probability=0.5):
+    """Expected fractions of detector and max-pooled values that a shift changes.
+
+    A model of a rectified detector row: independent values, each zero with probability
+    :math:`q` and otherwise drawn from one continuous distribution (rectified standard
+    normal noise has :math:`q = 1/2`). Compare each position before and after a shift by
+    :math:`d`, pooling with width :math:`w` and stride 1:
+
+    * a detector value is unchanged only if the old and the new value are both zero:
+      :math:`P = q^2`;
+    * a pooled value sees the :math:`u = w + \\min(d, w)` values of its old and new window,
+      :math:`o = \\max(w - d, 0)` of them in both. It is unchanged if all :math:`u` are zero,
+      or if the largest of them (unique when positive) lies in the overlap, which by
+      symmetry has probability :math:`o / u`:
+
+    .. math::
+
+        P(\\text{pooled unchanged}) = q^u + (1 - q^u)\\,\\frac{o}{u}.
+
+    Ignores the few positions at the ends of a finite row.
+
+    Parameters
+    ----------
+    width, shift : int
+    zero_probability : float
+        :math:`q`, the chance that a detector value is zero.
+
+    Returns
+    -------
+    tuple of float
+        ``(detector, pooled)``: the expected fractions that change.
+
+    Examples
+    --------
+    >>> expected_shift_changes(3, 1)
+    (0.75, 0.46875)
+    """
+    q = zero_probability
+    if shift == 0:
+        return 0.0, 0.0
+    union = width + min(shift, width)
+    overlap = max(width - shift, 0)
+    all_zero = q**union
+    pooled_unchanged = all_zero + (1 - all_zero) * overlap / union
+    return 1 - q**2, 1 - pooled_unchanged
+
+
 def draw_pooling_frame(detector, shift, width, stride):
     """Detector and pooled rows before and after a shift, changed values highlighted.
 
@@ -369,6 +466,7 @@ def draw_pooling_frame(detector, shift, width, stride):
     matplotlib.figure.Figure
     """
     result = pooling_shift_changes(detector, shift, width, stride)
+    moved = pooled_change_up_to_shift(detector, shift, width, stride)
     fig, axes = _figure(4, 1, (8.4, 3.6))
     rows = [
         ("pooled, shifted", result["pooled_after"], result["pooled_changed"]),
@@ -382,11 +480,15 @@ def draw_pooling_frame(detector, shift, width, stride):
         show_grid(cells, ax, cmap="Greens", highlight=marked, highlight_color="#d62728", fontsize=8)
         ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
     fig.suptitle(
-        f"shift {shift}: {result['detector_fraction']:.0%} of detector values change, "
-        f"{result['pooled_fraction']:.0%} of pooled values (width {width}, stride {stride})",
+        f"width {width}, stride {stride}, shift {shift}: "
+        f"{result['detector_fraction']:.0%} of detector values change, "
+        f"{result['pooled_fraction']:.0%} of pooled values;\n"
+        f"once the pooled row is moved {moved['output_shift']} cell(s), "
+        f"{moved['fraction']:.0%} of pooled values change",
         fontsize=10,
     )
-    fig.tight_layout()
+    # a fixed layout: tight_layout would draw the figure once more, for every frame
+    fig.subplots_adjust(left=0.16, right=0.99, top=0.84, bottom=0.02, hspace=0.25)
     return fig
 
 
