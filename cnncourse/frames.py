@@ -328,6 +328,49 @@ def draw_equivariance_frame(image, kernel, transform, amount, kernel_name=""):
 # --------------------------------------------------------------------------- pooling (§9.3)
 
 
+def draw_pooling_window_frame(grid, cell, kernel_size=3):
+    """Max pooling with stride 1, one output cell at a time: its window and the outputs so far.
+
+    Output cell ``cell`` (row-major) is the maximum of the ``kernel_size`` x
+    ``kernel_size`` window of ``grid`` outlined on the left; on the right, the outputs up to
+    that cell are filled in and the current one is outlined.
+
+    Parameters
+    ----------
+    grid : array_like, shape (H, W)
+    cell : int
+        Row-major index of the output cell, ``0 <= cell < (H - k + 1) * (W - k + 1)``.
+    kernel_size : int
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .pool import max_pool2d
+
+    grid = np.asarray(grid, dtype=float)
+    out = max_pool2d(grid[None, None], kernel_size, stride=1)[0, 0]
+    i, j = divmod(cell, out.shape[1])
+    fig, axes = _figure(1, 2, (7.5, 3.2))
+    window = [(i + a, j + b) for a in range(kernel_size) for b in range(kernel_size)]
+    show_grid(grid, axes[0, 0], highlight=window, fmt="{:.0f}", title="detector output")
+    done = np.arange(out.size).reshape(out.shape) <= cell
+    show_grid(
+        np.where(done, out, np.nan),
+        axes[0, 1],
+        highlight=[(i, j)],
+        fmt="{:.0f}",
+        cmap=None,
+        title=f"pooled: max of the window = {out[i, j]:.0f}",
+    )
+    axes[0, 1].set_position([0.6, 0.1, 0.35, 0.7])
+    axes[0, 0].set_position([0.03, 0.02, 0.5, 0.84])
+    for text in axes[0, 1].texts:
+        if text.get_text() == "nan":
+            text.set_text("")
+    return fig
+
+
 def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
     """How a shift of the input changes detector values and max-pooled values (Fig 9.8).
 

@@ -66,3 +66,13 @@ def test_pooling_frame_reports_the_moved_comparison():
     title = fig._suptitle.get_text()
     assert "100% of pooled values" in title
     assert "moved 1 cell(s), 0% of pooled values change" in title
+
+
+def test_pooling_window_frame_fills_the_outputs_in_order():
+    grid = np.arange(25.0).reshape(5, 5)
+    fig = frames.draw_pooling_window_frame(grid, 4)
+    left, right = fig.axes
+    shown = [t.get_text() for t in right.texts]
+    # the 3 x 3 output of a stride-1 max pool: 12 13 14 / 17 18 19 / 22 23 24; cells 0-4 shown
+    assert shown == ["12", "13", "14", "17", "18", "", "", "", ""]
+    assert "= 18" in right.get_title()
