@@ -501,8 +501,50 @@ def expected_shift_changes(width, shift, zero_probability=0.5):
     return 1 - q**2, 1 - pooled_unchanged
 
 
+def _draw_cell_row(ax, y, values, lefts, cell_width, changed, top):
+    """One row of numbered cells at height ``y``; cell ``k`` spans ``lefts[k]`` + ``cell_width``."""
+    import matplotlib.patches as patches
+    from matplotlib import colormaps
+
+    greens = colormaps["Greens"]
+    for k, value in enumerate(values):
+        shade = greens(0.1 + 0.5 * value / top if top > 0 else 0.1)
+        ax.add_patch(
+            patches.Rectangle(
+                (lefts[k], y), cell_width, 1, facecolor=shade, edgecolor="black", lw=0.6
+            )
+        )
+        ax.text(
+            lefts[k] + cell_width / 2,
+            y + 0.5,
+            f"{value:.2f}".rstrip("0").rstrip("."),
+            ha="center",
+            va="center",
+            fontsize=8,
+        )
+    for k in np.flatnonzero(changed) if changed is not None else ():
+        ax.add_patch(
+            patches.Rectangle(
+                (lefts[k] + 0.06, y + 0.06),
+                cell_width - 0.12,
+                0.88,
+                fill=False,
+                edgecolor="#d62728",
+                lw=2.2,
+                zorder=3,
+            )
+        )
+
+
 def draw_pooling_frame(detector, shift, width, stride):
     """Detector and pooled rows before and after a shift, changed values highlighted.
+
+    Each pooled value is drawn under the window it summarises: pooled cell :math:`k` is
+    ``stride`` detector cells wide and centred on its window
+    :math:`[s k, s k + w)`, so a shift by one stride visibly moves the pooled row by
+    one cell. Red outlines mark values that changed in place; the title adds the fraction
+    of pooled values that change once the shifted pooled row is moved back
+    (:func:`pooled_change_up_to_shift`).
 
     Returns
     -------
@@ -510,19 +552,26 @@ def draw_pooling_frame(detector, shift, width, stride):
     """
     result = pooling_shift_changes(detector, shift, width, stride)
     moved = pooled_change_up_to_shift(detector, shift, width, stride)
-    fig, axes = _figure(4, 1, (8.4, 3.6))
+    length = len(result["before"])
+    fig, axes = _figure(1, 1, (8.4, 3.4))
+    ax = axes[0, 0]
+    pooled_lefts = stride * np.arange(len(result["pooled_before"])) + (width - stride) / 2
+    top = float(np.max(result["before"]))
     rows = [
-        ("pooled, shifted", result["pooled_after"], result["pooled_changed"]),
-        ("detector, shifted", result["after"], result["detector_changed"]),
-        ("pooled", result["pooled_before"], None),
-        ("detector", result["before"], None),
+        ("pooled, shifted", result["pooled_after"], pooled_lefts, stride, result["pooled_changed"]),
+        ("detector, shifted", result["after"], np.arange(length), 1, result["detector_changed"]),
+        ("pooled", result["pooled_before"], pooled_lefts, stride, None),
+        ("detector", result["before"], np.arange(length), 1, None),
     ]
-    for ax, (name, values, changed) in zip(axes[:, 0], rows, strict=True):
-        cells = np.round(values, 2)[None]
-        marked = [] if changed is None else [(0, k) for k in np.flatnonzero(changed)]
-        show_grid(cells, ax, cmap="Greens", highlight=marked, highlight_color="#d62728", fontsize=8)
-        ax.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
-    fig.suptitle(
+    for row, (name, values, lefts, cell_width, changed) in enumerate(rows):
+        y = 1.4 * (len(rows) - 1 - row)
+        _draw_cell_row(ax, y, values, lefts, cell_width, changed, top)
+        ax.text(-0.3, y + 0.5, name, ha="right", va="center", fontsize=9)
+    ax.set_xlim(-3.2, length + 0.1)
+    ax.set_ylim(-0.1, 1.4 * len(rows) - 0.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(
         f"width {width}, stride {stride}, shift {shift}: "
         f"{result['detector_fraction']:.0%} of detector values change, "
         f"{result['pooled_fraction']:.0%} of pooled values;\n"
@@ -531,7 +580,7 @@ def draw_pooling_frame(detector, shift, width, stride):
         fontsize=10,
     )
     # a fixed layout: tight_layout would draw the figure once more, for every frame
-    fig.subplots_adjust(left=0.16, right=0.99, top=0.84, bottom=0.02, hspace=0.25)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.02)
     return fig
 
 

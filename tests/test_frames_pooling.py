@@ -63,9 +63,18 @@ def test_expected_changes_limits():
 def test_pooling_frame_reports_the_moved_comparison():
     row = np.array([0.0, 0.5, 0.2, 0.9, 0.1, 0.4, 0.3, 0.8, 0.0, 0.6])
     fig = frames.draw_pooling_frame(row, 2, 2, 2)
-    title = fig._suptitle.get_text()
+    ax = fig.axes[0]
+    title = ax.get_title()
     assert "100% of pooled values" in title
     assert "moved 1 cell(s), 0% of pooled values change" in title
+    # each pooled cell lies under its window: stride 2 wide, starting at 0, 2, 4, ...
+    cells = [patch for patch in ax.patches if patch.get_fill()]
+    assert {patch.get_width() for patch in cells} == {1, 2}
+    assert {patch.get_x() for patch in cells if patch.get_width() == 2} == {0, 2, 4, 6, 8}
+    # a window of 3 with stride 1 is centred: pooled cell k starts at k + 1
+    fig = frames.draw_pooling_frame(row, 1, 3, 1)
+    pooled = [p for p in fig.axes[0].patches if p.get_fill() and p.get_y() == 1.4]
+    assert sorted(p.get_x() for p in pooled) == list(range(1, 9))
 
 
 def test_pooling_window_frame_fills_the_outputs_in_order():
