@@ -162,20 +162,23 @@ def _direct_call(case, x, w):
     return lambda: function(x, w, **case.kwargs)
 
 
-def run_case(case, dtype, repeat, devices):
-    """Time one case on every backend; return a dict of seconds per backend."""
+def run_case(case, dtype, repeat, devices, min_seconds=0.2):
+    """Time one case on every backend; return a dict of seconds per backend.
+
+    Each backend is timed by :func:`median_time` with ``repeat`` and ``min_seconds``.
+    """
     import torch
 
     rng = np.random.default_rng(0)
     x, w = case.arrays(dtype, rng)
-    results = {"numpy": median_time(_call(case, x, w), repeat)}
+    results = {"numpy": median_time(_call(case, x, w), repeat, min_seconds)}
     results["numpy_peak_bytes"] = peak_extra_memory(_call(case, x, w))
     tx = torch.from_numpy(x)
     tw = None if w is None else torch.from_numpy(w)
     time.sleep(REST_SECONDS)
-    results["torch"] = median_time(_call(case, tx, tw), repeat)
+    results["torch"] = median_time(_call(case, tx, tw), repeat, min_seconds)
     time.sleep(REST_SECONDS)
-    results["F"] = median_time(_direct_call(case, tx, tw), repeat)
+    results["F"] = median_time(_direct_call(case, tx, tw), repeat, min_seconds)
     if "cuda" in devices:
         results.update(_time_cuda(case, tx, tw, repeat))
     return results
@@ -208,7 +211,7 @@ def _time_cuda(case, tx, tw, repeat):
     }
 
 
-def compare_algorithms(cases=None, dtype="float32", repeat=5):
+def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
     """Time every NumPy convolution algorithm, forced, on the stride-1 convolution cases.
 
     This is the evidence behind :func:`cnncourse._conv_algorithms.choose`.
@@ -217,7 +220,8 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5):
     -------
     list of dict
         Keys: ``case``, ``chosen`` (the algorithm the rule picks) and one time in seconds
-        per algorithm name.
+        per algorithm name, each the :func:`median_time` of at least ``repeat`` calls
+        lasting at least ``min_seconds`` together.
     """
     rows = []
     for case in GRID if cases is None else cases:
@@ -227,12 +231,12 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5):
         row = {"case": case.name, "chosen": case.algorithm()}
         for name in _conv_algorithms.ALGORITHMS:
             with _conv_algorithms.forced(name):
-                row[name] = median_time(_call(case, x, w), repeat)
+                row[name] = median_time(_call(case, x, w), repeat, min_seconds)
         rows.append(row)
     return rows
 
 
-def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
+def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",), min_seconds=0.2):
     """Time every case; return one dict per case with seconds per backend and GFLOP/s.
 
     Parameters
@@ -244,6 +248,9 @@ def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
         Minimum timed calls per backend and case.
     devices : sequence of str
         Add ``"cuda"`` to time the torch backend on the GPU too.
+    min_seconds : float
+        Keep calling each backend until this much time has passed (at least ``repeat``
+        calls); less gives a faster, noisier run.
 
     Returns
     -------
@@ -253,7 +260,7 @@ def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
     """
     rows = []
     for case in GRID if cases is None else cases:
-        timings = run_case(case, np.dtype(dtype), repeat, devices)
+        timings = run_case(case, np.dtype(dtype), repeat, devices, min_seconds)
         rows.append(
             {
                 "case": case.name,

@@ -77,3 +77,19 @@ def test_gpu_script_skips_cleanly_without_a_gpu(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "the GPU checks are skipped" in done.stdout
+
+
+def test_min_seconds_reaches_every_timed_call(monkeypatch):
+    seen = []
+    real = bench.median_time
+
+    def recording(function, repeat, min_seconds=0.2):
+        seen.append(min_seconds)
+        return real(function, repeat, min_seconds)
+
+    monkeypatch.setattr(bench, "median_time", recording)
+    monkeypatch.setattr(bench, "REST_SECONDS", 0.0)
+    bench.run_grid([SMALL], repeat=1, min_seconds=0.0)
+    bench.compare_algorithms([SMALL], repeat=1, min_seconds=0.0)
+    # numpy, torch and F, then one per algorithm
+    assert seen == [0.0] * (3 + len(cc._conv_algorithms.ALGORITHMS))
