@@ -8,6 +8,7 @@ the code the book explains, on any device.
 import math
 from collections import OrderedDict
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -199,6 +200,83 @@ class SmallCNN(nn.Module):
         return self.layers(x)
 
 
+def _stacked(tensors):
+    return nn.Parameter(torch.stack([t.detach().clone() for t in tensors]))
+
+
+class MLPStack(nn.Module):
+    """``G`` independent :class:`MLP` classifiers evaluated, and trained, as one module.
+
+    Model ``g`` computes :math:`\\mathrm{logits}_g = V_g\\, \\mathrm{relu}(U_g x_g + a_g) + b_g`
+    on its own input :math:`x_g`; the ``G`` weight matrices are stacked on a leading axis and
+    multiplied in one batched product, so one optimiser step updates all ``G`` models.
+
+    Parameters
+    ----------
+    models : list of MLP
+        The models to stack (their current weights are copied).
+
+    Notes
+    -----
+    Input shape ``(N, G, H, W)``: channel ``g`` is model ``g``'s image. Output ``(N, G, classes)``.
+    """
+
+    def __init__(self, models):
+        super().__init__()
+        first = [m.layers[1] for m in models]
+        last = [m.layers[3] for m in models]
+        self.hidden_weight = _stacked([layer.weight for layer in first])  # (G, hidden, pixels)
+        self.hidden_bias = _stacked([layer.bias for layer in first])  # (G, hidden)
+        self.out_weight = _stacked([layer.weight for layer in last])  # (G, classes, hidden)
+        self.out_bias = _stacked([layer.bias for layer in last])  # (G, classes)
+
+    def forward(self, x):
+        x = x.flatten(start_dim=2)  # (N, G, pixels)
+        hidden = torch.relu(torch.einsum("ngi,ghi->ngh", x, self.hidden_weight) + self.hidden_bias)
+        return torch.einsum("ngh,gch->ngc", hidden, self.out_weight) + self.out_bias
+
+
+class SmallCNNStack(nn.Module):
+    """``G`` independent :class:`SmallCNN` classifiers run as one network with grouped convolutions.
+
+    With ``groups=G`` a convolution splits its input and output channels into ``G`` blocks and
+    connects block ``g`` of the output only to block ``g`` of the input: ``G`` separate
+    convolutions in one call. The weights of model ``g`` sit in block ``g``, so the stack
+    computes exactly what the ``G`` models compute one by one.
+
+    Parameters
+    ----------
+    models : list of SmallCNN
+        The models to stack (their current weights are copied).
+
+    Notes
+    -----
+    Input shape ``(N, G, 8, 8)``: channel ``g`` is model ``g``'s image. Output ``(N, G, classes)``.
+    """
+
+    def __init__(self, models):
+        super().__init__()
+        self.groups = len(models)
+        conv1 = [m.layers[0] for m in models]
+        conv2 = [m.layers[3] for m in models]
+        dense = [m.layers[7] for m in models]
+        self.conv1_weight = nn.Parameter(torch.cat([c.weight.detach() for c in conv1]))
+        self.conv1_bias = nn.Parameter(torch.cat([c.bias.detach() for c in conv1]))
+        self.conv2_weight = nn.Parameter(torch.cat([c.weight.detach() for c in conv2]))
+        self.conv2_bias = nn.Parameter(torch.cat([c.bias.detach() for c in conv2]))
+        self.dense_weight = _stacked([layer.weight for layer in dense])  # (G, classes, features)
+        self.dense_bias = _stacked([layer.bias for layer in dense])  # (G, classes)
+
+    def forward(self, x):
+        g = self.groups
+        x = cc.conv2d(x, self.conv1_weight, self.conv1_bias, padding=1, groups=g)
+        x = cc.max_pool2d(torch.relu(x), 2)
+        x = cc.conv2d(x, self.conv2_weight, self.conv2_bias, padding=1, groups=g)
+        x = cc.max_pool2d(torch.relu(x), 2)
+        features = x.reshape(len(x), g, -1)  # block g of the channels, flattened as Flatten does
+        return torch.einsum("ngf,gcf->ngc", features, self.dense_weight) + self.dense_bias
+
+
 def train_classifier(
     model,
     images,
@@ -227,21 +305,101 @@ def train_classifier(
     float
         Fraction of test images classified correctly.
     """
+    accuracies = train_stack(
+        model, images[None], labels, test_images[None], test_labels,
+        epochs=epochs, lr=lr, batch_size=batch_size, seeds=[seed], device=device, stacked=False,
+    )  # fmt: skip
+    return float(accuracies[0])
+
+
+def _group_logits(model, inputs, stacked):
+    """Logits ``(B, G, classes)`` for inputs ``(B, G, H, W)``; one model sees ``G = 1`` channel."""
+    logits = model(inputs)
+    return logits if stacked else logits[:, None]
+
+
+def train_stack(
+    model,
+    images,
+    labels,
+    test_images,
+    test_labels,
+    epochs=40,
+    lr=3e-3,
+    batch_size=64,
+    seeds=(0,),
+    device=None,
+    stacked=True,
+):
+    """Train ``G`` classifiers at once with Adam on cross-entropy; return their test accuracies.
+
+    Model ``g`` sees the images ``images[g]`` in the order drawn by a generator seeded with
+    ``seeds[g]`` (the order :func:`train_classifier` uses for that seed). The loss is the sum
+    of the ``G`` models' mean cross-entropies, so each model's gradient is its own loss's
+    gradient; Adam works element by element, so the stack takes the steps the ``G`` models
+    would take trained one at a time (the same, up to floating-point rounding).
+
+    Parameters
+    ----------
+    model : MLPStack or SmallCNNStack (or one model, with ``stacked=False``)
+    images, test_images : numpy.ndarray, shape (G, N, 8, 8)
+        One set of images per model (e.g. original and permuted pixels).
+    labels, test_labels : numpy.ndarray of int, shape (N,)
+    epochs, lr, batch_size
+    seeds : sequence of int, length G
+    device : str, optional
+        Default :func:`cnncourse.device`.
+    stacked : bool
+        ``False`` for a single unstacked model (``G = 1``), as :func:`train_classifier` uses.
+
+    Returns
+    -------
+    numpy.ndarray, shape (G,)
+        Fraction of test images each model classifies correctly.
+    """
+    if len(images) != len(seeds) or len(test_images) != len(seeds):
+        raise ValueError(
+            f"`images` and `test_images` must hold one image set per seed ({len(seeds)}), "
+            f"got {len(images)} and {len(test_images)}"
+        )
     device = device or cc.device()
-    generator = torch.Generator().manual_seed(seed)
+    threads = torch.get_num_threads()
+    if torch.device(device).type == "cpu":
+        # Tiny matrices: waking a second thread costs more than it saves, and on a busy
+        # machine a thread that waits for a descheduled partner spins for nothing.
+        torch.set_num_threads(1)
+    try:
+        return _train_stack(model, images, labels, test_images, test_labels, epochs, lr,
+                            batch_size, seeds, device, stacked)  # fmt: skip
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train_stack(
+    model, images, labels, test_images, test_labels, epochs, lr, batch_size, seeds, device, stacked
+):
+    """The training loop of :func:`train_stack`, with its arguments checked."""
+    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     model = model.to(device)
-    x = torch.as_tensor(images, dtype=torch.float32, device=device)[:, None]
+    x = torch.as_tensor(images, dtype=torch.float32, device=device)  # (G, N, 8, 8)
     y = torch.as_tensor(labels, device=device)
+    groups = torch.arange(len(seeds), device=device)[:, None]
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_function = nn.CrossEntropyLoss()
     for _ in range(epochs):
-        order = torch.randperm(len(x), generator=generator).to(device)
-        for start in range(0, len(x), batch_size):
-            batch = order[start : start + batch_size]
+        orders = torch.stack([torch.randperm(x.shape[1], generator=g) for g in generators])
+        orders = orders.to(device)
+        for start in range(0, x.shape[1], batch_size):
+            batch = orders[:, start : start + batch_size]  # (G, B): model g's examples
+            logits = _group_logits(model, x[groups, batch].transpose(0, 1), stacked)
+            targets = y[batch].T  # (B, G)
+            loss = nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="sum"
+            ) / len(targets)
             optimiser.zero_grad()
-            loss_function(model(x[batch]), y[batch]).backward()
+            loss.backward()
             optimiser.step()
     with torch.no_grad():
-        test_x = torch.as_tensor(test_images, dtype=torch.float32, device=device)[:, None]
-        predicted = model(test_x).argmax(dim=1).cpu().numpy()
-    return float((predicted == test_labels).mean())
+        test_x = torch.as_tensor(test_images, dtype=torch.float32, device=device)
+        logits = _group_logits(model, test_x.transpose(0, 1), stacked)
+        predicted = logits.argmax(dim=-1).cpu().numpy()  # (N, G)
+    return (predicted == np.asarray(test_labels)[:, None]).mean(axis=0)
