@@ -15,7 +15,8 @@ block of output rows, so BLAS does the arithmetic and memory stays bounded).
 
 import numpy as np
 
-from . import _args, _conv_algorithms
+from . import _args, _conv_algorithms, geometry
+from ._dispatch import dual_backend
 from .views import pad, windows
 
 
@@ -26,6 +27,7 @@ def add_batch_axis(input, n):
     return input, False
 
 
+@dual_backend
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """The im2col matrix: every window of ``input`` as a column (``torch.nn.functional.unfold``).
 
@@ -44,24 +46,20 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     -------
     numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
     """
-    kernel, dilation, stride, pads = _args.unfold_args(
-        input, kernel_size, dilation, padding, stride
-    )
-    view = windows(pad(input, pads), kernel, stride, dilation)  # (N, C, Ho, Wo, kH, kW)
+    shape = _args.unfold_args(input, kernel_size, dilation, padding, stride)
+    view = windows(pad(input, shape.pads), shape.kernel, shape.stride, shape.dilation)
     n, c, ho, wo, kh, kw = view.shape
     return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     """The shared body of :func:`conv1d` and :func:`conv2d` (``n`` spatial axes)."""
-    stride, pads, dilation = _args.conv_args(
-        input, weight, bias, stride, padding, dilation, groups, n
-    )
+    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, n)
     x, unbatched = add_batch_axis(input, n)
     w = weight
     if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
         x, w = x[:, :, None, :], w[:, :, None, :]
-        stride, pads, dilation = (1, *stride), ((0, 0), *pads), (1, *dilation)
+    stride, pads, dilation = shape.lift_1d()[1:]
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
 
@@ -75,6 +73,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     return y[0] if unbatched else y
 
 
+@dual_backend
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution layer (cross-correlation), as ``torch.nn.functional.conv2d``.
 
@@ -112,6 +111,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+@dual_backend
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution layer (cross-correlation), as ``torch.nn.functional.conv1d``.
 
@@ -162,18 +162,14 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mo
     >>> conv_output_size(320, 2)     # Fig 9.6: 320 columns, kernel width 2
     319
     """
-    for name, value, low in (
-        ("size", size, 1),
-        ("kernel_size", kernel_size, 1),
-        ("stride", stride, 1),
-        ("padding", padding, 0),
-        ("dilation", dilation, 1),
-    ):
-        _args.int_tuple(
-            value, name, 1, low, "a positive integer" if low else "a non-negative integer"
-        )
-    _args.check_fits(size, kernel_size, padding, dilation, "the axis")
-    return _args.output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
+    (size,) = _args.positive(size, "size", 1)
+    (kernel_size,) = _args.positive(kernel_size, "kernel_size", 1)
+    (stride,) = _args.positive(stride, "stride", 1)
+    (padding,) = _args.non_negative(padding, "padding", 1)
+    (dilation,) = _args.positive(dilation, "dilation", 1)
+    ceil_mode = _args.flag(ceil_mode, "ceil_mode")
+    _args.check_fits(size, kernel_size, (padding, padding), dilation, "the axis")
+    return geometry.output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
 
 
 def receptive_field(kernel_sizes, strides=None, dilations=None):
@@ -201,11 +197,28 @@ def receptive_field(kernel_sizes, strides=None, dilations=None):
     >>> receptive_field([3, 3, 3], strides=[2, 2, 1])
     15
     """
+    kernel_sizes = _layer_list(kernel_sizes, "kernel_sizes", None)
     n = len(kernel_sizes)
-    strides = [1] * n if strides is None else list(strides)
-    dilations = [1] * n if dilations is None else list(dilations)
+    strides = [1] * n if strides is None else _layer_list(strides, "strides", n)
+    dilations = [1] * n if dilations is None else _layer_list(dilations, "dilations", n)
     size, jump = 1, 1
     for k, s, d in zip(kernel_sizes, strides, dilations, strict=True):
         size += d * (k - 1) * jump
         jump *= s
     return size
+
+
+def _layer_list(values, name, n):
+    """A list of positive ints, one per layer (``n`` of them unless ``n`` is None)."""
+    if not isinstance(values, tuple | list):
+        raise TypeError(f"`{name}` must be a sequence of positive integers, got {values!r}")
+    values = list(values)
+    if not all(_args.is_int(v) for v in values):
+        raise TypeError(f"`{name}` must be a sequence of positive integers, got {values!r}")
+    if not all(v >= 1 for v in values):
+        raise ValueError(f"`{name}` must be a sequence of positive integers, got {values!r}")
+    if n is not None and len(values) != n:
+        raise ValueError(
+            f"`{name}` must have one entry per layer ({n}, as `kernel_sizes`), got {len(values)}"
+        )
+    return [int(v) for v in values]

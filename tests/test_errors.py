@@ -34,8 +34,61 @@ CASES = [
      r"`bias` must have shape \(6,\), got \(5,\)"),
     ("stride zero", cc.conv2d, (X, W), {"stride": 0}, ValueError,
      r"`stride` must be a positive integer or a sequence of 2 of them, got 0"),
-    ("stride float", cc.conv2d, (X, W), {"stride": 1.5}, ValueError,
-     r"`stride` must be a positive integer"),
+    ("stride float", cc.conv2d, (X, W), {"stride": 1.5}, TypeError,
+     r"`stride` must be a positive integer or a sequence of 2 of them, got 1.5 \(float\)"),
+    ("stride 1.0", cc.conv2d, (X, W), {"stride": 1.0}, TypeError,
+     r"`stride` must be a positive integer .*got 1.0 \(float\)"),
+    ("stride True", cc.conv2d, (X, W), {"stride": True}, TypeError,
+     r"`stride` must be a positive integer .*got True \(bool\)"),
+    ("stride bool in tuple", cc.conv2d, (X, W), {"stride": (1, True)}, TypeError,
+     r"`stride` must be a positive integer .*got \(1, True\)"),
+    ("stride string", cc.conv2d, (X, W), {"stride": "1"}, TypeError,
+     r"`stride` must be a positive integer .*got '1' \(str\)"),
+    ("stride three", cc.conv2d, (X, W), {"stride": (1, 1, 1)}, ValueError,
+     r"`stride` must be a positive integer or a sequence of 2 of them, got \(1, 1, 1\)"),
+    ("padding True", cc.conv2d, (X, W), {"padding": True}, TypeError,
+     r"`padding` must be a non-negative integer, a sequence of 2 of them, 'valid' or 'same', "
+     r"got True"),
+    ("groups 1.0", cc.conv2d, (X, W), {"groups": 1.0}, TypeError,
+     r"`groups` must be a positive integer, got 1.0 \(float\)"),
+    ("groups True", cc.conv2d, (X, W), {"groups": True}, TypeError,
+     r"`groups` must be a positive integer, got True \(bool\)"),
+    ("no output channels", cc.conv2d, (X, W[:0]), {}, ValueError,
+     r"`weight` must have at least one output channel, got shape \(0, 4, 3, 3\)"),
+    ("input None", cc.conv2d, (None, W), {}, TypeError,
+     r"`input` must be an array \(numpy.ndarray or torch.Tensor\), got NoneType"),
+    ("weight None", cc.conv2d, (X, None), {}, TypeError,
+     r"`weight` must be an array \(numpy.ndarray or torch.Tensor\), got NoneType"),
+    ("pool input None", cc.max_pool2d, (None, 2), {}, TypeError, r"`input` must be an array"),
+    ("signal None", cc.convolve, (X1[0, 0], None), {}, TypeError, r"`w` must be an array"),
+    ("ceil_mode string", cc.max_pool2d, (X, 2), {"ceil_mode": "False"}, TypeError,
+     r"`ceil_mode` must be True or False, got 'False' \(str\)"),
+    ("ceil_mode int", cc.avg_pool2d, (X, 2), {"ceil_mode": 1}, TypeError,
+     r"`ceil_mode` must be True or False, got 1 \(int\)"),
+    ("count_include_pad string", cc.avg_pool2d, (X, 2), {"count_include_pad": "no"}, TypeError,
+     r"`count_include_pad` must be True or False, got 'no' \(str\)"),
+    ("return_indices string", cc.max_pool2d, (X, 2), {"return_indices": "yes"}, TypeError,
+     r"`return_indices` must be True or False, got 'yes' \(str\)"),
+    ("adaptive return_indices", cc.adaptive_max_pool2d, (X, 2), {"return_indices": 1},
+     TypeError, r"`return_indices` must be True or False, got 1 \(int\)"),
+    ("kernel_size float", cc.max_pool2d, (X, 2.0), {}, TypeError,
+     r"`kernel_size` must be a positive integer .*got 2.0 \(float\)"),
+    ("divisor float", cc.avg_pool2d, (X, 2), {"divisor_override": 2.0}, TypeError,
+     r"`divisor_override` must be a nonzero integer, got 2.0 \(float\)"),
+    ("pool zero channels", cc.max_pool2d, (X[:, :0], 2), {}, ValueError,
+     r"`input` must have non-empty channel and spatial dimensions, got shape \(2, 0, 8, 8\)"),
+    ("lp integer input", cc.lp_pool2d, (X.astype(np.int64), 2, 2), {}, TypeError,
+     r"`input` must have a floating dtype"),
+    ("lp1d integer input", cc.lp_pool1d, (X1.astype(np.int32), 2, 2), {}, TypeError,
+     r"`input` must have a floating dtype"),
+    ("adaptive one-element", cc.adaptive_avg_pool2d, (X, (3,)), {}, ValueError,
+     r"`output_size` must be a positive integer or a sequence of 2 of them, got \(3,\)"),
+    ("adaptive float", cc.adaptive_avg_pool1d, (X1, 2.0), {}, TypeError,
+     r"`output_size` must be a positive integer, got 2.0 \(float\)"),
+    ("pool_size float", cc.channel_max_pool, (X, 2.0), {}, TypeError,
+     r"`pool_size` must be a positive integer, got 2.0 \(float\)"),
+    ("norm_type bool", cc.lp_pool2d, (X, True, 2), {}, TypeError,
+     r"`norm_type` must be a real number, got True \(bool\)"),
     ("dilation negative", cc.conv2d, (X, W), {"dilation": (1, -1)}, ValueError,
      r"`dilation` must be a positive integer"),
     ("padding negative", cc.conv2d, (X, W), {"padding": -1}, ValueError,
@@ -97,6 +150,35 @@ def test_same_clear_error_from_both_backends(function, args, kwargs, error, patt
     with pytest.raises(error, match=pattern) as from_torch:
         function(*_tensors(args), **kwargs)
     assert str(from_numpy.value) == str(from_torch.value)
+
+
+# Valid calls made before each case: a check must not remember them (1 == 1.0 == True).
+VALID_FIRST = [
+    (cc.conv2d, (X, W), {"stride": 1, "padding": 0, "groups": 1, "dilation": 1}),
+    (cc.conv2d, (X, W), {"stride": (1, 1), "padding": (0, 0)}),
+    (cc.max_pool2d, (X, 2), {"ceil_mode": False, "stride": 2}),
+    (cc.max_pool2d, (X, 2), {"ceil_mode": True, "return_indices": True}),
+    (cc.avg_pool2d, (X, 2), {"count_include_pad": True, "divisor_override": 2}),
+    (cc.adaptive_max_pool2d, (X, 2), {}),
+    (cc.adaptive_avg_pool1d, (X1, 2), {}),
+    (cc.lp_pool2d, (X, 1, 2), {}),
+    (cc.channel_max_pool, (X, 2), {}),
+]
+
+
+@pytest.mark.parametrize(
+    "function, args, kwargs, error, pattern",
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_errors_do_not_depend_on_earlier_calls(function, args, kwargs, error, pattern):
+    for backend in (lambda a: a, _tensors):
+        with pytest.raises(error, match=pattern):
+            function(*backend(args), **kwargs)
+        for valid, valid_args, valid_kwargs in VALID_FIRST:
+            valid(*backend(valid_args), **valid_kwargs)
+        with pytest.raises(error, match=pattern):
+            function(*backend(args), **kwargs)
 
 
 def test_mixing_torch_and_numpy_is_refused():
