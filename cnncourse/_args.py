@@ -509,25 +509,61 @@ def lp_norm_type(norm_type):
 def signal_args(x, w, mode):
     """Validate the arguments of ``convolve``/``correlate``; return the kind of arrays."""
     kind = check_same_kind(x=x, w=w)
-    if mode not in SIGNAL_MODES:
-        raise ValueError(f"`mode` must be one of {SIGNAL_MODES}, got {mode!r}")
-    check_ndim(x, "x", (1, 2), "(a signal or an image)")
-    if w.ndim != x.ndim:
-        raise ValueError(
-            f"`w` must have as many dimensions as `x` ({x.ndim}), got shape {tuple(w.shape)}"
-        )
     check_numeric(x, "x", allow_object=True)
     check_numeric(w, "w", allow_object=True)
-    if 0 in tuple(x.shape) or 0 in tuple(w.shape):
+    signal_shapes(tuple(x.shape), tuple(w.shape), mode)
+    return kind
+
+
+#: Dense matrices of :func:`cnncourse.conv_matrix` above this many entries are refused.
+MAX_DENSE_ENTRIES = 2**28
+
+
+def check_dense_size(rows, columns):
+    """Refuse a dense ``rows x columns`` matrix too large to allocate sensibly."""
+    if rows * columns > MAX_DENSE_ENTRIES:
         raise ValueError(
-            f"`x` and `w` must not be empty, got shapes {tuple(x.shape)} and {tuple(w.shape)}"
+            f"a dense {rows:,} x {columns:,} matrix has {rows * columns:,} entries, more than "
+            f"{MAX_DENSE_ENTRIES:,}; pass `sparse=True` for a scipy sparse matrix"
+        )
+
+
+def shape_tuple(value, name):
+    """A shape given as an int or a sequence of ints: a tuple of non-negative ints."""
+    if is_int(value):
+        value = (value,)
+    if not isinstance(value, tuple | list) or not all(is_int(n) for n in value):
+        raise TypeError(f"`{name}` must be an int or a sequence of ints, got {_described(value)}")
+    if any(n < 0 for n in value):
+        raise ValueError(f"`{name}` must not have negative sizes, got {tuple(value)}")
+    return tuple(int(n) for n in value)
+
+
+def signal_shapes(x_shape, w_shape, mode, x_name="x", w_name="w"):
+    """Check the shapes of a signal-level convolution by arithmetic alone (no arrays).
+
+    ``x_name`` and ``w_name`` say which arguments the shapes came from, for messages.
+    """
+    if not isinstance(mode, str) or mode not in SIGNAL_MODES:
+        raise ValueError(f"`mode` must be one of {SIGNAL_MODES}, got {mode!r}")
+    if len(x_shape) not in (1, 2):
+        raise ValueError(
+            f"`{x_name}` must be 1-D or 2-D (a signal or an image), got shape {x_shape}"
+        )
+    if len(w_shape) != len(x_shape):
+        raise ValueError(
+            f"`{w_name}` must have as many dimensions as `{x_name}` ({len(x_shape)}), "
+            f"got shape {w_shape}"
+        )
+    if 0 in x_shape or 0 in w_shape:
+        raise ValueError(
+            f"`{x_name}` and `{w_name}` must not be empty, got shapes {x_shape} and {w_shape}"
         )
     if mode == "valid":
-        x_bigger = all(a >= b for a, b in zip(x.shape, w.shape, strict=True))
-        w_bigger = all(a <= b for a, b in zip(x.shape, w.shape, strict=True))
+        x_bigger = all(a >= b for a, b in zip(x_shape, w_shape, strict=True))
+        w_bigger = all(a <= b for a, b in zip(x_shape, w_shape, strict=True))
         if not (x_bigger or w_bigger):
             raise ValueError(
-                "mode 'valid' needs one of `x` and `w` to be at least as large as the other "
-                f"along every axis, got shapes {tuple(x.shape)} and {tuple(w.shape)}"
+                f"mode 'valid' needs one of `{x_name}` and `{w_name}` to be at least as large "
+                f"as the other along every axis, got shapes {x_shape} and {w_shape}"
             )
-    return kind

@@ -35,7 +35,7 @@ import threading
 import numpy as np
 
 from ._workspace import scratch
-from .views import windows
+from .views import view_windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
 BLOCK_BYTES = 16 * 2**20
@@ -180,7 +180,9 @@ def im2col(x, weight, stride, pads, dilation, groups):
     ``cols[(c, a, b), (n, i, j)] = x_pad[n, c, s_h i + d_h a, s_w j + d_w b]``, so that
     each copy runs along an output row of the image.
     """
-    view = windows(_padded(x, pads), weight.shape[2:], stride, dilation)  # (N, C, Ho, Wo, kH, kW)
+    view = view_windows(
+        _padded(x, pads), weight.shape[2:], stride, dilation
+    )  # (N, C, Ho, Wo, kH, kW)
     n, c, ho, wo, kh, kw = view.shape
     matrix_view = view.transpose(1, 4, 5, 0, 2, 3)  # (C, kH, kW, N, Ho, Wo), still a view
     out = np.empty((weight.shape[0], n, ho, wo), dtype=weight.dtype)

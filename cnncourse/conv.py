@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _args, _conv_algorithms, geometry
 from ._dispatch import dual_backend
-from .views import pad, windows
+from .views import pad, view_windows
 
 
 def add_batch_axis(input, n):
@@ -47,7 +47,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
     """
     shape = _args.unfold_args(input, kernel_size, dilation, padding, stride)
-    view = windows(pad(input, shape.pads), shape.kernel, shape.stride, shape.dilation)
+    view = view_windows(pad(input, shape.pads), shape.kernel, shape.stride, shape.dilation)
     n, c, ho, wo, kh, kw = view.shape
     return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
 

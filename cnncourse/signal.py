@@ -12,6 +12,7 @@ The functions work on 1-D signals and 2-D images of any numeric dtype, and on ob
 of ``sympy`` symbols, so that Figure 9.1 of the book can be computed rather than typed.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -206,9 +207,14 @@ def conv_matrix(w, input_shape, mode="valid", flip=True, sparse=False):
            [0, 0, 2, 1]])
     """
     w = np.asarray(w)
-    shape = (input_shape,) if isinstance(input_shape, int | np.integer) else tuple(input_shape)
-    probe = np.empty(shape, dtype=np.float64) if all(n > 0 for n in shape) else np.empty(shape)
-    _args.signal_args(probe, w, mode)
+    shape = _args.shape_tuple(input_shape, "input_shape")
+    _args.check_numeric(w, "w", allow_object=True)
+    _args.signal_shapes(shape, tuple(w.shape), mode, x_name="input_shape", w_name="w")
+    flip = _args.flag(flip, "flip")
+    sparse = _args.flag(sparse, "sparse")
+    out_shape = geometry.mode_shape(shape, w.shape, mode)
+    if not sparse:
+        _args.check_dense_size(math.prod(out_shape), math.prod(shape))
     kernel = w if flip else _reverse(w)
     patterns = [_axis_pattern(n, k, mode) for n, k in zip(shape, kernel.shape, strict=True)]
     rows, cols, taps, out_shape = _combine_axes(patterns, shape)
@@ -222,6 +228,26 @@ def conv_matrix(w, input_shape, mode="valid", flip=True, sparse=False):
     matrix = np.zeros((n_rows, n_cols), dtype=kernel.dtype)
     matrix[rows, cols] = values
     return matrix
+
+
+def _axis_nonzeros(n, k, n_out, start):
+    """How many (output, tap) pairs read inside the input along one axis, by arithmetic.
+
+    Output ``i`` reads input ``i + start - m`` through tap ``m``; it is inside for
+    ``max(0, i + start - n + 1) <= m <= min(k - 1, i + start)``.
+    """
+
+    def count(i):
+        return min(k - 1, i + start) - max(0, i + start - n + 1) + 1
+
+    # The count is linear between the outputs where a bound switches: sum each piece as an
+    # arithmetic series, (first + last) x length / 2.
+    switches = (n - 1 - start, k - 1 - start)
+    cuts = sorted({0, n_out, *(c + 1 for c in switches if 0 <= c + 1 < n_out)})
+    return sum(
+        (count(low) + count(high - 1)) * (high - low) // 2
+        for low, high in zip(cuts, cuts[1:], strict=False)
+    )
 
 
 def _combine_axes(patterns, shape):
@@ -327,14 +353,14 @@ def conv_cost(input_shape, kernel_shape, mode="valid"):
     >>> cost.output_shape, cost.flops, cost.dense_entries
     ((280, 319), 267960, 8003072000)
     """
-    x_shape = (input_shape,) if isinstance(input_shape, int | np.integer) else tuple(input_shape)
-    k_shape = (kernel_shape,) if isinstance(kernel_shape, int | np.integer) else tuple(kernel_shape)
-    _args.signal_args(np.empty(x_shape), np.empty(k_shape), mode)
+    x_shape = _args.shape_tuple(input_shape, "input_shape")
+    k_shape = _args.shape_tuple(kernel_shape, "kernel_shape")
+    _args.signal_shapes(x_shape, k_shape, mode, x_name="input_shape", w_name="kernel_shape")
     out_shape = geometry.mode_shape(x_shape, k_shape, mode)
-    n_in, n_out, k = (int(np.prod(s)) for s in (x_shape, out_shape, k_shape))
+    n_in, n_out, k = (math.prod(s) for s in (x_shape, out_shape, k_shape))
     nonzeros = 1
-    for n, kk in zip(x_shape, k_shape, strict=True):
-        nonzeros *= len(_axis_pattern(n, kk, mode)[0])
+    for n, kk, n_o in zip(x_shape, k_shape, out_shape, strict=True):
+        nonzeros *= _axis_nonzeros(n, kk, n_o, geometry.mode_start(n, kk, n_o))
     return ConvCost(
         input_shape=x_shape,
         kernel_shape=k_shape,

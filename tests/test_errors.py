@@ -195,3 +195,77 @@ def test_non_numeric_input_is_refused():
         cc.convolve(np.array(["a", "b"]), np.array([1.0]))
     with pytest.raises(TypeError, match=r"`input` must have a floating dtype"):
         cc.max_pool2d(np.array([[["a"]]]), 1)
+
+
+# --------------------------------------------------------------------------- NumPy-only helpers
+
+HELPER_CASES = [
+    ("receptive negative kernel", lambda: cc.receptive_field([3, -1]), ValueError,
+     r"`kernel_sizes` must be a sequence of positive integers, got \[3, -1\]"),
+    ("receptive zero stride", lambda: cc.receptive_field([3, 3], strides=[1, 0]), ValueError,
+     r"`strides` must be a sequence of positive integers, got \[1, 0\]"),
+    ("receptive lengths", lambda: cc.receptive_field([3, 3], strides=[1]), ValueError,
+     r"`strides` must have one entry per layer \(2, as `kernel_sizes`\), got 1"),
+    ("receptive float", lambda: cc.receptive_field([3.0, 3]), TypeError,
+     r"`kernel_sizes` must be a sequence of positive integers"),
+    ("receptive dilations", lambda: cc.receptive_field([3], dilations=[1, 1]), ValueError,
+     r"`dilations` must have one entry per layer \(1, as `kernel_sizes`\), got 2"),
+    ("adaptive_windows negative", lambda: cc.adaptive_windows(8, -2), ValueError,
+     r"`output_size` must be a positive integer, got -2"),
+    ("adaptive_windows size", lambda: cc.adaptive_windows(0, 2), ValueError,
+     r"`size` must be a positive integer, got 0"),
+    ("windows too large", lambda: cc.windows(np.zeros((4, 4)), (5, 2)), ValueError,
+     r"window extent 5 \(kernel 5, dilation 1\) is larger than the padded input "
+     r"\(4 \+ 0 \+ 0 = 4\) along height"),
+    ("windows zero", lambda: cc.windows(np.zeros((4, 4)), (0, 2)), ValueError,
+     r"`kernel_size` must be a positive integer or a sequence of 2 of them, got \(0, 2\)"),
+    ("windows 1-D", lambda: cc.windows(np.zeros(4), (2, 2)), ValueError,
+     r"`x` must have at least 2 dimensions \(..., H, W\), got shape \(4,\)"),
+    ("windows None", lambda: cc.windows(None, 2), TypeError, r"`x` must be an array"),
+    ("conv_matrix input_shape", lambda: cc.conv_matrix([1.0, 2.0], (3, 4)), ValueError,
+     r"`w` must have as many dimensions as `input_shape` \(2\), got shape \(2,\)"),
+    ("conv_matrix empty", lambda: cc.conv_matrix([1.0, 2.0], 0), ValueError,
+     r"`input_shape` and `w` must not be empty, got shapes \(0,\) and \(2,\)"),
+    ("conv_matrix string", lambda: cc.conv_matrix([1.0], "4"), TypeError,
+     r"`input_shape` must be an int or a sequence of ints, got '4' \(str\)"),
+    ("conv_matrix flip", lambda: cc.conv_matrix([1.0], 4, flip="no"), TypeError,
+     r"`flip` must be True or False, got 'no' \(str\)"),
+    ("conv_matrix too dense", lambda: cc.conv_matrix(np.ones((3, 3)), (10**5, 10**5)),
+     ValueError, r"pass `sparse=True`"),
+    ("conv_cost kernel", lambda: cc.conv_cost((4, 4), (5,)), ValueError,
+     r"`kernel_shape` must have as many dimensions as `input_shape` \(2\)"),
+    ("conv_cost negative", lambda: cc.conv_cost((4, -4), (2, 2)), ValueError,
+     r"`input_shape` must not have negative sizes, got \(4, -4\)"),
+    ("conv_output_size bool", lambda: cc.conv_output_size(8, 3, ceil_mode="yes"), TypeError,
+     r"`ceil_mode` must be True or False, got 'yes' \(str\)"),
+    ("conv_output_size float", lambda: cc.conv_output_size(8.0, 3), TypeError,
+     r"`size` must be a positive integer, got 8.0 \(float\)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern", [c[1:] for c in HELPER_CASES], ids=[c[0] for c in HELPER_CASES]
+)
+def test_helpers_refuse_bad_arguments(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_gabor_kernel_refuses_an_even_size():
+    from cnncourse.filters import gabor_kernel
+
+    with pytest.raises(ValueError, match=r"`size` must be an odd positive integer, so that the"):
+        gabor_kernel(0.0, size=14)
+    kernel = gabor_kernel(0.0, size=15)
+    np.testing.assert_allclose(kernel, kernel[::-1, ::-1], atol=1e-12)  # centred: symmetric
+
+
+def test_conv_cost_of_a_huge_image_is_arithmetic():
+    """10^6 x 10^6 pixels: counted, not allocated; the counts agree with the matrix's."""
+    cost = cc.conv_cost((10**6, 10**6), (3, 3))
+    assert cost.output_shape == (999_998, 999_998)
+    assert cost.sparse_nonzeros == cost.multiply_adds == 999_998**2 * 9
+    for shape, kernel, mode in [((7, 5), (3, 2), "full"), ((6,), (4,), "same"), ((6, 9), (5, 2),
+                                "valid"), ((3,), (5,), "valid")]:  # fmt: skip
+        matrix = cc.conv_matrix(np.ones(kernel), shape, mode, sparse=True)
+        assert cc.conv_cost(shape, kernel, mode).sparse_nonzeros == matrix.nnz
