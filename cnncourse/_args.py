@@ -277,24 +277,24 @@ def check_fits(size, kernel_size, padding, dilation, axis, name="kernel"):
         )
 
 
-def check_work_size(input_shape, geometry_, output_elements, name="input"):
-    """Refuse a call whose padded work array would dwarf its input and answer.
+def check_work_size(input_shape, pads, output_elements):
+    """Refuse a convolution whose padded work array would dwarf its input and answer.
 
-    The NumPy backend pads its input before it takes windows; with a huge padding or
-    dilation that copy can be gigabytes for a few outputs. Rather than try, say so.
+    The NumPy backend pads its input before it takes windows. Padding that only dead taps
+    reached is dropped first; if what is left still makes a work array above
+    :data:`MAX_WORK_ELEMENTS` elements and :data:`WORK_RATIO` times the input and output,
+    the call is refused rather than left to exhaust memory.
     """
-    padded = math.prod(input_shape[: -len(geometry_.pads)]) * math.prod(
-        n + before + after
-        for n, (before, after) in zip(
-            input_shape[-len(geometry_.pads) :], geometry_.pads, strict=True
-        )
-    )
+    n_spatial = len(pads)
+    sizes = input_shape[-n_spatial:]
+    padded_sizes = [n + before + after for n, (before, after) in zip(sizes, pads, strict=True)]
+    padded = math.prod(input_shape[:-n_spatial]) * math.prod(padded_sizes)
     needed = max(math.prod(input_shape), output_elements)
     if padded > MAX_WORK_ELEMENTS and padded > WORK_RATIO * needed:
         raise ValueError(
-            f"the padding of `{name}` would make a work array of {padded:,} elements for an "
-            f"input of {math.prod(input_shape):,} and an output of {output_elements:,}; "
-            "reduce `padding` or `dilation`"
+            f"`padding` would make a work array of {padded:,} elements for an input of "
+            f"{math.prod(input_shape):,} and an output of {output_elements:,} elements; "
+            "reduce `padding` (the torch backend computes such calls)"
         )
 
 

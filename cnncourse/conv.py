@@ -13,6 +13,8 @@ copy: :func:`windows`), and contract the windows with the weights (one matrix pr
 block of output rows, so BLAS does the arithmetic and memory stays bounded).
 """
 
+import math
+
 import numpy as np
 
 from . import _args, _conv_algorithms, geometry
@@ -47,9 +49,17 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
     """
     shape = _args.unfold_args(input, kernel_size, dilation, padding, stride)
-    view = view_windows(pad(input, shape.pads), shape.kernel, shape.stride, shape.dilation)
-    n, c, ho, wo, kh, kw = view.shape
-    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+    (kh, kw), (ho, wo) = shape.kernel, shape.output_shape(input.shape[2:])
+    n, c = input.shape[:2]
+    cols = np.zeros((n, c, kh, kw, ho, wo), dtype=input.dtype)  # dead taps read zeros
+    parts = _live_part(input.shape[2:], *shape)
+    if parts is not None:
+        (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
+        live = pad(input[:, :, rows_h, rows_w], (pads_h, pads_w))
+        kernel = (taps_h.stop - taps_h.start, taps_w.stop - taps_w.start)
+        view = view_windows(live, kernel, shape.stride, shape.dilation)  # (N, C, Ho, Wo, a, b)
+        cols[:, :, taps_h, taps_w] = view.transpose(0, 1, 4, 5, 2, 3)
+    return cols.reshape(n, c * kh * kw, ho * wo)
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, n):
@@ -63,7 +73,14 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
 
-    y = _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
+    out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
+    cropped = _without_dead_taps(x, w, stride, pads, dilation)
+    if cropped is None:  # every tap meets only padding: zeros
+        y = np.zeros((x.shape[0], w.shape[0], *out_shape), dtype=compute_dtype)
+    else:
+        x, w, pads = cropped
+        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
+        y = _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
     if bias is not None:
         y = y + bias.astype(compute_dtype).reshape(1, -1, 1, 1)
 
@@ -71,6 +88,55 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     if n == 1:
         y = y[:, :, 0, :]
     return y[0] if unbatched else y
+
+
+def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: False):
+    """Per axis, the taps that ever read a real input and the padding they still need.
+
+    A tap that reads padding for every output adds zero times its weight, so it can go, with
+    the padding that only it reached: a dilation of 100000 then needs no 200000-row work
+    array for an 8 x 8 answer. ``keep(axis, dead_taps)`` may keep an axis whole.
+
+    Returns one ``(taps, rows, pads)`` per axis: the slice of live taps, the slice of the
+    input they read, and their ``(before, after)`` padding; or ``None`` if no tap is live.
+    """
+    parts = []
+    for axis, size in enumerate(sizes):
+        k, s, (before, after), d = kernel[axis], stride[axis], pads[axis], dilation[axis]
+        live = geometry.live_taps(size, k, s, (before, after), d)
+        if live is None:
+            return None
+        first, last = live
+        if (first, last) == (0, k - 1) or keep(axis, np.r_[0:first, last + 1 : k]):
+            parts.append((slice(0, k), slice(0, size), (before, after)))
+            continue
+        count = geometry.output_size(size, k, s, (before, after), d)
+        before -= d * first  # negative: the first rows are never read
+        rows = slice(max(0, -before), size)
+        before = max(0, before)
+        reach = (count - 1) * s + d * (last - first) + 1
+        after = max(0, reach - before - (size - rows.start))
+        parts.append((slice(first, last + 1), rows, (before, after)))
+    return parts
+
+
+def _without_dead_taps(x, w, stride, pads, dilation):
+    """``(x, w, pads)`` with the taps that only meet zero padding dropped (see :func:`_live_part`).
+
+    Taps with a NaN or infinite weight stay (zero times infinity is NaN, as torch computes
+    it). Returns ``None`` if no tap is live and every weight is finite: the answer is zero.
+    """
+
+    def has_special(axis, dead):
+        index = [slice(None)] * 4
+        index[2 + axis] = dead
+        return not np.isfinite(w[tuple(index)]).all()
+
+    parts = _live_part(x.shape[2:], w.shape[2:], stride, pads, dilation, has_special)
+    if parts is None:
+        return None if np.isfinite(w).all() else (x, w, pads)
+    (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
+    return x[:, :, rows_h, rows_w], w[:, :, taps_h, taps_w], (pads_h, pads_w)
 
 
 @dual_backend

@@ -97,6 +97,34 @@ def output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=Fa
     return count
 
 
+def tap_outputs(size, count, stride, before, dilation, tap):
+    """The outputs whose tap ``tap`` reads a real input: ``0 <= s i - p + d a < n``.
+
+    Returns ``(first, stop, start)``: outputs ``first .. stop - 1`` read inputs ``start,
+    start + s, ...``; ``first == stop`` when the tap only ever meets padding.
+    """
+    offset = dilation * tap - before  # the input output 0 reads
+    first = max(0, -(offset // stride))  # the smallest i with s i + offset >= 0
+    stop = min(count, (size - 1 - offset) // stride + 1) if size - 1 >= offset else 0
+    stop = max(stop, first)
+    return first, stop, stride * first + offset
+
+
+def live_taps(size, kernel_size, stride, padding, dilation):
+    """The taps ``a0 .. a1`` that read a real input for some output (others see padding).
+
+    Returns ``None`` when every tap only ever meets padding.
+    """
+    before, after = padding
+    count = output_size(size, kernel_size, stride, padding, dilation)
+    live = []
+    for a in range(kernel_size):
+        first, stop, _ = tap_outputs(size, count, stride, before, dilation, a)
+        if first < stop:
+            live.append(a)
+    return (live[0], live[-1]) if live else None
+
+
 def ceil_overhang(size, kernel_size, stride, padding, dilation, ceil_mode):
     """Extra right padding that the last, partial window of ``ceil_mode`` needs (else 0)."""
     count = output_size(size, kernel_size, stride, padding, dilation, ceil_mode)

@@ -16,22 +16,9 @@ import math
 
 import numpy as np
 
-from . import _args
+from . import _args, geometry
 from ._dispatch import dual_backend
 from .conv import add_batch_axis
-
-
-def _tap_outputs(size, count, stride, before, dilation, tap):
-    """The outputs ``i`` whose tap ``tap`` reads a real input: ``0 <= s i - p + d a < n``.
-
-    Returns ``(first, stop, start)``: outputs ``first .. stop - 1`` read inputs ``start,
-    start + s, ...``; ``first == stop`` when the tap only ever meets padding.
-    """
-    offset = dilation * tap - before  # input read by output 0
-    first = max(0, -(offset // stride))  # smallest i with s i + offset >= 0
-    stop = min(count, (size - 1 - offset) // stride + 1) if size - 1 >= offset else 0
-    stop = max(stop, first)
-    return first, stop, stride * first + offset
 
 
 def _reduce_axis(x, axis, count, kernel, stride, before, dilation, combine, fill, out=None):
@@ -46,7 +33,8 @@ def _reduce_axis(x, axis, count, kernel, stride, before, dilation, combine, fill
     shape[axis] = count
     result = np.empty(shape, dtype=x.dtype) if out is None else out
     ranges = [
-        _tap_outputs(x.shape[axis], count, stride, before, dilation, a) for a in range(kernel)
+        geometry.tap_outputs(x.shape[axis], count, stride, before, dilation, a)
+        for a in range(kernel)
     ]
     full = [a for a, (first, stop, _) in enumerate(ranges) if first == 0 and stop == count]
     index = [slice(None)] * x.ndim
@@ -95,27 +83,40 @@ def _reduce_windows(x, shape, sizes_out, combine, fill, dtype):
     return out.reshape(*x.shape[:-2], out_height, out_width)
 
 
-def _argmax_axis(values, positions, axis, count, kernel, stride, before, dilation):
+def _first_positions(count, stride, before, dilation):
+    """Where torch starts each window's search: its first tap at a non-negative position.
+
+    Torch sets the index to it before looking at any value, so a window whose values are all
+    :math:`-\\infty` (or that meets only padding) reports it.
+    """
+    start = stride * np.arange(count) - before
+    behind = np.maximum(0, -start)
+    return start + dilation * (-(-behind // dilation))
+
+
+def _argmax_axis(values, positions, axis, count, kernel, stride, before, dilation, where):
     """Maximum over one axis's taps with where it came from, by torch's rule.
 
     Taps are visited in order; a tap wins when it is larger than the best so far or NaN, so
     the first maximum wins, and a NaN beats everything (the last NaN). ``positions`` holds,
-    for each entry of ``values``, the flat input index it stands for.
+    for each entry of ``values``, the flat input index it stands for; ``where``, the index
+    each output starts from (filled in place and returned).
     """
     shape = list(values.shape)
     shape[axis] = count
     best = np.full(shape, -np.inf, dtype=values.dtype)
-    where = np.full(shape, -1, dtype=np.int64)
     index = [slice(None)] * values.ndim
     for a in range(kernel):
-        first, stop, start = _tap_outputs(values.shape[axis], count, stride, before, dilation, a)
+        first, stop, start = geometry.tap_outputs(
+            values.shape[axis], count, stride, before, dilation, a
+        )
         if first == stop:
             continue
         index[axis] = slice(start, start + stride * (stop - first - 1) + 1, stride)
         candidate, came_from = values[tuple(index)], positions[tuple(index)]
         index[axis] = slice(first, stop)
         target = tuple(index)
-        wins = (candidate > best[target]) | np.isnan(candidate) | (where[target] < 0)
+        wins = (candidate > best[target]) | np.isnan(candidate)
         best[target] = np.where(wins, candidate, best[target])
         where[target] = np.where(wins, came_from, where[target])
     return best, where
@@ -127,8 +128,15 @@ def _max_with_indices(x, shape, sizes_out):
     flat = np.arange(height * width, dtype=np.int64).reshape(height, width)
     positions = np.broadcast_to(flat, x.shape)
     (kh, kw), (sh, sw), ((ph, _), (pw, _)), (dh, dw) = shape
-    values, where = _argmax_axis(x, positions, -1, sizes_out[1], kw, sw, pw, dw)
-    return _argmax_axis(values, where, -2, sizes_out[0], kh, sh, ph, dh)
+    (out_height, out_width) = sizes_out
+    first_rows = _first_positions(out_height, sh, ph, dh)
+    first_columns = _first_positions(out_width, sw, pw, dw)
+    start = np.empty((*x.shape[:-1], out_width), dtype=np.int64)
+    start[...] = np.arange(height)[:, None] * width + first_columns
+    values, where = _argmax_axis(x, positions, -1, out_width, kw, sw, pw, dw, start)
+    start = np.empty((*x.shape[:-2], out_height, out_width), dtype=np.int64)
+    start[...] = first_rows[:, None] * width + first_columns
+    return _argmax_axis(values, where, -2, out_height, kh, sh, ph, dh, start)
 
 
 def _unbatch(y, n, unbatched):
