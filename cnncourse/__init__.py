@@ -17,7 +17,16 @@ Layers, (N, C, H, W) layout, as ``torch.nn.functional``: :func:`conv1d`, :func:`
 # ruff: noqa: F401  (the dual-backend names reach __all__ through DUAL_BACKEND)
 from . import geometry
 from ._dispatch import DUAL_BACKEND as _DUAL_BACKEND
-from .conv import conv1d, conv2d, conv_output_size, receptive_field, unfold
+from .conv import (
+    ALGORITHMS,
+    conv1d,
+    conv2d,
+    conv_algorithm,
+    conv_output_size,
+    receptive_field,
+    unfold,
+    use_algorithm,
+)
 from .pool import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -61,6 +70,9 @@ def device():
 
 __all__ = [
     *DUAL_BACKEND,
+    "ALGORITHMS",
+    "conv_algorithm",
+    "use_algorithm",
     "ConvCost",
     "adaptive_windows",
     "conv_cost",

@@ -238,6 +238,47 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mo
     return geometry.output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
 
 
+# --------------------------------------------------------------------------- algorithms
+
+#: The NumPy convolution algorithms (see :mod:`cnncourse._conv_algorithms`).
+ALGORITHMS = _conv_algorithms.ALGORITHMS
+
+
+def use_algorithm(name):
+    """Context manager: run this thread's NumPy convolutions with algorithm ``name``.
+
+    For the benchmark and for experiments; strided convolutions keep ``"im2col"``, and the
+    FFT still gives way on data where its answer would differ from a direct sum's.
+
+    Examples
+    --------
+    >>> with use_algorithm("im2col"):
+    ...     conv_algorithm(np.zeros((1, 1, 8, 8)), np.zeros((1, 1, 3, 3)))
+    'im2col'
+    """
+    return _conv_algorithms.forced(name)
+
+
+def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
+    """The algorithm :func:`conv2d` would run on these NumPy arrays (the rule, in order).
+
+    1. stride > 1: ``"im2col"``; 2. a kernel of at least 100 taps, on data where the FFT's
+    answer equals a direct sum's: ``"fft"``; 3. otherwise ``"shifted-gemm"``.
+
+    Examples
+    --------
+    >>> conv_algorithm(np.zeros((1, 1, 64, 64)), np.ones((1, 1, 11, 11)), padding=5)
+    'fft'
+    >>> conv_algorithm(np.zeros((1, 1, 64, 64)), np.ones((1, 1, 3, 3)), stride=2)
+    'im2col'
+    """
+    input, weight = np.asarray(input), np.asarray(weight)
+    shape = _args.conv_args(input, weight, None, stride, padding, dilation, groups, 2)
+    x, _ = add_batch_axis(input, 2)
+    return _conv_algorithms.choose(weight.shape, shape.stride, x, weight, shape.pads,
+                                   shape.dilation)  # fmt: skip
+
+
 def receptive_field(kernel_sizes, strides=None, dilations=None):
     """Receptive field of one output of a stack of convolutions (inputs it depends on).
 

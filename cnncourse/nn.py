@@ -8,10 +8,12 @@ the code the book explains, on any device.
 import math
 from collections import OrderedDict
 
-import torch
-from torch import nn
+from cnncourse._optional import require
 
-import cnncourse as cc
+torch = require("torch", "torch", "cnncourse.nn")  # an ImportError naming the extra if missing
+nn = torch.nn
+
+import cnncourse as cc  # noqa: E402
 
 
 class Conv2d(nn.Module):
