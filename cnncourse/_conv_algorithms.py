@@ -104,7 +104,9 @@ def fft_is_exact(x, weight, pads, dilation):
     agree where every window has about the same size, so the FFT is used only if
 
     * every value of ``x`` and ``weight`` is finite (the FFT spreads one NaN or infinity
-      over the whole image; an infinity times zero padding gives NaN), and
+      over the whole image; an infinity times zero padding gives NaN),
+    * the transforms cannot overflow: (sum of an image's :math:`|x|`) times (sum of a
+      kernel's :math:`|w|`) stays well below the dtype's largest number, and
     * in each image, the largest window sum of :math:`|x|` (over the kernel's extent,
       padding included) is at most :data:`FFT_MAX_RANGE` times the smallest, and the largest
       tap of each kernel at most :data:`FFT_MAX_RANGE` times its mean size.
@@ -116,6 +118,12 @@ def fft_is_exact(x, weight, pads, dilation):
     if not (np.isfinite(taps).all() and np.isfinite(size).all()):
         return False
     if (taps.max(axis=1) > FFT_MAX_RANGE * taps.mean(axis=1)).any():
+        return False
+    # The transforms hold sums over the whole image and kernel: they must not overflow
+    # where a direct sum, adding a window at a time, would not.
+    image_total = float(size.sum(axis=(1, 2), dtype=np.float64).max(initial=0))
+    kernel_total = float(taps.sum(axis=1, dtype=np.float64).max())
+    if image_total * kernel_total >= np.finfo(x.dtype).max / 16:
         return False
     (top, bottom), (left, right) = pads
     size = np.pad(size, ((0, 0), (top, bottom), (left, right)))

@@ -8,9 +8,14 @@ Like ``torch.nn.functional``, "convolution" here is cross-correlation (eq. 9.6 o
         x_\\text{pad}[n, g c', s_h i + d_h a, s_w j + d_w b]\\; w[o, c, a, b],
 
 where the sum over ``c`` runs over the input channels of output channel ``o``'s group.
-The code follows that formula in three steps: pad, take every window (a strided *view*, no
-copy: :func:`windows`), and contract the windows with the weights (one matrix product per
-block of output rows, so BLAS does the arithmetic and memory stays bounded).
+
+:func:`conv2d_reference` is that formula in a few lines: pad, take every window (a strided
+*view*, no copy: :func:`cnncourse.windows`), and contract the windows with the weights
+(``numpy.tensordot``). It is the definition every fast algorithm is tested against.
+
+:func:`conv2d` and :func:`conv1d` compute the same sums faster: they drop kernel taps that
+only ever meet padding, then run one of the algorithms of :mod:`cnncourse._conv_algorithms`
+(im2col, shifted GEMM, FFT), as :func:`conv_algorithm` says, in blocks of bounded size.
 """
 
 import math
@@ -90,6 +95,45 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     return y[0] if unbatched else y
 
 
+def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """The definition of :func:`conv2d`, written plainly: windows and a tensor contraction.
+
+    .. math::
+
+        y[n, o, i, j] = b[o] + \\sum_{c, a, b} x_\\text{pad}[n, c, s_h i + d_h a,
+        s_w j + d_w b]\\, w[o, c, a, b]
+
+    Slow and memory-hungry (the contraction copies every window), but short enough to read
+    at a glance; the tests hold every fast algorithm to it. Same arguments as :func:`conv2d`,
+    NumPy arrays only.
+
+    Examples
+    --------
+    >>> x, w = np.arange(12.0).reshape(1, 1, 3, 4), np.ones((2, 1, 2, 2))
+    >>> bool(np.allclose(conv2d_reference(x, w), conv2d(x, w)))
+    True
+    """
+    input, weight = np.asarray(input), np.asarray(weight)
+    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
+    x, unbatched = add_batch_axis(input, 2)
+    view = view_windows(pad(x, shape.pads), shape.kernel, shape.stride, shape.dilation)
+    per_group, outputs = weight.shape[1], weight.shape[0] // groups
+    y = np.concatenate(  # one contraction per group: sum over (channel, tap row, tap column)
+        [
+            np.tensordot(
+                view[:, g * per_group : (g + 1) * per_group],  # (N, C_g, Ho, Wo, kH, kW)
+                weight[g * outputs : (g + 1) * outputs],  # (O_g, C_g, kH, kW)
+                axes=([1, 4, 5], [1, 2, 3]),
+            )  # (N, Ho, Wo, O_g)
+            for g in range(groups)
+        ],
+        axis=-1,
+    ).transpose(0, 3, 1, 2)
+    if bias is not None:
+        y = y + np.asarray(bias).reshape(1, -1, 1, 1)
+    return y[0] if unbatched else y
+
+
 def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: False):
     """Per axis, the taps that ever read a real input and the padding they still need.
 
@@ -112,11 +156,12 @@ def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: Fa
             continue
         count = geometry.output_size(size, k, s, (before, after), d)
         before -= d * first  # negative: the first rows are never read
-        rows = slice(max(0, -before), size)
+        skipped = max(0, -before)
         before = max(0, before)
-        reach = (count - 1) * s + d * (last - first) + 1
-        after = max(0, reach - before - (size - rows.start))
-        parts.append((slice(first, last + 1), rows, (before, after)))
+        reach = (count - 1) * s + d * (last - first) + 1  # the padded length the taps span
+        kept = min(size - skipped, reach - before)  # rows past the reach are never read
+        rows = slice(skipped, skipped + kept)
+        parts.append((slice(first, last + 1), rows, (before, reach - before - kept)))
     return parts
 
 
