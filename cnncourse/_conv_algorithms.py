@@ -19,7 +19,9 @@ and differ only in how they organise the arithmetic:
     positions at a time (a few positions past each image's edge are computed and dropped).
 ``"fft"``
     For stride 1 and large kernels: multiply Fourier transforms, which costs
-    :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`.
+    :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`. Only for data on
+    which its answer equals a direct sum's (:func:`fft_is_exact`): finite values of about
+    the same size everywhere.
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
@@ -33,7 +35,7 @@ import threading
 import numpy as np
 
 from ._workspace import scratch
-from .views import windows
+from .views import view_windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
 BLOCK_BYTES = 16 * 2**20
@@ -61,24 +63,83 @@ def forced(name):
         _forced_stack().pop()
 
 
-def choose(weight_shape, stride):
+def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)):
     """The algorithm for a convolution of these shapes (the rule, in order).
 
     1. stride > 1: ``"im2col"`` (the others would compute and discard most outputs);
-    2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``;
+    2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``, if :func:`fft_is_exact`
+       says its answer equals a direct method's on this data (it is checked when ``x`` and
+       ``weight`` are given);
     3. otherwise: ``"shifted-gemm"``.
 
-    Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride.
+    Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride, or
+    it is the FFT and the data fail :func:`fft_is_exact`.
     """
     strided = max(stride) > 1
     forced_names = _forced_stack()
-    if forced_names:
-        return "im2col" if strided else forced_names[-1]
     if strided:
         return "im2col"
-    if weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
-        return "fft"
-    return "shifted-gemm"
+    if forced_names:
+        name = forced_names[-1]
+    elif weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
+        name = "fft"
+    else:
+        name = "shifted-gemm"
+    if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation):
+        return "shifted-gemm"
+    return name
+
+
+#: The FFT is used only where the local sizes of the input stay within this factor of each
+#: other (see :func:`fft_is_exact`); the kernel's taps likewise.
+FFT_MAX_RANGE = 16.0
+
+
+def fft_is_exact(x, weight, pads, dilation):
+    """Whether the FFT's answer matches a direct sum's to within the dtype's accuracy.
+
+    A direct sum of products makes, at each output, a rounding error of a few units of the
+    dtype's precision times :math:`\\sum |x||w|` over that output's window. The FFT's error is
+    spread evenly over every output of an image, at the size of its *largest* windows. The two
+    agree where every window has about the same size, so the FFT is used only if
+
+    * every value of ``x`` and ``weight`` is finite (the FFT spreads one NaN or infinity
+      over the whole image; an infinity times zero padding gives NaN),
+    * the transforms cannot overflow: (sum of an image's :math:`|x|`) times (sum of a
+      kernel's :math:`|w|`) stays well below the dtype's largest number, and
+    * in each image, the largest window sum of :math:`|x|` (over the kernel's extent,
+      padding included) is at most :data:`FFT_MAX_RANGE` times the smallest, and the largest
+      tap of each kernel at most :data:`FFT_MAX_RANGE` times its mean size.
+
+    The window sums take a few passes over the input (running sums), less than the FFT.
+    """
+    taps = np.abs(weight).reshape(weight.shape[0], -1)
+    size = np.abs(x).sum(axis=1)  # (N, H, W); a NaN or infinity anywhere stays one here
+    if not (np.isfinite(taps).all() and np.isfinite(size).all()):
+        return False
+    if (taps.max(axis=1) > FFT_MAX_RANGE * taps.mean(axis=1)).any():
+        return False
+    # The transforms hold sums over the whole image and kernel: they must not overflow
+    # where a direct sum, adding a window at a time, would not.
+    image_total = float(size.sum(axis=(1, 2), dtype=np.float64).max(initial=0))
+    kernel_total = float(taps.sum(axis=1, dtype=np.float64).max())
+    if image_total * kernel_total >= np.finfo(x.dtype).max / 16:
+        return False
+    (top, bottom), (left, right) = pads
+    size = np.pad(size, ((0, 0), (top, bottom), (left, right)))
+    spans = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation, strict=True)]
+    sums = _running_sums(_running_sums(size, spans[1]).transpose(0, 2, 1), spans[0])
+    largest = sums.max(axis=(1, 2))
+    smallest = sums.min(axis=(1, 2))
+    return bool(np.all(largest <= FFT_MAX_RANGE * smallest))
+
+
+def _running_sums(a, length):
+    """Sums of ``length`` consecutive entries along the last axis (one cumulative sum)."""
+    a = np.ascontiguousarray(a)
+    total = np.zeros((*a.shape[:-1], a.shape[-1] + 1), dtype=a.dtype)
+    np.cumsum(a, axis=-1, out=total[..., 1:])
+    return total[..., length:] - total[..., :-length]
 
 
 def _fill_padded(target, images, pads):
@@ -127,7 +188,9 @@ def im2col(x, weight, stride, pads, dilation, groups):
     ``cols[(c, a, b), (n, i, j)] = x_pad[n, c, s_h i + d_h a, s_w j + d_w b]``, so that
     each copy runs along an output row of the image.
     """
-    view = windows(_padded(x, pads), weight.shape[2:], stride, dilation)  # (N, C, Ho, Wo, kH, kW)
+    view = view_windows(
+        _padded(x, pads), weight.shape[2:], stride, dilation
+    )  # (N, C, Ho, Wo, kH, kW)
     n, c, ho, wo, kh, kw = view.shape
     matrix_view = view.transpose(1, 4, 5, 0, 2, 3)  # (C, kH, kW, N, Ho, Wo), still a view
     out = np.empty((weight.shape[0], n, ho, wo), dtype=weight.dtype)
@@ -243,7 +306,7 @@ def fft(x, weight, stride, pads, dilation, groups):
 
 def correlate(x, weight, stride, pads, dilation, groups):
     """Run the algorithm :func:`choose` picks; inputs already validated, batched, 2-D."""
-    name = choose(weight.shape, stride)
+    name = choose(weight.shape, stride, x, weight, pads, dilation)
     return {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft}[name](
         x, weight, stride, pads, dilation, groups
     )

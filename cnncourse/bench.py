@@ -16,14 +16,17 @@ shared machine are noisy: compare ratios measured in the same run, not absolute 
 """
 
 import argparse
+import os
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 import cnncourse as cc
-from cnncourse import _args, _conv_algorithms, _workspace
+from cnncourse import _workspace
+from cnncourse._optional import require
 
 #: Pause between timing one backend and the next: OpenBLAS threads keep spinning for about
 #: 0.1 s after a NumPy call and would slow a torch call that follows at once.
@@ -45,12 +48,12 @@ class Case:
         w = None if self.weight_shape is None else rng.standard_normal(self.weight_shape)
         return x, None if w is None else w.astype(dtype)
 
-    def algorithm(self):
+    def algorithm(self, dtype=np.float32):
         """The NumPy convolution algorithm this case runs (``"-"`` for pooling)."""
         if self.op != "conv2d":
             return "-"
-        stride = _args.positive(self.kwargs.get("stride", 1), "stride", 2)
-        return _conv_algorithms.choose(self.weight_shape, stride)
+        x, w = self.arrays(dtype, np.random.default_rng(0))
+        return cc.conv_algorithm(x, w, **self.kwargs)
 
     def flops(self):
         """Floating-point operations: 2 per multiply-add of a convolution, 1 per pooled input."""
@@ -214,7 +217,7 @@ def _time_cuda(case, tx, tw, repeat):
 def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
     """Time every NumPy convolution algorithm, forced, on the stride-1 convolution cases.
 
-    This is the evidence behind :func:`cnncourse._conv_algorithms.choose`.
+    This is the evidence behind the rule of :func:`cnncourse.conv_algorithm`.
 
     Returns
     -------
@@ -228,9 +231,9 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
         if case.op != "conv2d" or case.kwargs.get("stride", 1) != 1:
             continue
         x, w = case.arrays(np.dtype(dtype), np.random.default_rng(0))
-        row = {"case": case.name, "chosen": case.algorithm()}
-        for name in _conv_algorithms.ALGORITHMS:
-            with _conv_algorithms.forced(name):
+        row = {"case": case.name, "chosen": case.algorithm(np.dtype(dtype))}
+        for name in cc.ALGORITHMS:
+            with cc.use_algorithm(name):
                 row[name] = median_time(_call(case, x, w), repeat, min_seconds)
         rows.append(row)
     return rows
@@ -265,7 +268,7 @@ def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",), min_second
             {
                 "case": case.name,
                 "op": case.op,
-                "algorithm": case.algorithm(),
+                "algorithm": case.algorithm(np.dtype(dtype)),
                 "flops": case.flops(),
                 **timings,
             }
@@ -293,7 +296,9 @@ def main(argv=None):
         prog="python -m cnncourse.bench", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    parser.add_argument("--repeat", type=int, default=5, help="minimum timed calls per backend")
+    parser.add_argument(
+        "--repeat", type=_positive_int, default=5, help="minimum timed calls per backend"
+    )
     parser.add_argument(
         "--device",
         default="cpu",
@@ -304,14 +309,31 @@ def main(argv=None):
     parser.add_argument(
         "--algorithm",
         default="auto",
-        choices=["auto", *_conv_algorithms.ALGORITHMS],
+        choices=["auto", *cc.ALGORITHMS],
         help="force one NumPy convolution algorithm (stride > 1 keeps im2col)",
     )
     args = parser.parse_args(argv)
-    if args.algorithm != "auto":
-        with _conv_algorithms.forced(args.algorithm):
-            return _report(args)
-    return _report(args)
+    require("torch", "torch", "python -m cnncourse.bench")
+    try:
+        if args.algorithm != "auto":
+            with cc.use_algorithm(args.algorithm):
+                return _report(args)
+        return _report(args)
+    except BrokenPipeError:  # the reader left (`... | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 1
+
+
+def _positive_int(text):
+    """An argparse type: a positive integer, or a message naming what was wrong."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
 
 
 def _report(args):
@@ -343,4 +365,4 @@ def _report(args):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

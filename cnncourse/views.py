@@ -6,6 +6,8 @@ convolution is "contract the windows with the kernel" and a pooling is "reduce e
 
 import numpy as np
 
+from . import _args
+
 
 def pad(x, pads, value=0.0):
     """Pad the last ``len(pads)`` axes of ``x`` by ``(before, after)`` pairs with ``value``."""
@@ -16,14 +18,15 @@ def pad(x, pads, value=0.0):
 
 
 def windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
-    """Every ``kernel_size`` window of the last two axes of ``x``, as a view.
+    """Every ``kernel_size`` window of the last two axes of ``x``, as a view (checked).
 
     ``windows(x, k, s, d)[..., i, j, a, b] == x[..., s_h*i + d_h*a, s_w*j + d_w*b]``.
 
     Parameters
     ----------
     x : numpy.ndarray, shape (..., H, W)
-    kernel_size, stride, dilation : pair of int
+    kernel_size, stride, dilation : int or pair of int
+        Positive; the dilated window must fit inside ``x``.
 
     Returns
     -------
@@ -37,6 +40,21 @@ def windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
     array([[ 8.,  9.],
            [12., 13.]])
     """
+    _args.check_array(x, "x")
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"`x` must have at least 2 dimensions (..., H, W), got shape {x.shape}")
+    kernel_size = _args.positive(kernel_size, "kernel_size", 2)
+    stride = _args.positive(stride, "stride", 2)
+    dilation = _args.positive(dilation, "dilation", 2)
+    for axis, name in enumerate(("height", "width")):
+        _args.check_fits(x.shape[-2 + axis], kernel_size[axis], (0, 0), dilation[axis], name,
+                         name="window")  # fmt: skip
+    return view_windows(x, kernel_size, stride, dilation)
+
+
+def view_windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
+    """:func:`windows` for arguments already checked (pairs of ints; the window fits)."""
     spans = [d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True)]
     view = np.lib.stride_tricks.sliding_window_view(x, spans, axis=(-2, -1))
     (sh, sw), (dh, dw) = stride, dilation
