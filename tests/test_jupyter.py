@@ -89,6 +89,8 @@ def jupyterlab(tmp_path):
         f"--ServerApp.root_dir={work}",
         "--LabApp.expose_app_in_browser=True",
     ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # CI runs as root
     log = (tmp_path / "jupyterlab.log").open("w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
