@@ -46,6 +46,33 @@ PAPER = {
 }
 VIEWPORT = {"width": 1100, "height": 1400}
 WIDGET_VIEWS = 'script[type="application/vnd.jupyter.widget-view+json"]'
+#: Print rules added to each page before printing (the book's CSS is for screens).
+PRINT_CSS = """
+@media print {
+  /* Folded cells: paper has nothing to click, so the toggle line goes and the cell stays
+     folded (the folded part was never shown). */
+  details.hide > summary { display: none !important; }
+  details.hide:not([open]) { display: none !important; }
+  /* Widgets are flex boxes on screen; across a page break a flex box squeezes its picture.
+     Lay the visible ones out as blocks; the Stack's hidden frames keep lm-mod-hidden. */
+  .cell_output .widget-box:not(.lm-mod-hidden) {
+    display: block !important;
+    height: auto !important;
+  }
+  .cell_output img { height: auto !important; max-width: 100% !important; break-inside: avoid; }
+  /* Long code lines wrap instead of being cut at the margin; long cells may break across
+     pages (Chromium never breaks a scrollable box, so nothing here scrolls). */
+  div.highlight pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+  div.highlight, div.highlight pre, div.cell_output, div.cell_output .output {
+    overflow: visible !important;
+  }
+  div.cell_input, div.cell_input > div, div.highlight { display: block !important; }
+  div.cell, div.cell_input, div.cell_input > div, div.highlight, div.highlight pre {
+    break-inside: auto !important;
+  }
+  h1, h2, h3 { break-after: avoid; }
+}
+"""
 
 
 def toc_pages(root=ROOT):
@@ -129,6 +156,7 @@ def print_page(browser, url):
         if response is None or response.status != 200:
             raise RuntimeError(f"{url}: HTTP {response and response.status}")
         _settle(page)
+        page.add_style_tag(content=PRINT_CSS)
         page.emulate_media(media="print", color_scheme="light")
         title = page.evaluate(
             "(document.querySelector('main h1') || document.querySelector('h1') || {})"
