@@ -8,6 +8,7 @@ no folded code's toggle, and no maths left as TeX source.
 import json
 import re
 import sys
+import unicodedata
 
 import pytest
 from book_pages import ROOT, source_of, toc_files
@@ -31,7 +32,8 @@ def _title(page):
 
 
 def _words(text):
-    return " ".join(text.replace("\u00ad", "").split())
+    """Whitespace collapsed, ligatures (ﬁ) unfolded, soft hyphens dropped."""
+    return " ".join(unicodedata.normalize("NFKC", text).replace("\u00ad", "").split())
 
 
 @pytest.fixture(scope="module")
