@@ -494,18 +494,6 @@ def test_api_page_lists_every_public_name(built_book):
     assert missing == [], f"the API reference lacks {missing}"
 
 
-def test_launch_buttons_point_at_the_notebooks(built_book):
-    from book_pages import notebooks
-
-    for notebook in notebooks():
-        page = notebook.relative_to(ROOT).with_suffix(".html")
-        html = (HTML / page).read_text()
-        path = notebook.relative_to(ROOT).as_posix()
-        assert f"colab.research.google.com/github/cnncourse/cnncourse/blob/main/{path}" in html
-        assert "mybinder.org/v2/gh/cnncourse/cnncourse/main?urlpath=" in html
-        assert path.replace("/", "%2F") in html or path in html
-
-
 def test_chapters_cite_link_glossary_and_have_exercises(built_book):
     for page in ["book/convolution", "book/motivation", "book/pooling", "book/prior"]:
         html = (HTML / f"{page}.html").read_text()
