@@ -113,7 +113,7 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0):
 
     Top: the input :math:`x(a)`, the kernel :math:`w(a)` (faint) and the kernel flipped and
     slid to ``t``, :math:`w(t - a)` (bold), on an axis that includes negative ``a`` (see
-    :func:`flip_axis_limits`). Middle: the product :math:`x(a)\\,w(t - a)`. Bottom: the
+    ``flip_axis_limits``). Middle: the product :math:`x(a)\\,w(t - a)`. Bottom: the
     output :math:`s` built up to ``t``. The signals are samples ``x(x_start + i h)`` and
     ``w(w_start + j h)`` with spacing ``h``; ``s(t)`` is ``h * sum`` (a Riemann sum of (9.1)).
 
