@@ -5,7 +5,9 @@
 // that overflows becomes focusable (tabindex 0), and stops being when it no longer does.
 (function () {
   "use strict";
-  var SCROLLERS = "mjx-container[display='true'], div.math, .cell_output, .pst-scrollable-table-container, .table-wrapper";
+  var SCROLLERS =
+    "mjx-container[display='true'], div.math, .cell_output, .pst-scrollable-table-container, " +
+    ".table-wrapper, .cc-stack:has(> .cc-stack-item > img.cc-frame)";
 
   function markScrollers() {
     document.querySelectorAll(SCROLLERS).forEach(function (box) {
@@ -32,6 +34,7 @@
       MathJax.startup.promise.then(markScrollers);
     }
     window.addEventListener("resize", later);
+    document.addEventListener("load", later, true); // an image (a widget frame) arrived
     window.addEventListener("load", function () {
       markScrollers();
       if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
