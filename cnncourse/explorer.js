@@ -33,7 +33,7 @@
     "padding:.4rem .6rem;margin:.6rem 0 0;font-size:.9rem;overflow-wrap:anywhere}" +
     ".cc-arith-drawing{display:flex;flex-wrap:wrap;gap:1rem;flex:1 1 20rem;min-width:0;margin:0}" +
     ".cc-arith-drawing svg{max-width:100%;height:auto;background:#fff;border-radius:4px}" +
-    ".cc-arith-drawing figcaption{flex:1 1 100%;font-size:.85rem}";
+    ".cc-arith .cc-arith-drawing figcaption{flex:1 1 100%;font-size:.85rem;color:inherit}";
 
   /** The explorer's geometry for values {n, k, s, p, d} and output cell [row, col]. */
   function compute(v, cell) {
