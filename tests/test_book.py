@@ -5,7 +5,12 @@ table of contents in headless Chromium (Debian's ``chromium``, driven by Playwri
 ``executable_path``), served from 127.0.0.1, and check what a reader would notice: the page
 loads, nothing is fetched from another host, the maths is typeset, the images load, the
 widgets respond without a kernel, and a phone-width screen does not scroll sideways.
-Screenshots land in ``_build/screenshots/``.
+Each page must stay within a byte budget (decoded bytes from Resource Timing: 2 MB before
+scrolling, 5 MB after scrolling to the bottom) and pass axe-core (pinned in
+``tools/assets.json``, injected inline) without critical or serious violations, light and
+dark. Widget sliders are moved by keyboard; the arithmetic explorer is checked against
+``cnncourse.explorer.arithmetic_geometry`` on every setting. Screenshots and the measured
+bytes (``bytes.json``) land in ``_build/screenshots/``.
 """
 
 import functools
