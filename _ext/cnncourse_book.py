@@ -11,7 +11,11 @@
 * Loads only the MathJax components the book uses (TeX input with the AMS macros and
   autoloading of any other package, CommonHTML output, hidden MathML for screen readers)
   instead of the TeX+MathML bundle with its menu.
-* Replaces the theme's icon script by CSS for the icons the pages show (``book_icons.py``).
+* Replaces the theme's icon script and icon fonts by font subsets holding the icons the
+  pages show (``book_icons.py``).
+* Stores the figures as palette PNGs and lets the browser load them lazily
+  (``book_images.py``).
+* Fixes the accessibility faults axe-core finds in the theme's markup (``book_a11y.py``).
 * Drops script tags that an extension registered twice (sphinx-thebe adds its inline
   configuration once per read, which redeclares a ``const`` and throws in the browser).
 """
@@ -22,7 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import book_a11y  # noqa: E402
 import book_icons  # noqa: E402
+import book_images  # noqa: E402
 import book_widgets  # noqa: E402
 from sphinx.util import logging  # noqa: E402
 
@@ -137,16 +143,42 @@ def _after_build(app, exception):
     import pydata_sphinx_theme
 
     theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
-    missing = book_icons.replace_icon_script(app.outdir, theme / "static/scripts/fontawesome.js")
-    if missing:
-        LOGGER.warning(f"[cnncourse] icons without a replacement: {', '.join(missing)}")
+    points = book_icons.replace_icon_script(
+        app.outdir, theme / "static" / "vendor" / "fontawesome" / "webfonts"
+    )
+    LOGGER.info(f"[cnncourse] icon fonts cut to {len(points)} glyphs")
+    before, after = book_images.compact_figures(Path(app.outdir) / "_images")
+    LOGGER.info(f"[cnncourse] figures: {before / 1e3:.0f} kB as built, {after / 1e3:.0f} kB now")
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = book_images.lazy_images(book_a11y.fix_page(text))
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
+def _refresh_assets(app):
+    """Overwrite built copies of our own assets that differ from their source.
+
+    Sphinx copies the static files only when some page is rebuilt, so an edited
+    ``_assets/cnncourse.css`` would otherwise stay stale until a page changes.
+    """
+    import shutil
+
+    source = Path(app.confdir) / "_assets"
+    built = Path(app.outdir) / "_static"
+    for path in source.glob("*.*"):
+        copy = built / path.name
+        if copy.exists() and copy.read_bytes() != path.read_bytes():
+            shutil.copyfile(path, copy)
 
 
 def setup(app):
     os.environ["CNNCOURSE_WIDGETS"] = "static"
     app.connect("config-inited", _configure_mathjax, priority=900)
+    app.connect("builder-inited", _refresh_assets)
     app.connect("doctree-resolved", _rewrite_widgets)
     app.connect("html-page-context", _page_scripts, priority=900)
     app.connect("build-finished", _after_build)
     app.add_css_file("cnncourse-icons.css")
+    app.add_js_file("cnncourse-page.js", defer="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": False}

@@ -23,18 +23,17 @@
   var COLORS = { pad: "#c8c8c8", input: "#ffffff", window: "#d55e00", chosen: "#e69f00" };
   var STYLE =
     ".cc-arith{display:flex;flex-wrap:wrap;gap:1rem 2rem;align-items:flex-start;margin:.5rem 0}" +
-    ".cc-arith-controls{flex:1 1 16rem;max-width:24rem;min-width:0}" +
+    ".cc-arith-controls{flex:1 1 17rem;max-width:25rem;min-width:0}" +
     ".cc-arith-row{display:flex;align-items:center;gap:.5rem;margin:.15rem 0}" +
     ".cc-arith-row label{flex:0 0 7.5rem;font-size:.9rem}" +
     ".cc-arith-row input{flex:1 1 auto;min-width:0;width:6rem}" +
     ".cc-arith-row output{flex:0 0 5.2rem;font-variant-numeric:tabular-nums;font-size:.9rem}" +
-    ".cc-arith-formula{font-size:.95rem;margin:.6rem 0 0;white-space:pre-line;" +
-    "overflow-wrap:anywhere}" +
+    ".cc-arith-formula{font-size:.9rem;margin:.6rem 0 0;white-space:pre-line}" +
     ".cc-arith-error{color:#b00020;background:#fff;border:1px solid #b00020;border-radius:4px;" +
     "padding:.4rem .6rem;margin:.6rem 0 0;font-size:.9rem;overflow-wrap:anywhere}" +
     ".cc-arith-drawing{display:flex;flex-wrap:wrap;gap:1rem;flex:1 1 20rem;min-width:0;margin:0}" +
     ".cc-arith-drawing svg{max-width:100%;height:auto;background:#fff;border-radius:4px}" +
-    ".cc-arith-drawing figcaption{flex:1 1 100%;font-size:.85rem}";
+    ".cc-arith .cc-arith-drawing figcaption{flex:1 1 100%;font-size:.85rem;color:inherit}";
 
   /** The explorer's geometry for values {n, k, s, p, d} and output cell [row, col]. */
   function compute(v, cell) {
@@ -68,10 +67,10 @@
   }
 
   function formulaText(v, g) {
-    var general = "n_out = \u230a(n + 2p \u2212 d(k \u2212 1) \u2212 1) / s\u230b + 1";
+    var general = "n_out = \u230a(n + 2p \u2212 d(k\u22121) \u2212 1)/s\u230b + 1";
     var filled =
-      "\u230a(" + v.n + " + 2\u00b7" + v.p + " \u2212 " + v.d + "\u00b7(" + v.k + " \u2212 1)" +
-      " \u2212 1) / " + v.s + "\u230b + 1";
+      "\u230a(" + v.n + " + 2\u00b7" + v.p + " \u2212 " + v.d + "\u00b7(" + v.k + "\u22121)" +
+      " \u2212 1)/" + v.s + "\u230b + 1";
     if (g.error) {
       return general + "\n= " + filled + ": no output";
     }
