@@ -1,5 +1,8 @@
-"""Shared pytest configuration: paths, markers, the one cell timeout, CUDA skips."""
+"""Shared pytest configuration: paths, the built book, markers, the one cell timeout, CUDA skips."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,24 @@ def book_cell_timeout():
     """The cell timeout of ``_config.yml`` (``execute.timeout``), in seconds."""
     settings = yaml.safe_load((ROOT / "_config.yml").read_text())
     return int(settings["execute"]["timeout"])
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the book once per session (as ``make book`` does, warnings are errors); its log.
+
+    Every test that reads ``_build/html`` asks for this fixture, and is marked ``book``.
+    """
+    env = dict(os.environ, CNNCOURSE_WIDGETS="static")
+    env.pop("MPLBACKEND", None)  # a non-inline backend would keep figures out of the pages
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [str(jupyter_book), "build", str(ROOT), "--builder", "html", "-W", "-n"]
+    result = subprocess.run(
+        [*command, "--keep-going"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"`{' '.join(command)}` failed:\n{log[-6000:]}"
+    return log
 
 
 def pytest_configure(config):

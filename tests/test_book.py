@@ -18,8 +18,6 @@ import http.server
 import json
 import os
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -49,21 +47,6 @@ AXE = ROOT / "_assets" / "vendor" / "axe.min.js"
 #: once the reader has scrolled to the bottom (lazy frames and fonts included).
 BUDGET_BEFORE_SCROLLING = 2_000_000
 BUDGET_AFTER_SCROLLING = 5_000_000
-
-
-@pytest.fixture(scope="session")
-def built_book():
-    """Build the book once (warnings are errors) and return the build's log."""
-    env = dict(os.environ, CNNCOURSE_WIDGETS="static")
-    env.pop("MPLBACKEND", None)  # a non-inline backend would keep figures out of the pages
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", str(ROOT), "--builder", "html", "-W", "-n"]
-    result = subprocess.run(
-        [*command, "--keep-going"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, f"`{' '.join(command)}` failed:\n{log[-6000:]}"
-    return log
 
 
 def test_book_builds_without_warnings(built_book):

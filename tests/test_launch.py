@@ -10,7 +10,6 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 from book_pages import ROOT, notebooks
-from built_html import fresh_html
 
 
 def _extension():
@@ -75,8 +74,8 @@ def test_pdf_link_joins_the_download_menu_only_when_asked():
 
 
 @pytest.mark.book
-def test_buttons_follow_the_repository_setting():
-    html_dir = fresh_html()
+def test_buttons_follow_the_repository_setting(built_book):
+    html_dir = ROOT / "_build" / "html"
     config = _config()
     url = config["repository"]["url"].rstrip("/")
     branch = config["repository"].get("branch", "main")

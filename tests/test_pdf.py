@@ -12,7 +12,6 @@ import unicodedata
 
 import pytest
 from book_pages import ROOT, source_of, toc_files
-from built_html import fresh_html
 
 sys.path.insert(0, str(ROOT / "tools"))
 import pdf as pdf_tool  # noqa: E402
@@ -37,8 +36,8 @@ def _words(text):
 
 
 @pytest.fixture(scope="module")
-def book_pdf(tmp_path_factory):
-    html = fresh_html()
+def book_pdf(built_book, tmp_path_factory):
+    html = ROOT / "_build" / "html"
     out = tmp_path_factory.mktemp("pdf") / "cnncourse.pdf"
     pdf_tool.build_pdf(html, out, log=lambda *args: None)
     from pypdf import PdfReader
