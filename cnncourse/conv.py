@@ -139,29 +139,22 @@ def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: Fa
 
     A tap that reads padding for every output adds zero times its weight, so it can go, with
     the padding that only it reached: a dilation of 100000 then needs no 200000-row work
-    array for an 8 x 8 answer. ``keep(axis, dead_taps)`` may keep an axis whole.
+    array for an 8 x 8 answer (:func:`cnncourse.geometry.live_window`). ``keep(axis,
+    dead_taps)`` may keep an axis whole.
 
     Returns one ``(taps, rows, pads)`` per axis: the slice of live taps, the slice of the
     input they read, and their ``(before, after)`` padding; or ``None`` if no tap is live.
     """
     parts = []
     for axis, size in enumerate(sizes):
-        k, s, (before, after), d = kernel[axis], stride[axis], pads[axis], dilation[axis]
-        live = geometry.live_taps(size, k, s, (before, after), d)
-        if live is None:
+        k = kernel[axis]
+        window = geometry.live_window(size, k, stride[axis], pads[axis], dilation[axis])
+        if window is None:
             return None
-        first, last = live
-        if (first, last) == (0, k - 1) or keep(axis, np.r_[0:first, last + 1 : k]):
-            parts.append((slice(0, k), slice(0, size), (before, after)))
-            continue
-        count = geometry.output_size(size, k, s, (before, after), d)
-        before -= d * first  # negative: the first rows are never read
-        skipped = max(0, -before)
-        before = max(0, before)
-        reach = (count - 1) * s + d * (last - first) + 1  # the padded length the taps span
-        kept = min(size - skipped, reach - before)  # rows past the reach are never read
-        rows = slice(skipped, skipped + kept)
-        parts.append((slice(first, last + 1), rows, (before, reach - before - kept)))
+        taps = window[0]
+        if taps.stop - taps.start < k and keep(axis, np.r_[0 : taps.start, taps.stop : k]):
+            window = (slice(0, k), slice(0, size), pads[axis])
+        parts.append(window)
     return parts
 
 
