@@ -24,14 +24,7 @@ import numpy as np
 
 from . import _args, _conv_algorithms, geometry
 from ._dispatch import dual_backend
-from .views import pad, view_windows
-
-
-def add_batch_axis(input, n):
-    """Return ``(batched_input, was_unbatched)``: torch accepts (C, H, W) for (1, C, H, W)."""
-    if input.ndim == n + 1:
-        return input[None], True
-    return input, False
+from .views import add_batch_axis, pad, view_windows
 
 
 @dual_backend
@@ -78,14 +71,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
 
-    out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
-    cropped = _without_dead_taps(x, w, stride, pads, dilation)
-    if cropped is None:  # every tap meets only padding: zeros
-        y = np.zeros((x.shape[0], w.shape[0], *out_shape), dtype=compute_dtype)
-    else:
-        x, w, pads = cropped
-        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
-        y = _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
+    y = _correlate(x, w, stride, pads, dilation, groups)
     if bias is not None:
         y = y + bias.astype(compute_dtype).reshape(1, -1, 1, 1)
 
@@ -132,6 +118,18 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
     if bias is not None:
         y = y + np.asarray(bias).reshape(1, -1, 1, 1)
     return y[0] if unbatched else y
+
+
+def _correlate(x, w, stride, pads, dilation, groups):
+    """Batched 2-D correlation of checked arrays: dead taps dropped, then the chosen algorithm."""
+    if any(before or after for before, after in pads):  # without padding every tap is live
+        out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
+        cropped = _without_dead_taps(x, w, stride, pads, dilation)
+        if cropped is None:  # every tap meets only padding: zeros
+            return np.zeros((x.shape[0], w.shape[0], *out_shape), dtype=x.dtype)
+        x, w, pads = cropped
+        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
+    return _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
 
 
 def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: False):

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _args, geometry
 from ._dispatch import dual_backend
-from .conv import add_batch_axis
+from .views import add_batch_axis
 
 
 def _reduce_axis(x, axis, count, kernel, stride, before, dilation, combine, fill, out=None):

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from . import _args
 from .geometry import mode_shape
-from .signal import _shift_and_add
+from .views import shift_and_add
 
 
 def _check_tensor(value, name):
@@ -50,7 +50,7 @@ def convolve(x, w, mode="full"):
         result = _crop(full, mode_shape(tuple(x.shape), tuple(w.shape), mode))
     else:
         shape = mode_shape(tuple(x.shape), tuple(w.shape), mode)
-        result = _shift_and_add(x, w, mode, torch.zeros(shape, dtype=compute, device=x.device))
+        result = shift_and_add(x, w, mode, torch.zeros(shape, dtype=compute, device=x.device))
     if out_dtype == torch.bool:
         return result != 0
     return result if exact else result.round().to(out_dtype)
