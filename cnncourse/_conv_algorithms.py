@@ -117,16 +117,16 @@ def fft_is_exact(x, weight, pads, dilation):
     The window sums are bounded from one pass over the input (:func:`_window_sum_bounds`).
     """
     taps = np.abs(weight).reshape(weight.shape[0], -1)
-    size = np.abs(x).sum(axis=1)  # (N, H, W); a NaN or infinity anywhere stays one here
-    if not (np.isfinite(taps).all() and np.isfinite(size).all()):
+    # |x| summed over the channels, (N, H, W): a NaN or infinity anywhere stays one here.
+    size = np.abs(x[:, 0]) if x.shape[1] == 1 else np.abs(x).sum(axis=1)
+    # The transforms hold sums over a whole image and kernel: they must be finite and must
+    # not overflow where a direct sum, adding a window at a time, would not (one test: a
+    # NaN compares false).
+    totals = size.sum(axis=(1, 2), dtype=np.float64).max(initial=0)
+    totals = totals * taps.sum(axis=1, dtype=np.float64).max()
+    if not totals < np.finfo(x.dtype).max / 16:
         return False
     if (taps.max(axis=1) > FFT_MAX_RANGE * taps.mean(axis=1)).any():
-        return False
-    # The transforms hold sums over the whole image and kernel: they must not overflow
-    # where a direct sum, adding a window at a time, would not.
-    image_total = float(size.sum(axis=(1, 2), dtype=np.float64).max(initial=0))
-    kernel_total = float(taps.sum(axis=1, dtype=np.float64).max())
-    if image_total * kernel_total >= np.finfo(x.dtype).max / 16:
         return False
     spans = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation, strict=True)]
     smallest = _smallest_window_sum(size, pads, spans)  # per image
