@@ -108,25 +108,33 @@ def fft_is_exact(x, weight, pads, dilation):
       over the whole image; an infinity times zero padding gives NaN),
     * the transforms cannot overflow: (sum of an image's :math:`|x|`) times (sum of a
       kernel's :math:`|w|`) stays well below the dtype's largest number, and
-    * in each image, no value of :math:`|x|` (summed over channels) is more than
+    * in each image, no value of :math:`|x|` (summed over channels, each weighted by the
+      mean size of its kernel's taps) is more than
       ``max(FFT_MAX_RANGE, taps / 4)`` times the smallest mean of :math:`|x|` over a window
       of the kernel's extent (padding included): no window is dominated by one large value
-      or made of near-zeros; and the largest tap of each kernel is at most
-      :data:`FFT_MAX_RANGE` times its mean size.
+      or made of near-zeros; and the largest tap of each (output, input) channel's kernel is
+      at most :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
 
     The window sums are bounded from one pass over the input (:func:`_window_sum_bounds`).
     """
-    taps = np.abs(weight).reshape(weight.shape[0], -1)
-    # |x| summed over the channels, (N, H, W): a NaN or infinity anywhere stays one here.
-    size = np.abs(x[:, 0]) if x.shape[1] == 1 else np.abs(x).sum(axis=1)
+    taps = np.abs(weight).reshape(*weight.shape[:2], -1)  # (C_out, C_in / groups, k)
+    scale = taps.mean(axis=2)  # how much each input channel counts in each output
+    if x.shape[1] == 1 or scale.shape[1] != x.shape[1]:  # one channel, or groups: plain sum
+        size = np.abs(x[:, 0]) if x.shape[1] == 1 else np.abs(x).sum(axis=1)
+    else:  # |x| weighted by each channel's kernel scale, per output channel
+        size = np.einsum("oc,nchw->nohw", scale, np.abs(x)).reshape(-1, *x.shape[2:])
     # The transforms hold sums over a whole image and kernel: they must be finite and must
     # not overflow where a direct sum, adding a window at a time, would not (one test: a
     # NaN compares false).
-    totals = size.sum(axis=(1, 2), dtype=np.float64).max(initial=0)
-    totals = totals * taps.sum(axis=1, dtype=np.float64).max()
+    totals = np.abs(x).sum(axis=(1, 2, 3), dtype=np.float64).max(initial=0)
+    totals = totals * taps.sum(axis=(1, 2), dtype=np.float64).max()
     if not totals < np.finfo(x.dtype).max / 16:
         return False
-    if (taps.max(axis=1) > FFT_MAX_RANGE * taps.mean(axis=1)).any():
+    # Each kernel's taps of one size: the largest within FFT_MAX_RANGE of their geometric
+    # mean, which a single small tap pulls down (an arithmetic mean would hide it).
+    with np.errstate(divide="ignore"):
+        typical = np.exp(np.log(taps.astype(np.float64)).mean(axis=2))
+    if not (taps.max(axis=2) <= FFT_MAX_RANGE * typical).all():
         return False
     spans = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation, strict=True)]
     smallest = _smallest_window_sum(size, pads, spans)  # per image
