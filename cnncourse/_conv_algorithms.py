@@ -126,7 +126,8 @@ def fft_is_exact(x, weight, pads, dilation):
     # The transforms hold sums over a whole image and kernel: they must be finite and must
     # not overflow where a direct sum, adding a window at a time, would not (one test: a
     # NaN compares false).
-    totals = np.abs(x).sum(axis=(1, 2, 3), dtype=np.float64).max(initial=0)
+    magnitude = size if x.shape[1] == 1 else np.abs(x)
+    totals = magnitude.reshape(len(x), -1).sum(axis=1, dtype=np.float64).max(initial=0)
     totals = totals * taps.sum(axis=(1, 2), dtype=np.float64).max()
     if not totals < np.finfo(x.dtype).max / 16:
         return False
