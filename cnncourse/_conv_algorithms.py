@@ -127,7 +127,8 @@ def fft_is_exact(x, weight, pads, dilation):
     # not overflow where a direct sum, adding a window at a time, would not (one test: a
     # NaN compares false).
     magnitude = size if x.shape[1] == 1 else np.abs(x)
-    totals = magnitude.reshape(len(x), -1).sum(axis=1, dtype=np.float64).max(initial=0)
+    per_image = tuple(range(1, magnitude.ndim))
+    totals = magnitude.sum(axis=per_image, dtype=np.float64).max(initial=0)
     totals = totals * taps.sum(axis=(1, 2), dtype=np.float64).max()
     if not totals < np.finfo(x.dtype).max / 16:
         return False
