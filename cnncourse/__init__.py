@@ -21,6 +21,7 @@ from .conv import (
     ALGORITHMS,
     conv1d,
     conv2d,
+    conv2d_reference,
     conv_algorithm,
     conv_output_size,
     receptive_field,
@@ -71,6 +72,7 @@ def device():
 __all__ = [
     *DUAL_BACKEND,
     "ALGORITHMS",
+    "conv2d_reference",
     "conv_algorithm",
     "use_algorithm",
     "ConvCost",

@@ -507,12 +507,10 @@ def lp_norm_type(norm_type):
 
 
 def signal_args(x, w, mode):
-    """Validate the arguments of ``convolve``/``correlate``; return the kind of arrays."""
-    kind = check_same_kind(x=x, w=w)
+    """Validate the arguments of ``convolve``/``correlate`` (arrays of one kind already)."""
     check_numeric(x, "x", allow_object=True)
     check_numeric(w, "w", allow_object=True)
     signal_shapes(tuple(x.shape), tuple(w.shape), mode)
-    return kind
 
 
 #: Dense matrices of :func:`cnncourse.conv_matrix` above this many entries are refused.

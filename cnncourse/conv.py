@@ -24,14 +24,7 @@ import numpy as np
 
 from . import _args, _conv_algorithms, geometry
 from ._dispatch import dual_backend
-from .views import pad, view_windows
-
-
-def add_batch_axis(input, n):
-    """Return ``(batched_input, was_unbatched)``: torch accepts (C, H, W) for (1, C, H, W)."""
-    if input.ndim == n + 1:
-        return input[None], True
-    return input, False
+from .views import add_batch_axis, pad, view_windows
 
 
 @dual_backend
@@ -78,14 +71,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
 
-    out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
-    cropped = _without_dead_taps(x, w, stride, pads, dilation)
-    if cropped is None:  # every tap meets only padding: zeros
-        y = np.zeros((x.shape[0], w.shape[0], *out_shape), dtype=compute_dtype)
-    else:
-        x, w, pads = cropped
-        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
-        y = _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
+    y = _correlate(x, w, stride, pads, dilation, groups)
     if bias is not None:
         y = y + bias.astype(compute_dtype).reshape(1, -1, 1, 1)
 
@@ -134,34 +120,39 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
     return y[0] if unbatched else y
 
 
+def _correlate(x, w, stride, pads, dilation, groups):
+    """Batched 2-D correlation of checked arrays: dead taps dropped, then the chosen algorithm."""
+    if any(before or after for before, after in pads):  # without padding every tap is live
+        out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
+        cropped = _without_dead_taps(x, w, stride, pads, dilation)
+        if cropped is None:  # every tap meets only padding: zeros
+            return np.zeros((x.shape[0], w.shape[0], *out_shape), dtype=x.dtype)
+        x, w, pads = cropped
+        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
+    return _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
+
+
 def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: False):
     """Per axis, the taps that ever read a real input and the padding they still need.
 
     A tap that reads padding for every output adds zero times its weight, so it can go, with
     the padding that only it reached: a dilation of 100000 then needs no 200000-row work
-    array for an 8 x 8 answer. ``keep(axis, dead_taps)`` may keep an axis whole.
+    array for an 8 x 8 answer (:func:`cnncourse.geometry.live_window`). ``keep(axis,
+    dead_taps)`` may keep an axis whole.
 
     Returns one ``(taps, rows, pads)`` per axis: the slice of live taps, the slice of the
     input they read, and their ``(before, after)`` padding; or ``None`` if no tap is live.
     """
     parts = []
     for axis, size in enumerate(sizes):
-        k, s, (before, after), d = kernel[axis], stride[axis], pads[axis], dilation[axis]
-        live = geometry.live_taps(size, k, s, (before, after), d)
-        if live is None:
+        k = kernel[axis]
+        window = geometry.live_window(size, k, stride[axis], pads[axis], dilation[axis])
+        if window is None:
             return None
-        first, last = live
-        if (first, last) == (0, k - 1) or keep(axis, np.r_[0:first, last + 1 : k]):
-            parts.append((slice(0, k), slice(0, size), (before, after)))
-            continue
-        count = geometry.output_size(size, k, s, (before, after), d)
-        before -= d * first  # negative: the first rows are never read
-        skipped = max(0, -before)
-        before = max(0, before)
-        reach = (count - 1) * s + d * (last - first) + 1  # the padded length the taps span
-        kept = min(size - skipped, reach - before)  # rows past the reach are never read
-        rows = slice(skipped, skipped + kept)
-        parts.append((slice(first, last + 1), rows, (before, reach - before - kept)))
+        taps = window[0]
+        if taps.stop - taps.start < k and keep(axis, np.r_[0 : taps.start, taps.stop : k]):
+            window = (slice(0, k), slice(0, size), pads[axis])
+        parts.append(window)
     return parts
 
 

@@ -15,6 +15,7 @@ A layer's geometry travels as one :class:`Geometry`: per spatial axis its kernel
 stride, padding as a ``(before, after)`` pair, and dilation.
 """
 
+import functools
 from typing import NamedTuple
 
 
@@ -123,6 +124,35 @@ def live_taps(size, kernel_size, stride, padding, dilation):
         if first < stop:
             live.append(a)
     return (live[0], live[-1]) if live else None
+
+
+@functools.lru_cache(maxsize=1024)
+def live_window(size, kernel_size, stride, padding, dilation):
+    """The part of a convolution along one axis that can read a real input.
+
+    A tap that reads padding for every output only ever adds zeros. Dropping the taps before
+    the first live one and after the last, and the padding only they reached, leaves the
+    same outputs from a shorter work array.
+
+    Returns ``(taps, rows, (before, after))``: the slice of live taps, the slice of the input
+    they read, and the padding they still need; ``None`` if no tap is live.
+    """
+    before, after = padding
+    if before == after == 0:  # every tap of every output reads the input
+        return slice(0, kernel_size), slice(0, size), padding
+    live = live_taps(size, kernel_size, stride, padding, dilation)
+    if live is None:
+        return None
+    first, last = live
+    if (first, last) == (0, kernel_size - 1):
+        return slice(0, kernel_size), slice(0, size), padding
+    count = output_size(size, kernel_size, stride, padding, dilation)
+    before -= dilation * first  # negative: the first rows are never read
+    skipped = max(0, -before)
+    before = max(0, before)
+    reach = (count - 1) * stride + dilation * (last - first) + 1  # the padded length needed
+    kept = min(size - skipped, reach - before)  # rows past the reach are never read
+    return slice(first, last + 1), slice(skipped, skipped + kept), (before, reach - before - kept)
 
 
 def ceil_overhang(size, kernel_size, stride, padding, dilation, ceil_mode):

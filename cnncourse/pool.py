@@ -10,6 +10,11 @@ neighbourhood of the input:
 
 with the maximum, the average or the Lp norm as the summary. Cross-channel pooling
 (maxout, Fig 9.9) takes the maximum over groups of channels instead of over space.
+
+The windows are reduced one axis at a time, one kernel tap at a time (a strided slice of
+the whole input per tap), and padding is never built: a tap that would read padding simply
+skips those outputs (:func:`cnncourse.geometry.tap_outputs`). Averages of float16 sum in
+float32, as torch does; max pooling can return torch's indices of the winners.
 """
 
 import math
@@ -18,7 +23,7 @@ import numpy as np
 
 from . import _args, geometry
 from ._dispatch import dual_backend
-from .conv import add_batch_axis
+from .views import add_batch_axis
 
 
 def _reduce_axis(x, axis, count, kernel, stride, before, dilation, combine, fill, out=None):
@@ -253,6 +258,11 @@ def _avg_pool(
     shape = _args.avg_pool_args(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
     )
+    return _average(input, shape, ceil_mode, count_include_pad, divisor_override, n)
+
+
+def _average(input, shape, ceil_mode, count_include_pad, divisor_override, n):
+    """Average pooling with checked arguments (``shape``: the layer's Geometry)."""
     x, shape, unbatched = _prepare(input, shape, n)
     sizes_out = shape.output_shape(x.shape[2:], ceil_mode)
     compute_dtype = _accumulator(x.dtype)
@@ -361,7 +371,7 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n):
     p = _args.lp_norm_type(norm_type)
     shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, n)
     powers = input ** input.dtype.type(p)
-    mean_of_powers = _avg_pool(powers, shape.kernel, shape.stride, 0, ceil_mode, True, None, n)
+    mean_of_powers = _average(powers, shape, ceil_mode, True, None, n)
     area = input.dtype.type(math.prod(shape.kernel))
     return (mean_of_powers * area) ** input.dtype.type(1.0 / p)
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _args, geometry
 from ._dispatch import dual_backend
+from .views import shift_and_add
 
 
 @dual_backend
@@ -52,40 +53,6 @@ def _as_signal_arrays(x, w, mode):
     x, w = np.asarray(x), np.asarray(w)
     _args.signal_args(x, w, mode)
     return x, w
-
-
-def _shift_and_add(x, w, mode, s=None):
-    """Discrete convolution by shift-and-add over the kernel's taps (eq. 9.3).
-
-    .. math::
-
-        s[t] = \\sum_a x[a]\\, w[t - a] = \\sum_m w[m]\\, x[t - m],
-
-    so each tap ``w[m]`` adds a copy of ``x`` scaled by ``w[m]`` and shifted by ``m``, to
-    the outputs where that copy overlaps ``x``. Outside ``x`` nothing is added (rather than
-    a product with zero padding), so an infinite or NaN tap spreads only where it meets
-    ``x``, as in ``numpy.convolve``. The loop runs over the kernel's taps, never the pixels.
-
-    ``s``, if given, is the zeroed output to add into (the torch backend passes a tensor).
-    """
-    out_shape = geometry.mode_shape(tuple(x.shape), tuple(w.shape), mode)
-    starts = [
-        geometry.mode_start(n, k, n_out)
-        for n, k, n_out in zip(x.shape, w.shape, out_shape, strict=True)
-    ]
-    if s is None:
-        s = np.zeros(out_shape, dtype=np.result_type(x, w))
-    for m in np.ndindex(w.shape):
-        # Output i of the mode is full[i + start] = sum_m w[m] x[i + start - m]: tap m
-        # reaches the outputs i with 0 <= i + start - m < n.
-        outputs, inputs = [], []
-        for mi, n, n_out, start in zip(m, x.shape, out_shape, starts, strict=True):
-            low, high = max(0, mi - start), min(n_out, n + mi - start)
-            outputs.append(slice(low, high))
-            inputs.append(slice(low + start - mi, high + start - mi))
-        if all(part.start < part.stop for part in outputs):
-            s[tuple(outputs)] += w[m] * x[tuple(inputs)]
-    return s
 
 
 @dual_backend
@@ -122,7 +89,7 @@ def convolve(x, w, mode="full"):
     array([2.5])
     """
     x, w = _as_signal_arrays(x, w, mode)
-    return _shift_and_add(x, w, mode)
+    return shift_and_add(x, w, mode)
 
 
 @dual_backend
@@ -152,7 +119,7 @@ def correlate(x, w, mode="full"):
     array([-1, -1, -1])
     """
     x, w = _as_signal_arrays(x, w, mode)
-    return _shift_and_add(x, flip(w), mode)
+    return shift_and_add(x, flip(w), mode)
 
 
 # --------------------------------------------------------------------------- matrices

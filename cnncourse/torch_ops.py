@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from . import _args
 from .geometry import mode_shape
-from .signal import _shift_and_add
+from .views import shift_and_add
 
 
 def _check_tensor(value, name):
@@ -38,6 +38,11 @@ def convolve(x, w, mode="full"):
     """
     _check_tensor(x, "x")
     _args.signal_args(x, w, mode)
+    return _convolve(x, w, mode)
+
+
+def _convolve(x, w, mode):
+    """:func:`convolve` with checked arguments."""
     out_dtype = torch.promote_types(x.dtype, w.dtype)
     exact = out_dtype.is_floating_point or out_dtype.is_complex
     compute = out_dtype if exact else torch.float64
@@ -50,7 +55,7 @@ def convolve(x, w, mode="full"):
         result = _crop(full, mode_shape(tuple(x.shape), tuple(w.shape), mode))
     else:
         shape = mode_shape(tuple(x.shape), tuple(w.shape), mode)
-        result = _shift_and_add(x, w, mode, torch.zeros(shape, dtype=compute, device=x.device))
+        result = shift_and_add(x, w, mode, torch.zeros(shape, dtype=compute, device=x.device))
     if out_dtype == torch.bool:
         return result != 0
     return result if exact else result.round().to(out_dtype)
@@ -60,7 +65,7 @@ def correlate(x, w, mode="full"):
     """Cross-correlation of 1-D or 2-D tensors (twin of :func:`cnncourse.signal.correlate`)."""
     _check_tensor(x, "x")
     _args.signal_args(x, w, mode)
-    return convolve(x, flip(w), mode)
+    return _convolve(x, torch.flip(w, dims=tuple(range(w.ndim))), mode)
 
 
 def _full_correlation(x, w):

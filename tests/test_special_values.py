@@ -5,7 +5,8 @@ with special values at drawn positions are compared with ``torch.nn.functional``
 float64 (cast to the input's dtype): NaN and ±inf exactly where the reference has them, and
 elsewhere an error within the dtype's accuracy, ``2 (k + log2 n) eps (|x| * |w|)`` at each
 output (``k`` taps, ``n`` pixels, ``eps`` the dtype's precision, ``|x| * |w|`` the
-correlation of the magnitudes): a direct sum's bound, plus the roundings of a transform. The FFT misses that bound on such inputs unless the rule routes them away.
+correlation of the magnitudes): a direct sum's bound, plus the roundings of a transform.
+The FFT misses that bound on such inputs unless the rule routes them away.
 
 Profiles: ``HYPOTHESIS_PROFILE=ci`` draws more examples than the default ``dev``.
 """
@@ -24,10 +25,10 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 settings.register_profile(
-    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
