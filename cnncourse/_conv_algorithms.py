@@ -318,9 +318,28 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
     return y.transpose(1, 0, 2, 3)  # a view: copying it would cost as much as the GEMM
 
 
+def _fft_module():
+    """``scipy.fft`` if SciPy is installed, else ``numpy.fft`` (same functions, one thread)."""
+    try:
+        import scipy.fft
+
+        return scipy.fft
+    except ImportError:
+        return np.fft
+
+
+def _fft_threads(transforms):
+    """Keyword arguments that let SciPy's transforms use every core (NumPy's have none)."""
+    return {"workers": -1} if transforms is not np.fft else {}
+
+
 def fft(x, weight, stride, pads, dilation, groups):
-    """Correlate (stride 1) by multiplying Fourier transforms (large kernels)."""
-    import scipy.fft
+    """Correlate (stride 1) by multiplying Fourier transforms (large kernels).
+
+    SciPy's transforms (multi-threaded) when SciPy is installed, NumPy's otherwise: the
+    NumPy-only install computes the same answer, more slowly.
+    """
+    transforms = _fft_module()
 
     x = _padded(x, pads)
     out_channels, per_group, kh, kw = weight.shape
@@ -332,14 +351,14 @@ def fft(x, weight, stride, pads, dilation, groups):
     shape = x.shape[2:]
     # Correlation is convolution with the flipped kernel; the circular convolution's wrap-around
     # touches only the first kernel-size - 1 outputs, which the valid part drops.
-    x_hat = scipy.fft.rfft2(x, s=shape, workers=-1)
-    k_hat = scipy.fft.rfft2(spread[:, :, ::-1, ::-1], s=shape, workers=-1)
+    x_hat = transforms.rfft2(x, s=shape, **_fft_threads(transforms))
+    k_hat = transforms.rfft2(spread[:, :, ::-1, ::-1], s=shape, **_fft_threads(transforms))
     y_hat = np.empty((x.shape[0], out_channels, *x_hat.shape[2:]), dtype=x_hat.dtype)
     for inputs, outputs in zip(
         _group_slices(x.shape[1], groups), _group_slices(out_channels, groups), strict=True
     ):
         y_hat[:, outputs] = np.einsum("ncij,ocij->noij", x_hat[:, inputs], k_hat[outputs])
-    full = scipy.fft.irfft2(y_hat, s=shape, workers=-1)
+    full = transforms.irfft2(y_hat, s=shape, **_fft_threads(transforms))
     y = full[:, :, spread.shape[2] - 1 :, spread.shape[3] - 1 :]
     return np.ascontiguousarray(y, dtype=weight.dtype)
 

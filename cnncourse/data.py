@@ -91,8 +91,8 @@ def photo(shape=None, gray=True):
     >>> photo((280, 320)).shape
     (280, 320)
     """
-    from matplotlib import cbook
-    from PIL import Image
+    cbook = require("matplotlib.cbook", "book", "cnncourse.data.photo")
+    Image = require("PIL.Image", "book", "cnncourse.data.photo")
 
     with cbook.get_sample_data("grace_hopper.jpg") as file:
         image = Image.open(file)

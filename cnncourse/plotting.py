@@ -7,6 +7,10 @@ Figures are drawn on a white background so that they read the same in light and 
 
 import numpy as np
 
+from ._optional import require
+
+require("matplotlib", "book", "cnncourse.plotting")  # an ImportError naming the extra
+
 #: Colours used across the book (colour-blind safe, Okabe & Ito).
 COLORS = {
     "input": "#0072B2",

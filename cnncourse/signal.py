@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _args, geometry
 from ._dispatch import dual_backend
+from ._optional import require
 from .views import shift_and_add
 
 
@@ -188,10 +189,10 @@ def conv_matrix(w, input_shape, mode="valid", flip=True, sparse=False):
     values = kernel[taps]
     n_rows, n_cols = int(np.prod(out_shape)), int(np.prod(shape))
     if sparse:
-        import scipy.sparse
+        scipy_sparse = require("scipy.sparse", "book", "conv_matrix(..., sparse=True)")
 
         _args.check_numeric(kernel, "w")
-        return scipy.sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_cols))
+        return scipy_sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_cols))
     matrix = np.zeros((n_rows, n_cols), dtype=kernel.dtype)
     matrix[rows, cols] = values
     return matrix

@@ -6,12 +6,13 @@ operation, on the tensor's own device, differentiably. This module imports torch
 package imports it only when a tensor is passed in.
 """
 
-import torch
-import torch.nn.functional as F
-
 from . import _args
+from ._optional import require
 from .geometry import mode_shape
 from .views import shift_and_add
+
+torch = require("torch", "torch", "cnncourse.torch_ops")  # an ImportError naming the extra
+F = torch.nn.functional
 
 
 def _check_tensor(value, name):

@@ -1,6 +1,7 @@
 """Shared pytest configuration: paths, the built book, markers, the one cell timeout, CUDA skips."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,17 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-NBVAL_DEFAULT_TIMEOUT = 2000  # nbval's own default: replaced by the book's setting
+NBVAL_DEFAULT_TIMEOUT = 2000
+CHROMIUM = os.environ.get("CNNCOURSE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]  # nbval's own default: replaced by the book's setting
 
 
 def book_cell_timeout():
@@ -34,6 +45,27 @@ def built_book():
     log = result.stdout + result.stderr
     assert result.returncode == 0, f"`{' '.join(command)}` failed:\n{log[-6000:]}"
     return log
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, never a downloaded one) for every browser test.
+
+    Playwright's sync API allows one instance per process, so the book, Jupyter and PDF
+    tests share this one.
+    """
+    if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: `make test` installs it where it can, or run "
+            "sudo apt-get update && sudo apt-get install -y chromium "
+            "(or set CNNCOURSE_CHROMIUM). Never `playwright install`."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 def pytest_configure(config):

@@ -16,31 +16,13 @@ bytes (``bytes.json``) land in ``_build/screenshots/``.
 import functools
 import http.server
 import json
-import os
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from book_pages import ROOT, toc_files
 
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = os.environ.get("CNNCOURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-INSTALL_HINT = (
-    f"Chromium not found at {CHROMIUM}. Install Debian's package with\n"
-    "    sudo apt-get update && sudo apt-get install -y chromium\n"
-    "(or set CNNCOURSE_CHROMIUM to a Chromium binary). Never `playwright install`."
-)
 PAGES = toc_files()
 AXE = ROOT / "_assets" / "vendor" / "axe.min.js"
 #: Decoded bytes a page may receive (Resource Timing) before the reader scrolls, and in all
@@ -70,18 +52,6 @@ def server(built_book):
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
-        pytest.fail(INSTALL_HINT)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class PageVisit:
@@ -118,7 +88,7 @@ class PageVisit:
                 "window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30000
             )
             self.page.evaluate("MathJax.startup.promise")
-            self.page.wait_for_selector("mjx-container", timeout=30000)
+            self.page.wait_for_selector("mjx-container", state="attached", timeout=30000)
         return has_maths
 
     def received_bytes(self):

@@ -22,16 +22,6 @@ from pathlib import Path
 import pytest
 from book_pages import ROOT, notebooks
 
-CHROMIUM = os.environ.get("CNNCOURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = ROOT / "_build" / "screenshots"
 #: The chapter opened by default; any chapter with a widget works.
 PREFERRED = os.environ.get("CNNCOURSE_JUPYTER_CHAPTER", "book/pooling.ipynb")
@@ -114,18 +104,6 @@ def jupyterlab(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
-        pytest.fail(f"Chromium not found at {CHROMIUM}: sudo apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 # The notebook's model, read through the app JupyterLab exposes as ``window.jupyterapp``.

@@ -7,6 +7,7 @@ no folded code's toggle, and no maths left as TeX source.
 
 import json
 import re
+import subprocess
 import sys
 import unicodedata
 
@@ -39,7 +40,17 @@ def _words(text):
 def book_pdf(built_book, tmp_path_factory):
     html = ROOT / "_build" / "html"
     out = tmp_path_factory.mktemp("pdf") / "cnncourse.pdf"
-    pdf_tool.build_pdf(html, out, log=lambda *args: None)
+    # As `make pdf` runs it, in its own process (its own Playwright, beside the tests' one).
+    command = [
+        sys.executable,
+        str(ROOT / "tools" / "pdf.py"),
+        "--html",
+        str(html),
+        "--out",
+        str(out),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     from pypdf import PdfReader
 
     return PdfReader(out)
