@@ -62,7 +62,7 @@ def resolve_mode(mode="auto"):
 
 def figure_to_png(fig, dpi=80):
     """Render a matplotlib figure to PNG bytes and close it."""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "book", "cnncourse.widgets")
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", bbox_inches="tight")
