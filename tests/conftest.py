@@ -10,17 +10,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-NBVAL_DEFAULT_TIMEOUT = 2000
-CHROMIUM = os.environ.get("CNNCOURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]  # nbval's own default: replaced by the book's setting
+sys.path.insert(0, str(ROOT / "tools"))
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+NBVAL_DEFAULT_TIMEOUT = 2000  # nbval's own default: replaced by the book's setting
 
 
 def book_cell_timeout():

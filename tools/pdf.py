@@ -19,7 +19,6 @@ import argparse
 import functools
 import http.server
 import io
-import os
 import shutil
 import sys
 import threading
@@ -27,18 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
+from chromium import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CNNCOURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: Page geometry: A4 with 16 mm margins; the viewport is the printable width in CSS pixels.
 PAPER = {
     "format": "A4",
