@@ -12,7 +12,7 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test check notebook-times chromium env assets lint format clean clean-cache
+.PHONY: book test check notebook-times chromium pdf jupyter install-cells env assets lint format clean clean-cache
 
 book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
@@ -40,6 +40,19 @@ chromium:
 # A benchmark (run it on a quiet machine): every notebook executed fresh, against its budget.
 notebook-times: $(STAMP)
 	$(BIN)/python tools/notebook_times.py
+
+# One PDF of the whole book (Chromium prints every page; linked from the download menu).
+pdf: $(STAMP) $(ASSETS)
+	CNNCOURSE_PDF=cnncourse.pdf $(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	$(BIN)/python tools/pdf.py --html _build/html --out _build/html/cnncourse.pdf
+
+# The book in JupyterLab, widgets live with a kernel.
+jupyter: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+# Rewrite each notebook's first (install) cell from _config.yml's repository setting.
+install-cells: $(STAMP)
+	$(BIN)/python tools/install_cells.py
 
 env: $(STAMP)
 

@@ -4,13 +4,12 @@ Every check here looks only at shapes, dtypes and plain Python values, never at 
 so both backends call the same functions and reject bad input with the same words:
 a ``TypeError`` or ``ValueError`` that names the argument, what was expected and what came in.
 
-It also holds the output-size arithmetic of convolution and pooling,
-
-.. math::
-
-    H_\\text{out} = \\left\\lfloor \\frac{H + 2p - d(k - 1) - 1}{s} \\right\\rfloor + 1,
-
-which the chapters print and both backends use.
+Checks are type-exact: an integer argument is an ``int`` or NumPy integer (never ``True``
+or ``1.0``), a flag is ``True`` or ``False`` (never a string). Their answers do not depend on
+earlier calls: a layer's checks are cached (:func:`exact_cache`) under keys that hold each
+argument's type beside its value, so ``stride=1`` and ``stride=True`` never share an entry.
+A layer's checked geometry comes back as one :class:`cnncourse.geometry.Geometry`; the size
+arithmetic itself lives in :mod:`cnncourse.geometry`.
 """
 
 import functools
@@ -19,9 +18,21 @@ import numbers
 import sys
 from typing import NamedTuple
 
+import numpy as np
+
+from . import geometry
+
 FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 PADDING_STRINGS = ("valid", "same")
 SIGNAL_MODES = ("full", "same", "valid")
+
+#: The NumPy backend refuses a padded work array above this many elements when it is also
+#: more than :data:`WORK_RATIO` times the larger of the input and the output.
+MAX_WORK_ELEMENTS = 2**27
+WORK_RATIO = 64
+
+#: How many argument configurations :func:`exact_cache` remembers per check.
+CACHE_SIZE = 1024
 
 
 # --------------------------------------------------------------------------- arrays
@@ -115,8 +126,25 @@ def check_ndim(array, name, allowed, layout):
         raise ValueError(f"`{name}` must be {ranks} {layout}, got shape {tuple(array.shape)}")
 
 
+def check_array(value, name):
+    """Require an array (NumPy or torch), not ``None`` or a scalar."""
+    if value is None or not hasattr(value, "shape") or not hasattr(value, "dtype"):
+        raise TypeError(
+            f"`{name}` must be an array (numpy.ndarray or torch.Tensor), got {kind_of(value)}"
+        )
+
+
+def check_not_empty(array, name, first_axis):
+    """Require every axis from ``first_axis`` on to be non-empty (torch's rule for layers)."""
+    shape = tuple(array.shape)
+    if 0 in shape[first_axis:]:
+        raise ValueError(
+            f"`{name}` must have non-empty channel and spatial dimensions, got shape {shape}"
+        )
+
+
 class ArraySpec(NamedTuple):
-    """What the checks need to know of an array: its shape and dtype name (hashable)."""
+    """What the checks read of an array: its shape and dtype name."""
 
     shape: tuple
     dtype: str
@@ -126,43 +154,73 @@ class ArraySpec(NamedTuple):
         return len(self.shape)
 
 
-def spec_of(array):
-    """The :class:`ArraySpec` of a NumPy array or torch tensor (``None`` stays ``None``)."""
-    if array is None:
-        return None
-    return ArraySpec(tuple(array.shape), dtype_name(array))
+def _exact_key(value):
+    """A cache key that tells ``1``, ``1.0``, ``True`` and ``np.int64(1)`` apart.
 
-
-def memoized(function):
-    """Cache a check whose arguments are specs and plain values.
-
-    The checks depend only on shapes, dtypes and the other arguments, so a layer called again
-    with the same configuration (every training step) skips them. Unhashable arguments
-    (say a list for ``stride``) are checked without the cache.
+    Arrays become their :class:`ArraySpec` (the checks read nothing else of them).
     """
-    cached = functools.lru_cache(maxsize=4096)(function)
+    if isinstance(value, tuple | list):
+        return type(value), tuple(_exact_key(item) for item in value)
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        return ArraySpec(tuple(value.shape), dtype_name(value))
+    return type(value), value
 
-    @functools.wraps(function)
-    def check(*args):
+
+def exact_cache(check):
+    """Remember what ``check`` returned for arguments of exactly these types and values.
+
+    A layer called again with the same configuration (every training step) skips its
+    checks. The key holds each argument's type next to its value, so that a call with
+    ``stride=1`` says nothing about ``stride=True`` or ``stride=1.0``; errors are never
+    remembered, and unhashable arguments are checked afresh every time.
+    """
+    results = {}
+
+    @functools.wraps(check)
+    def cached(*args):
         try:
-            return cached(*args)
-        except TypeError as error:
-            if "unhashable" not in str(error):
-                raise
-            return function(*args)
+            key = tuple(_exact_key(value) for value in args)
+            return results[key]
+        except TypeError:  # unhashable: no cache
+            return check(*args)
+        except KeyError:
+            pass
+        result = check(*args)
+        if len(results) >= CACHE_SIZE:
+            results.clear()
+        results[key] = result
+        return result
 
-    return check
+    cached.cache_clear = results.clear
+    return cached
 
 
-# --------------------------------------------------------------------------- integers
+# --------------------------------------------------------------------------- plain values
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def is_int(value):
+    """True for an ``int`` or NumPy integer, never a ``bool`` (nor a float equal to an int)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _described(value):
+    """``value`` and its type, for messages: ``1.0 (float)``, ``'no' (str)``."""
+    return f"{value!r} ({type(value).__name__})"
+
+
+def flag(value, name):
+    """A yes/no argument: exactly ``True`` or ``False`` (a NumPy bool too); strings refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"`{name}` must be True or False, got {_described(value)}")
+    return bool(value)
 
 
 def int_tuple(value, name, n, minimum, what):
-    """Turn an int or a length-``n`` sequence of ints into a tuple, checking ``>= minimum``.
+    """Turn an int or a sequence of ints into a tuple of ``n``, checking ``>= minimum``.
+
+    As in ``torch.nn.functional``, a one-element sequence stands for all ``n`` axes. An int
+    is an ``int`` or NumPy integer; ``True`` and ``1.0`` are refused (``TypeError``), as are
+    strings and other non-sequences.
 
     Parameters
     ----------
@@ -176,15 +234,19 @@ def int_tuple(value, name, n, minimum, what):
     what : str
         How to describe an allowed value, e.g. ``"a positive integer"``.
     """
-    items = (value,) * n if _is_int(value) else value
-    try:
-        items = tuple(items)
-    except TypeError:
-        items = None
-    if items is None or len(items) != n or not all(_is_int(v) and v >= minimum for v in items):
-        pairs = "" if n == 1 else f" or a sequence of {n} of them"
-        raise ValueError(f"`{name}` must be {what}{pairs}, got {value!r}")
-    return tuple(int(v) for v in items)
+    pairs = "" if n == 1 else f" or a sequence of {n} of them"
+    expected = f"`{name}` must be {what}{pairs}"
+    if is_int(value):
+        items = (value,) * n
+    elif isinstance(value, tuple | list):
+        items = tuple(value) * n if len(value) == 1 else tuple(value)
+    else:
+        raise TypeError(f"{expected}, got {_described(value)}")
+    if not all(is_int(item) for item in items):
+        raise TypeError(f"{expected}, got {value!r}")
+    if len(items) != n or not all(item >= minimum for item in items):
+        raise ValueError(f"{expected}, got {value!r}")
+    return tuple(int(item) for item in items)
 
 
 def positive(value, name, n):
@@ -200,58 +262,39 @@ def non_negative(value, name, n):
 # --------------------------------------------------------------------------- sizes
 
 
-def output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False):
-    """Length of a convolution or pooling output along one axis.
-
-    .. math::
-
-        n_\\text{out} = \\left\\lfloor \\frac{n + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1
-
-    With ``ceil_mode`` the floor becomes a ceiling, except that the last window must start
-    inside the input or its left padding (the rule of ``torch.nn.functional``).
-
-    Parameters
-    ----------
-    size : int
-        Input length ``n``.
-    kernel_size, stride, padding, dilation : int
-        ``k``, ``s``, ``p``, ``d``.
-    ceil_mode : bool
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> output_size(5, 3)              # Fig 9.8: width 3, stride 1
-    3
-    >>> output_size(6, 3, stride=2)    # Fig 9.10: width 3, stride 2
-    2
-    >>> output_size(6, 3, stride=2, ceil_mode=True)
-    3
-    """
-    span = size + 2 * padding - dilation * (kernel_size - 1) - 1
-    if ceil_mode:
-        count = -(-span // stride) + 1
-        if (count - 1) * stride >= size + padding:
-            count -= 1
-        return count
-    return span // stride + 1
-
-
 def check_fits(size, kernel_size, padding, dilation, axis, name="kernel"):
     """Require the dilated kernel to fit inside the padded input along one axis.
 
-    ``padding`` is ``(before, after)``, or one int for the same padding on both sides.
+    ``padding`` is a ``(before, after)`` pair.
     """
-    before, after = (padding, padding) if _is_int(padding) else padding
-    span = dilation * (kernel_size - 1) + 1
+    before, after = padding
+    extent = geometry.span(kernel_size, dilation)
     padded = size + before + after
-    if span > padded:
+    if extent > padded:
         raise ValueError(
-            f"{name} extent {span} (kernel {kernel_size}, dilation {dilation}) is larger than "
-            f"the padded input ({size} + {before} + {after} = {padded}) along {axis}"
+            f"{name} extent {extent} (kernel {kernel_size}, dilation {dilation}) is larger "
+            f"than the padded input ({size} + {before} + {after} = {padded}) along {axis}"
+        )
+
+
+def check_work_size(input_shape, pads, output_elements):
+    """Refuse a convolution whose padded work array would dwarf its input and answer.
+
+    The NumPy backend pads its input before it takes windows. Padding that only dead taps
+    reached is dropped first; if what is left still makes a work array above
+    :data:`MAX_WORK_ELEMENTS` elements and :data:`WORK_RATIO` times the input and output,
+    the call is refused rather than left to exhaust memory.
+    """
+    n_spatial = len(pads)
+    sizes = input_shape[-n_spatial:]
+    padded_sizes = [n + before + after for n, (before, after) in zip(sizes, pads, strict=True)]
+    padded = math.prod(input_shape[:-n_spatial]) * math.prod(padded_sizes)
+    needed = max(math.prod(input_shape), output_elements)
+    if padded > MAX_WORK_ELEMENTS and padded > WORK_RATIO * needed:
+        raise ValueError(
+            f"`padding` would make a work array of {padded:,} elements for an input of "
+            f"{math.prod(input_shape):,} and an output of {output_elements:,} elements; "
+            "reduce `padding` (the torch backend computes such calls)"
         )
 
 
@@ -261,33 +304,37 @@ AXIS_NAMES = {1: ("length",), 2: ("height", "width")}
 # --------------------------------------------------------------------------- layers
 
 
+def _layer_input(input, n, floating=True):
+    letters = "L" if n == 1 else "H, W"
+    check_ndim(input, "input", (n + 1, n + 2), f"(C, {letters}) or (N, C, {letters})")
+    if floating:
+        check_floating(input, "input")
+
+
+@exact_cache
 def conv_args(input, weight, bias, stride, padding, dilation, groups, n):
-    """Validate a convolution's arguments; return ``(stride, padding, dilation)`` tuples.
+    """Validate a convolution's arguments; return its :class:`~cnncourse.geometry.Geometry`.
 
     ``padding`` comes back as ``(before, after)`` pairs per axis, since ``"same"`` with an
     even kernel pads one more on the right, as torch does.
     """
-    check_same_kind(input=input, weight=weight, bias=bias)
-    return _conv_spec_args(
-        spec_of(input), spec_of(weight), spec_of(bias), stride, padding, dilation, groups, n
-    )
-
-
-@memoized
-def _conv_spec_args(input, weight, bias, stride, padding, dilation, groups, n):
-    letters = "L" if n == 1 else "H, W"
-    check_ndim(input, "input", (n + 1, n + 2), f"(C, {letters}) or (N, C, {letters})")
+    _layer_input(input, n)
     kernel_letters = "k" if n == 1 else "kH, kW"
     check_ndim(weight, "weight", (n + 2,), f"(C_out, C_in / groups, {kernel_letters})")
-    check_floating(input, "input")
     check_same_dtype(input, "input", weight, "weight")
     check_same_dtype(input, "input", bias, "bias")
-    if not _is_int(groups) or groups < 1:
+    if not is_int(groups):
+        raise TypeError(f"`groups` must be a positive integer, got {_described(groups)}")
+    if groups < 1:
         raise ValueError(f"`groups` must be a positive integer, got {groups!r}")
     channels = input.shape[-n - 1]
     if channels == 0:
         raise ValueError(f"`input` has an empty channel dimension (shape {tuple(input.shape)})")
     out_channels, per_group = weight.shape[0], weight.shape[1]
+    if out_channels == 0:
+        raise ValueError(
+            f"`weight` must have at least one output channel, got shape {tuple(weight.shape)}"
+        )
     if channels % groups or out_channels % groups:
         raise ValueError(
             f"`groups`={groups} must divide both the input channels ({channels}) "
@@ -302,13 +349,13 @@ def _conv_spec_args(input, weight, bias, stride, padding, dilation, groups, n):
         raise ValueError(f"`bias` must have shape ({out_channels},), got {tuple(bias.shape)}")
     stride = positive(stride, "stride", n)
     dilation = positive(dilation, "dilation", n)
-    kernel = tuple(weight.shape[2:])
+    kernel = tuple(int(k) for k in weight.shape[2:])
     if 0 in kernel:
         raise ValueError(f"`weight` has an empty kernel, shape {tuple(weight.shape)}")
     pads = conv_padding(padding, stride, dilation, kernel, n)
     for axis, size in enumerate(input.shape[-n:]):
         check_fits(size, kernel[axis], pads[axis], dilation[axis], AXIS_NAMES[n][axis])
-    return stride, pads, dilation
+    return geometry.Geometry(kernel, stride, pads, dilation)
 
 
 def conv_padding(padding, stride, dilation, kernel, n):
@@ -323,64 +370,62 @@ def conv_padding(padding, stride, dilation, kernel, n):
             return tuple((0, 0) for _ in range(n))
         if any(s != 1 for s in stride):
             raise ValueError(f"`padding`='same' needs stride 1, got stride {stride}")
-        pads = []
-        for k, d in zip(kernel, dilation, strict=True):
-            total = d * (k - 1)
-            pads.append((total // 2, total - total // 2))
-        return tuple(pads)
+        return tuple(geometry.same_padding(k, d) for k, d in zip(kernel, dilation, strict=True))
     try:
         symmetric = non_negative(padding, "padding", n)
-    except ValueError:
-        raise ValueError(
+    except (TypeError, ValueError) as error:
+        raise type(error)(
             f"`padding` must be a non-negative integer, a sequence of {n} of them, "
             f"'valid' or 'same', got {padding!r}"
         ) from None
     return tuple((p, p) for p in symmetric)
 
 
-def pool_args(input, kernel_size, stride, padding, dilation, n):
-    """Validate a pooling's arguments; return ``(kernel, stride, padding, dilation)`` tuples.
+@exact_cache
+def pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n):
+    """Validate a pooling's arguments; return its :class:`~cnncourse.geometry.Geometry`.
 
-    ``stride=None`` means ``stride = kernel_size``. Padding may be at most half the kernel,
-    as in torch, so that every window holds at least one real input value.
+    ``stride=None`` (or an empty sequence) means ``stride = kernel_size``. Padding may be at
+    most half the kernel, as in torch, so that every window holds at least one real input.
     """
-    return _pool_spec_args(spec_of(input), kernel_size, stride, padding, dilation, n)
-
-
-@memoized
-def _pool_spec_args(input, kernel_size, stride, padding, dilation, n):
-    letters = "L" if n == 1 else "H, W"
-    check_ndim(input, "input", (n + 1, n + 2), f"(C, {letters}) or (N, C, {letters})")
-    check_floating(input, "input")
+    _layer_input(input, n)
+    check_not_empty(input, "input", input.ndim - n - 1)
     kernel = positive(kernel_size, "kernel_size", n)
-    stride = kernel if stride is None else positive(stride, "stride", n)
+    no_stride = stride is None or (isinstance(stride, tuple | list) and len(stride) == 0)
+    stride = kernel if no_stride else positive(stride, "stride", n)
     dilation = positive(dilation, "dilation", n)
-    try:
-        pad = non_negative(padding, "padding", n)
-    except ValueError:
-        raise ValueError(
-            f"`padding` must be a non-negative integer or a sequence of {n} of them, "
-            f"got {padding!r}"
-        ) from None
+    flag(ceil_mode, "ceil_mode")
+    pads = non_negative(padding, "padding", n)
     for axis in range(n):
-        if pad[axis] > kernel[axis] // 2:
+        if pads[axis] > kernel[axis] // 2:
             raise ValueError(
-                f"`padding` must be at most half of `kernel_size`, got padding {pad[axis]} "
+                f"`padding` must be at most half of `kernel_size`, got padding {pads[axis]} "
                 f"for kernel {kernel[axis]} along {AXIS_NAMES[n][axis]}"
             )
         check_fits(
             input.shape[-n + axis],
             kernel[axis],
-            pad[axis],
+            (pads[axis], pads[axis]),
             dilation[axis],
             AXIS_NAMES[n][axis],
             name="pooling window",
         )
-    return kernel, stride, pad, dilation
+    return geometry.Geometry(kernel, stride, tuple((p, p) for p in pads), dilation)
 
 
+@exact_cache
+def avg_pool_args(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                  divisor_override, n):  # fmt: skip
+    """Validate an average pooling; return its :class:`~cnncourse.geometry.Geometry`."""
+    shape = pool_args(input, kernel_size, stride, padding, 1, ceil_mode, n)
+    flag(count_include_pad, "count_include_pad")
+    check_divisor_override(divisor_override)
+    return shape
+
+
+@exact_cache
 def unfold_args(input, kernel_size, dilation, padding, stride):
-    """Validate the arguments of ``unfold``; return ``(kernel, dilation, stride, pads)``."""
+    """Validate the arguments of ``unfold``; return its :class:`~cnncourse.geometry.Geometry`."""
     check_ndim(input, "input", (4,), "(N, C, H, W)")
     check_numeric(input, "input")
     kernel = positive(kernel_size, "kernel_size", 2)
@@ -391,51 +436,55 @@ def unfold_args(input, kernel_size, dilation, padding, stride):
         check_fits(
             input.shape[2 + axis], kernel[axis], pads[axis], dilation[axis], AXIS_NAMES[2][axis]
         )
-    return kernel, dilation, stride, pads
+    return geometry.Geometry(kernel, stride, pads, dilation)
 
 
 def check_divisor_override(divisor_override):
     """``divisor_override`` of average pooling: ``None`` or a nonzero integer."""
     if divisor_override is None:
         return
-    if (
-        isinstance(divisor_override, bool)
-        or not isinstance(divisor_override, int)
-        or (divisor_override == 0)
-    ):
+    if not is_int(divisor_override):
+        raise TypeError(
+            f"`divisor_override` must be a nonzero integer, got {_described(divisor_override)}"
+        )
+    if divisor_override == 0:
         raise ValueError(f"`divisor_override` must be a nonzero integer, got {divisor_override!r}")
 
 
+@exact_cache
 def adaptive_args(input, output_size, n=2):
     """Validate an adaptive pooling; return the output size as a tuple of ints.
 
     ``None`` in ``output_size`` keeps that axis's input size, as in torch.
     """
-    check_ndim(input, "input", (n + 1, n + 2), "(C, H, W) or (N, C, H, W)")
-    check_floating(input, "input")
-    sizes = (output_size,) * n if _is_int(output_size) or output_size is None else output_size
-    try:
-        sizes = tuple(sizes)
-    except TypeError:
-        sizes = ()
+    _layer_input(input, n)
+    check_not_empty(input, "input", input.ndim - n - 1)
     spatial = tuple(input.shape[-n:])
+    pairs = "" if n == 1 else f" or a sequence of {n} of them"
+    expected = f"`output_size` must be a positive integer{pairs}"
+    if is_int(output_size) or output_size is None:
+        sizes = (output_size,) * n
+    elif isinstance(output_size, tuple | list):
+        sizes = tuple(output_size)
+    else:
+        raise TypeError(f"{expected}, got {_described(output_size)}")
     if len(sizes) == n:
         sizes = tuple(spatial[i] if s is None else s for i, s in enumerate(sizes))
-    if len(sizes) != n or not all(_is_int(s) and s > 0 for s in sizes):
-        raise ValueError(
-            f"`output_size` must be a positive integer or a sequence of {n} of them, "
-            f"got {output_size!r}"
-        )
-    if 0 in spatial:
-        raise ValueError(f"`input` has an empty spatial dimension, shape {tuple(input.shape)}")
+    if not all(is_int(s) for s in sizes):
+        raise TypeError(f"{expected}, got {output_size!r}")
+    if len(sizes) != n or not all(s > 0 for s in sizes):
+        raise ValueError(f"{expected}, got {output_size!r}")
     return tuple(int(s) for s in sizes)
 
 
+@exact_cache
 def channel_pool_args(input, pool_size):
     """Validate a cross-channel (maxout) pooling; return the pool size."""
     check_ndim(input, "input", (3, 4), "(C, H, W) or (N, C, H, W)")
     check_floating(input, "input")
-    if not _is_int(pool_size) or pool_size < 1:
+    if not is_int(pool_size):
+        raise TypeError(f"`pool_size` must be a positive integer, got {_described(pool_size)}")
+    if pool_size < 1:
         raise ValueError(f"`pool_size` must be a positive integer, got {pool_size!r}")
     channels = input.shape[-3]
     if channels % pool_size:
@@ -447,8 +496,8 @@ def channel_pool_args(input, pool_size):
 
 def lp_norm_type(norm_type):
     """Validate the exponent of Lp pooling."""
-    if isinstance(norm_type, bool) or not isinstance(norm_type, numbers.Real):
-        raise TypeError(f"`norm_type` must be a real number, got {norm_type!r}")
+    if isinstance(norm_type, bool | np.bool_) or not isinstance(norm_type, numbers.Real):
+        raise TypeError(f"`norm_type` must be a real number, got {_described(norm_type)}")
     if not (norm_type > 0 and math.isfinite(norm_type)):
         raise ValueError(f"`norm_type` must be a positive finite number, got {norm_type!r}")
     return float(norm_type)
@@ -458,27 +507,61 @@ def lp_norm_type(norm_type):
 
 
 def signal_args(x, w, mode):
-    """Validate the arguments of ``convolve``/``correlate``; return the kind of arrays."""
-    kind = check_same_kind(x=x, w=w)
-    if mode not in SIGNAL_MODES:
-        raise ValueError(f"`mode` must be one of {SIGNAL_MODES}, got {mode!r}")
-    check_ndim(x, "x", (1, 2), "(a signal or an image)")
-    if w.ndim != x.ndim:
-        raise ValueError(
-            f"`w` must have as many dimensions as `x` ({x.ndim}), got shape {tuple(w.shape)}"
-        )
+    """Validate the arguments of ``convolve``/``correlate`` (arrays of one kind already)."""
     check_numeric(x, "x", allow_object=True)
     check_numeric(w, "w", allow_object=True)
-    if 0 in tuple(x.shape) or 0 in tuple(w.shape):
+    signal_shapes(tuple(x.shape), tuple(w.shape), mode)
+
+
+#: Dense matrices of :func:`cnncourse.conv_matrix` above this many entries are refused.
+MAX_DENSE_ENTRIES = 2**28
+
+
+def check_dense_size(rows, columns):
+    """Refuse a dense ``rows x columns`` matrix too large to allocate sensibly."""
+    if rows * columns > MAX_DENSE_ENTRIES:
         raise ValueError(
-            f"`x` and `w` must not be empty, got shapes {tuple(x.shape)} and {tuple(w.shape)}"
+            f"a dense {rows:,} x {columns:,} matrix has {rows * columns:,} entries, more than "
+            f"{MAX_DENSE_ENTRIES:,}; pass `sparse=True` for a scipy sparse matrix"
+        )
+
+
+def shape_tuple(value, name):
+    """A shape given as an int or a sequence of ints: a tuple of non-negative ints."""
+    if is_int(value):
+        value = (value,)
+    if not isinstance(value, tuple | list) or not all(is_int(n) for n in value):
+        raise TypeError(f"`{name}` must be an int or a sequence of ints, got {_described(value)}")
+    if any(n < 0 for n in value):
+        raise ValueError(f"`{name}` must not have negative sizes, got {tuple(value)}")
+    return tuple(int(n) for n in value)
+
+
+def signal_shapes(x_shape, w_shape, mode, x_name="x", w_name="w"):
+    """Check the shapes of a signal-level convolution by arithmetic alone (no arrays).
+
+    ``x_name`` and ``w_name`` say which arguments the shapes came from, for messages.
+    """
+    if not isinstance(mode, str) or mode not in SIGNAL_MODES:
+        raise ValueError(f"`mode` must be one of {SIGNAL_MODES}, got {mode!r}")
+    if len(x_shape) not in (1, 2):
+        raise ValueError(
+            f"`{x_name}` must be 1-D or 2-D (a signal or an image), got shape {x_shape}"
+        )
+    if len(w_shape) != len(x_shape):
+        raise ValueError(
+            f"`{w_name}` must have as many dimensions as `{x_name}` ({len(x_shape)}), "
+            f"got shape {w_shape}"
+        )
+    if 0 in x_shape or 0 in w_shape:
+        raise ValueError(
+            f"`{x_name}` and `{w_name}` must not be empty, got shapes {x_shape} and {w_shape}"
         )
     if mode == "valid":
-        x_bigger = all(a >= b for a, b in zip(x.shape, w.shape, strict=True))
-        w_bigger = all(a <= b for a, b in zip(x.shape, w.shape, strict=True))
+        x_bigger = all(a >= b for a, b in zip(x_shape, w_shape, strict=True))
+        w_bigger = all(a <= b for a, b in zip(x_shape, w_shape, strict=True))
         if not (x_bigger or w_bigger):
             raise ValueError(
-                "mode 'valid' needs one of `x` and `w` to be at least as large as the other "
-                f"along every axis, got shapes {tuple(x.shape)} and {tuple(w.shape)}"
+                f"mode 'valid' needs one of `{x_name}` and `{w_name}` to be at least as large "
+                f"as the other along every axis, got shapes {x_shape} and {w_shape}"
             )
-    return kind

@@ -19,7 +19,9 @@ and differ only in how they organise the arithmetic:
     positions at a time (a few positions past each image's edge are computed and dropped).
 ``"fft"``
     For stride 1 and large kernels: multiply Fourier transforms, which costs
-    :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`.
+    :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`. Only for data on
+    which its answer equals a direct sum's (:func:`fft_is_exact`): finite values of about
+    the same size everywhere.
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
@@ -33,7 +35,7 @@ import threading
 import numpy as np
 
 from ._workspace import scratch
-from .views import windows
+from .views import view_windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
 BLOCK_BYTES = 16 * 2**20
@@ -61,24 +63,123 @@ def forced(name):
         _forced_stack().pop()
 
 
-def choose(weight_shape, stride):
+def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)):
     """The algorithm for a convolution of these shapes (the rule, in order).
 
     1. stride > 1: ``"im2col"`` (the others would compute and discard most outputs);
-    2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``;
+    2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``, if :func:`fft_is_exact`
+       says its answer equals a direct method's on this data (it is checked when ``x`` and
+       ``weight`` are given);
     3. otherwise: ``"shifted-gemm"``.
 
-    Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride.
+    Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride, or
+    it is the FFT and the data fail :func:`fft_is_exact`.
     """
     strided = max(stride) > 1
     forced_names = _forced_stack()
-    if forced_names:
-        return "im2col" if strided else forced_names[-1]
     if strided:
         return "im2col"
-    if weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
-        return "fft"
-    return "shifted-gemm"
+    if forced_names:
+        name = forced_names[-1]
+    elif weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
+        name = "fft"
+    else:
+        name = "shifted-gemm"
+    if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation):
+        return "shifted-gemm"
+    return name
+
+
+#: The FFT is used only where the local sizes of the input stay within this factor of each
+#: other, or a quarter of the kernel's taps if more (see :func:`fft_is_exact`); the sizes
+#: of the kernel's taps within this factor.
+FFT_MAX_RANGE = 16.0
+
+
+def fft_is_exact(x, weight, pads, dilation):
+    """Whether the FFT's answer matches a direct sum's to within the dtype's accuracy.
+
+    A direct sum of products makes, at each output, a rounding error of a few units of the
+    dtype's precision times :math:`\\sum |x||w|` over that output's window. The FFT's error is
+    spread evenly over every output of an image, at the size of its *largest* windows. The two
+    agree where every window has about the same size, so the FFT is used only if
+
+    * every value of ``x`` and ``weight`` is finite (the FFT spreads one NaN or infinity
+      over the whole image; an infinity times zero padding gives NaN),
+    * the transforms cannot overflow: (sum of an image's :math:`|x|`) times (sum of a
+      kernel's :math:`|w|`) stays well below the dtype's largest number, and
+    * in each image, no value of :math:`|x|` (summed over channels, each weighted by the
+      mean size of its kernel's taps) is more than
+      ``max(FFT_MAX_RANGE, taps / 4)`` times the smallest mean of :math:`|x|` over a window
+      of the kernel's extent (padding included): no window is dominated by one large value
+      or made of near-zeros; and the largest tap of each (output, input) channel's kernel is
+      at most :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
+
+    The window sums are bounded from one pass over the input (:func:`_window_sum_bounds`).
+    """
+    taps = np.abs(weight).reshape(*weight.shape[:2], -1)  # (C_out, C_in / groups, k)
+    scale = taps.mean(axis=2)  # how much each input channel counts in each output
+    if x.shape[1] == 1 or scale.shape[1] != x.shape[1]:  # one channel, or groups: plain sum
+        size = np.abs(x[:, 0]) if x.shape[1] == 1 else np.abs(x).sum(axis=1)
+    else:  # |x| weighted by each channel's kernel scale, per output channel
+        size = np.einsum("oc,nchw->nohw", scale, np.abs(x)).reshape(-1, *x.shape[2:])
+    # The transforms hold sums over a whole image and kernel: they must be finite and must
+    # not overflow where a direct sum, adding a window at a time, would not (one test: a
+    # NaN compares false).
+    magnitude = size if x.shape[1] == 1 else np.abs(x)
+    per_image = tuple(range(1, magnitude.ndim))
+    totals = magnitude.sum(axis=per_image, dtype=np.float64).max(initial=0)
+    totals = totals * taps.sum(axis=(1, 2), dtype=np.float64).max()
+    if not totals < np.finfo(x.dtype).max / 16:
+        return False
+    # Each kernel's taps of one size: the largest within FFT_MAX_RANGE of their geometric
+    # mean, which a single small tap pulls down (an arithmetic mean would hide it).
+    with np.errstate(divide="ignore"):
+        typical = np.exp(np.log(taps.astype(np.float64)).mean(axis=2))
+    if not (taps.max(axis=2) <= FFT_MAX_RANGE * typical).all():
+        return False
+    spans = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation, strict=True)]
+    smallest = _smallest_window_sum(size, pads, spans)  # per image
+    largest_value = size.max(axis=(1, 2))
+    # A direct sum of k products may be off by 2 k eps |x| * |w|; the FFT's error grows with
+    # the spread of sizes: allow the spread that keeps it a quarter of that, at least 16.
+    terms = weight.shape[2] * weight.shape[3] + np.log2(size.shape[1] * size.shape[2])
+    allowed = max(FFT_MAX_RANGE, terms / 4)
+    return bool(np.all(largest_value * (spans[0] * spans[1]) <= allowed * smallest))
+
+
+def _smallest_window_sum(size, pads, spans):
+    """A lower bound on the smallest window sum of ``size`` (N, H, W), per image.
+
+    The padded images are summed in blocks of ``q = span // 8`` pixels a side (one pass),
+    then every window of whole blocks: each window of the convolution contains
+    ``(span - 2q + 2) // q`` whole blocks a side, so the smallest such sum bounds the
+    smallest window sum from below.
+    """
+    (top, bottom), (left, right) = pads
+    q = [max(1, span // 8) for span in spans]
+    height, width = size.shape[1] + top + bottom, size.shape[2] + left + right
+    extra = [-height % q[0], -width % q[1]]  # zeros up to whole blocks
+    padded = np.pad(size, ((0, 0), (top, bottom + extra[0]), (left, right + extra[1])))
+    # Block sums as q strided slices a side (far faster than a reshaped reduction).
+    columns = sum(padded[:, :, i :: q[1]] for i in range(q[1]))
+    blocks = sum(columns[:, i :: q[0]] for i in range(q[0]))
+    inner = [(span - 2 * b + 2) // b for span, b in zip(spans, q, strict=True)]
+    return _block_windows(blocks, inner).min(axis=(1, 2))
+
+
+def _block_windows(blocks, lengths):
+    """Sums of every ``lengths[0] x lengths[1]`` window of ``blocks`` (N, rows, columns)."""
+    rows = _running_sums(blocks.transpose(0, 2, 1), lengths[0])
+    return _running_sums(rows.transpose(0, 2, 1), lengths[1])
+
+
+def _running_sums(a, length):
+    """Sums of ``length`` consecutive entries along the last axis (one cumulative sum)."""
+    a = np.ascontiguousarray(a)
+    total = np.zeros((*a.shape[:-1], a.shape[-1] + 1), dtype=a.dtype)
+    np.cumsum(a, axis=-1, out=total[..., 1:])
+    return total[..., length:] - total[..., :-length]
 
 
 def _fill_padded(target, images, pads):
@@ -127,7 +228,9 @@ def im2col(x, weight, stride, pads, dilation, groups):
     ``cols[(c, a, b), (n, i, j)] = x_pad[n, c, s_h i + d_h a, s_w j + d_w b]``, so that
     each copy runs along an output row of the image.
     """
-    view = windows(_padded(x, pads), weight.shape[2:], stride, dilation)  # (N, C, Ho, Wo, kH, kW)
+    view = view_windows(
+        _padded(x, pads), weight.shape[2:], stride, dilation
+    )  # (N, C, Ho, Wo, kH, kW)
     n, c, ho, wo, kh, kw = view.shape
     matrix_view = view.transpose(1, 4, 5, 0, 2, 3)  # (C, kH, kW, N, Ho, Wo), still a view
     out = np.empty((weight.shape[0], n, ho, wo), dtype=weight.dtype)
@@ -215,9 +318,28 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
     return y.transpose(1, 0, 2, 3)  # a view: copying it would cost as much as the GEMM
 
 
+def _fft_module():
+    """``scipy.fft`` if SciPy is installed, else ``numpy.fft`` (same functions, one thread)."""
+    try:
+        import scipy.fft
+
+        return scipy.fft
+    except ImportError:
+        return np.fft
+
+
+def _fft_threads(transforms):
+    """Keyword arguments that let SciPy's transforms use every core (NumPy's have none)."""
+    return {"workers": -1} if transforms is not np.fft else {}
+
+
 def fft(x, weight, stride, pads, dilation, groups):
-    """Correlate (stride 1) by multiplying Fourier transforms (large kernels)."""
-    import scipy.fft
+    """Correlate (stride 1) by multiplying Fourier transforms (large kernels).
+
+    SciPy's transforms (multi-threaded) when SciPy is installed, NumPy's otherwise: the
+    NumPy-only install computes the same answer, more slowly.
+    """
+    transforms = _fft_module()
 
     x = _padded(x, pads)
     out_channels, per_group, kh, kw = weight.shape
@@ -229,21 +351,21 @@ def fft(x, weight, stride, pads, dilation, groups):
     shape = x.shape[2:]
     # Correlation is convolution with the flipped kernel; the circular convolution's wrap-around
     # touches only the first kernel-size - 1 outputs, which the valid part drops.
-    x_hat = scipy.fft.rfft2(x, s=shape, workers=-1)
-    k_hat = scipy.fft.rfft2(spread[:, :, ::-1, ::-1], s=shape, workers=-1)
+    x_hat = transforms.rfft2(x, s=shape, **_fft_threads(transforms))
+    k_hat = transforms.rfft2(spread[:, :, ::-1, ::-1], s=shape, **_fft_threads(transforms))
     y_hat = np.empty((x.shape[0], out_channels, *x_hat.shape[2:]), dtype=x_hat.dtype)
     for inputs, outputs in zip(
         _group_slices(x.shape[1], groups), _group_slices(out_channels, groups), strict=True
     ):
         y_hat[:, outputs] = np.einsum("ncij,ocij->noij", x_hat[:, inputs], k_hat[outputs])
-    full = scipy.fft.irfft2(y_hat, s=shape, workers=-1)
+    full = transforms.irfft2(y_hat, s=shape, **_fft_threads(transforms))
     y = full[:, :, spread.shape[2] - 1 :, spread.shape[3] - 1 :]
     return np.ascontiguousarray(y, dtype=weight.dtype)
 
 
 def correlate(x, weight, stride, pads, dilation, groups):
     """Run the algorithm :func:`choose` picks; inputs already validated, batched, 2-D."""
-    name = choose(weight.shape, stride)
+    name = choose(weight.shape, stride, x, weight, pads, dilation)
     return {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft}[name](
         x, weight, stride, pads, dilation, groups
     )

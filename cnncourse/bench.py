@@ -16,14 +16,17 @@ shared machine are noisy: compare ratios measured in the same run, not absolute 
 """
 
 import argparse
+import os
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 import cnncourse as cc
-from cnncourse import _args, _conv_algorithms, _workspace
+from cnncourse import _workspace
+from cnncourse._optional import require
 
 #: Pause between timing one backend and the next: OpenBLAS threads keep spinning for about
 #: 0.1 s after a NumPy call and would slow a torch call that follows at once.
@@ -45,12 +48,12 @@ class Case:
         w = None if self.weight_shape is None else rng.standard_normal(self.weight_shape)
         return x, None if w is None else w.astype(dtype)
 
-    def algorithm(self):
+    def algorithm(self, dtype=np.float32):
         """The NumPy convolution algorithm this case runs (``"-"`` for pooling)."""
         if self.op != "conv2d":
             return "-"
-        stride = _args.positive(self.kwargs.get("stride", 1), "stride", 2)
-        return _conv_algorithms.choose(self.weight_shape, stride)
+        x, w = self.arrays(dtype, np.random.default_rng(0))
+        return cc.conv_algorithm(x, w, **self.kwargs)
 
     def flops(self):
         """Floating-point operations: 2 per multiply-add of a convolution, 1 per pooled input."""
@@ -162,20 +165,23 @@ def _direct_call(case, x, w):
     return lambda: function(x, w, **case.kwargs)
 
 
-def run_case(case, dtype, repeat, devices):
-    """Time one case on every backend; return a dict of seconds per backend."""
+def run_case(case, dtype, repeat, devices, min_seconds=0.2):
+    """Time one case on every backend; return a dict of seconds per backend.
+
+    Each backend is timed by :func:`median_time` with ``repeat`` and ``min_seconds``.
+    """
     import torch
 
     rng = np.random.default_rng(0)
     x, w = case.arrays(dtype, rng)
-    results = {"numpy": median_time(_call(case, x, w), repeat)}
+    results = {"numpy": median_time(_call(case, x, w), repeat, min_seconds)}
     results["numpy_peak_bytes"] = peak_extra_memory(_call(case, x, w))
     tx = torch.from_numpy(x)
     tw = None if w is None else torch.from_numpy(w)
     time.sleep(REST_SECONDS)
-    results["torch"] = median_time(_call(case, tx, tw), repeat)
+    results["torch"] = median_time(_call(case, tx, tw), repeat, min_seconds)
     time.sleep(REST_SECONDS)
-    results["F"] = median_time(_direct_call(case, tx, tw), repeat)
+    results["F"] = median_time(_direct_call(case, tx, tw), repeat, min_seconds)
     if "cuda" in devices:
         results.update(_time_cuda(case, tx, tw, repeat))
     return results
@@ -208,31 +214,32 @@ def _time_cuda(case, tx, tw, repeat):
     }
 
 
-def compare_algorithms(cases=None, dtype="float32", repeat=5):
+def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
     """Time every NumPy convolution algorithm, forced, on the stride-1 convolution cases.
 
-    This is the evidence behind :func:`cnncourse._conv_algorithms.choose`.
+    This is the evidence behind the rule of :func:`cnncourse.conv_algorithm`.
 
     Returns
     -------
     list of dict
         Keys: ``case``, ``chosen`` (the algorithm the rule picks) and one time in seconds
-        per algorithm name.
+        per algorithm name, each the :func:`median_time` of at least ``repeat`` calls
+        lasting at least ``min_seconds`` together.
     """
     rows = []
     for case in GRID if cases is None else cases:
         if case.op != "conv2d" or case.kwargs.get("stride", 1) != 1:
             continue
         x, w = case.arrays(np.dtype(dtype), np.random.default_rng(0))
-        row = {"case": case.name, "chosen": case.algorithm()}
-        for name in _conv_algorithms.ALGORITHMS:
-            with _conv_algorithms.forced(name):
-                row[name] = median_time(_call(case, x, w), repeat)
+        row = {"case": case.name, "chosen": case.algorithm(np.dtype(dtype))}
+        for name in cc.ALGORITHMS:
+            with cc.use_algorithm(name):
+                row[name] = median_time(_call(case, x, w), repeat, min_seconds)
         rows.append(row)
     return rows
 
 
-def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
+def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",), min_seconds=0.2):
     """Time every case; return one dict per case with seconds per backend and GFLOP/s.
 
     Parameters
@@ -244,6 +251,9 @@ def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
         Minimum timed calls per backend and case.
     devices : sequence of str
         Add ``"cuda"`` to time the torch backend on the GPU too.
+    min_seconds : float
+        Keep calling each backend until this much time has passed (at least ``repeat``
+        calls); less gives a faster, noisier run.
 
     Returns
     -------
@@ -253,12 +263,12 @@ def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",)):
     """
     rows = []
     for case in GRID if cases is None else cases:
-        timings = run_case(case, np.dtype(dtype), repeat, devices)
+        timings = run_case(case, np.dtype(dtype), repeat, devices, min_seconds)
         rows.append(
             {
                 "case": case.name,
                 "op": case.op,
-                "algorithm": case.algorithm(),
+                "algorithm": case.algorithm(np.dtype(dtype)),
                 "flops": case.flops(),
                 **timings,
             }
@@ -286,7 +296,9 @@ def main(argv=None):
         prog="python -m cnncourse.bench", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    parser.add_argument("--repeat", type=int, default=5, help="minimum timed calls per backend")
+    parser.add_argument(
+        "--repeat", type=_positive_int, default=5, help="minimum timed calls per backend"
+    )
     parser.add_argument(
         "--device",
         default="cpu",
@@ -297,14 +309,31 @@ def main(argv=None):
     parser.add_argument(
         "--algorithm",
         default="auto",
-        choices=["auto", *_conv_algorithms.ALGORITHMS],
+        choices=["auto", *cc.ALGORITHMS],
         help="force one NumPy convolution algorithm (stride > 1 keeps im2col)",
     )
     args = parser.parse_args(argv)
-    if args.algorithm != "auto":
-        with _conv_algorithms.forced(args.algorithm):
-            return _report(args)
-    return _report(args)
+    require("torch", "torch", "python -m cnncourse.bench")
+    try:
+        if args.algorithm != "auto":
+            with cc.use_algorithm(args.algorithm):
+                return _report(args)
+        return _report(args)
+    except BrokenPipeError:  # the reader left (`... | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes at exit
+        return 1
+
+
+def _positive_int(text):
+    """An argparse type: a positive integer, or a message naming what was wrong."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
 
 
 def _report(args):
@@ -336,4 +365,4 @@ def _report(args):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,24 +8,26 @@ Like ``torch.nn.functional``, "convolution" here is cross-correlation (eq. 9.6 o
         x_\\text{pad}[n, g c', s_h i + d_h a, s_w j + d_w b]\\; w[o, c, a, b],
 
 where the sum over ``c`` runs over the input channels of output channel ``o``'s group.
-The code follows that formula in three steps: pad, take every window (a strided *view*, no
-copy: :func:`windows`), and contract the windows with the weights (one matrix product per
-block of output rows, so BLAS does the arithmetic and memory stays bounded).
+
+:func:`conv2d_reference` is that formula in a few lines: pad, take every window (a strided
+*view*, no copy: :func:`cnncourse.windows`), and contract the windows with the weights
+(``numpy.tensordot``). It is the definition every fast algorithm is tested against.
+
+:func:`conv2d` and :func:`conv1d` compute the same sums faster: they drop kernel taps that
+only ever meet padding, then run one of the algorithms of :mod:`cnncourse._conv_algorithms`
+(im2col, shifted GEMM, FFT), as :func:`conv_algorithm` says, in blocks of bounded size.
 """
+
+import math
 
 import numpy as np
 
-from . import _args, _conv_algorithms
-from .views import pad, windows
+from . import _args, _conv_algorithms, geometry
+from ._dispatch import dual_backend
+from .views import add_batch_axis, pad, view_windows
 
 
-def add_batch_axis(input, n):
-    """Return ``(batched_input, was_unbatched)``: torch accepts (C, H, W) for (1, C, H, W)."""
-    if input.ndim == n + 1:
-        return input[None], True
-    return input, False
-
-
+@dual_backend
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """The im2col matrix: every window of ``input`` as a column (``torch.nn.functional.unfold``).
 
@@ -44,28 +46,32 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     -------
     numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
     """
-    kernel, dilation, stride, pads = _args.unfold_args(
-        input, kernel_size, dilation, padding, stride
-    )
-    view = windows(pad(input, pads), kernel, stride, dilation)  # (N, C, Ho, Wo, kH, kW)
-    n, c, ho, wo, kh, kw = view.shape
-    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+    shape = _args.unfold_args(input, kernel_size, dilation, padding, stride)
+    (kh, kw), (ho, wo) = shape.kernel, shape.output_shape(input.shape[2:])
+    n, c = input.shape[:2]
+    cols = np.zeros((n, c, kh, kw, ho, wo), dtype=input.dtype)  # dead taps read zeros
+    parts = _live_part(input.shape[2:], *shape)
+    if parts is not None:
+        (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
+        live = pad(input[:, :, rows_h, rows_w], (pads_h, pads_w))
+        kernel = (taps_h.stop - taps_h.start, taps_w.stop - taps_w.start)
+        view = view_windows(live, kernel, shape.stride, shape.dilation)  # (N, C, Ho, Wo, a, b)
+        cols[:, :, taps_h, taps_w] = view.transpose(0, 1, 4, 5, 2, 3)
+    return cols.reshape(n, c * kh * kw, ho * wo)
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     """The shared body of :func:`conv1d` and :func:`conv2d` (``n`` spatial axes)."""
-    stride, pads, dilation = _args.conv_args(
-        input, weight, bias, stride, padding, dilation, groups, n
-    )
+    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, n)
     x, unbatched = add_batch_axis(input, n)
     w = weight
     if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
         x, w = x[:, :, None, :], w[:, :, None, :]
-        stride, pads, dilation = (1, *stride), ((0, 0), *pads), (1, *dilation)
+    stride, pads, dilation = shape.lift_1d()[1:]
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
 
-    y = _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
+    y = _correlate(x, w, stride, pads, dilation, groups)
     if bias is not None:
         y = y + bias.astype(compute_dtype).reshape(1, -1, 1, 1)
 
@@ -75,6 +81,101 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     return y[0] if unbatched else y
 
 
+def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """The definition of :func:`conv2d`, written plainly: windows and a tensor contraction.
+
+    .. math::
+
+        y[n, o, i, j] = b[o] + \\sum_{c, a, b} x_\\text{pad}[n, c, s_h i + d_h a,
+        s_w j + d_w b]\\, w[o, c, a, b]
+
+    Slow and memory-hungry (the contraction copies every window), but short enough to read
+    at a glance; the tests hold every fast algorithm to it. Same arguments as :func:`conv2d`,
+    NumPy arrays only.
+
+    Examples
+    --------
+    >>> x, w = np.arange(12.0).reshape(1, 1, 3, 4), np.ones((2, 1, 2, 2))
+    >>> bool(np.allclose(conv2d_reference(x, w), conv2d(x, w)))
+    True
+    """
+    input, weight = np.asarray(input), np.asarray(weight)
+    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
+    x, unbatched = add_batch_axis(input, 2)
+    view = view_windows(pad(x, shape.pads), shape.kernel, shape.stride, shape.dilation)
+    per_group, outputs = weight.shape[1], weight.shape[0] // groups
+    y = np.concatenate(  # one contraction per group: sum over (channel, tap row, tap column)
+        [
+            np.tensordot(
+                view[:, g * per_group : (g + 1) * per_group],  # (N, C_g, Ho, Wo, kH, kW)
+                weight[g * outputs : (g + 1) * outputs],  # (O_g, C_g, kH, kW)
+                axes=([1, 4, 5], [1, 2, 3]),
+            )  # (N, Ho, Wo, O_g)
+            for g in range(groups)
+        ],
+        axis=-1,
+    ).transpose(0, 3, 1, 2)
+    if bias is not None:
+        y = y + np.asarray(bias).reshape(1, -1, 1, 1)
+    return y[0] if unbatched else y
+
+
+def _correlate(x, w, stride, pads, dilation, groups):
+    """Batched 2-D correlation of checked arrays: dead taps dropped, then the chosen algorithm."""
+    if any(before or after for before, after in pads):  # without padding every tap is live
+        out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
+        cropped = _without_dead_taps(x, w, stride, pads, dilation)
+        if cropped is None:  # every tap meets only padding: zeros
+            return np.zeros((x.shape[0], w.shape[0], *out_shape), dtype=x.dtype)
+        x, w, pads = cropped
+        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
+    return _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
+
+
+def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: False):
+    """Per axis, the taps that ever read a real input and the padding they still need.
+
+    A tap that reads padding for every output adds zero times its weight, so it can go, with
+    the padding that only it reached: a dilation of 100000 then needs no 200000-row work
+    array for an 8 x 8 answer (:func:`cnncourse.geometry.live_window`). ``keep(axis,
+    dead_taps)`` may keep an axis whole.
+
+    Returns one ``(taps, rows, pads)`` per axis: the slice of live taps, the slice of the
+    input they read, and their ``(before, after)`` padding; or ``None`` if no tap is live.
+    """
+    parts = []
+    for axis, size in enumerate(sizes):
+        k = kernel[axis]
+        window = geometry.live_window(size, k, stride[axis], pads[axis], dilation[axis])
+        if window is None:
+            return None
+        taps = window[0]
+        if taps.stop - taps.start < k and keep(axis, np.r_[0 : taps.start, taps.stop : k]):
+            window = (slice(0, k), slice(0, size), pads[axis])
+        parts.append(window)
+    return parts
+
+
+def _without_dead_taps(x, w, stride, pads, dilation):
+    """``(x, w, pads)`` with the taps that only meet zero padding dropped (see :func:`_live_part`).
+
+    Taps with a NaN or infinite weight stay (zero times infinity is NaN, as torch computes
+    it). Returns ``None`` if no tap is live and every weight is finite: the answer is zero.
+    """
+
+    def has_special(axis, dead):
+        index = [slice(None)] * 4
+        index[2 + axis] = dead
+        return not np.isfinite(w[tuple(index)]).all()
+
+    parts = _live_part(x.shape[2:], w.shape[2:], stride, pads, dilation, has_special)
+    if parts is None:
+        return None if np.isfinite(w).all() else (x, w, pads)
+    (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
+    return x[:, :, rows_h, rows_w], w[:, :, taps_h, taps_w], (pads_h, pads_w)
+
+
+@dual_backend
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution layer (cross-correlation), as ``torch.nn.functional.conv2d``.
 
@@ -112,6 +213,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+@dual_backend
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution layer (cross-correlation), as ``torch.nn.functional.conv1d``.
 
@@ -162,18 +264,55 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mo
     >>> conv_output_size(320, 2)     # Fig 9.6: 320 columns, kernel width 2
     319
     """
-    for name, value, low in (
-        ("size", size, 1),
-        ("kernel_size", kernel_size, 1),
-        ("stride", stride, 1),
-        ("padding", padding, 0),
-        ("dilation", dilation, 1),
-    ):
-        _args.int_tuple(
-            value, name, 1, low, "a positive integer" if low else "a non-negative integer"
-        )
-    _args.check_fits(size, kernel_size, padding, dilation, "the axis")
-    return _args.output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
+    (size,) = _args.positive(size, "size", 1)
+    (kernel_size,) = _args.positive(kernel_size, "kernel_size", 1)
+    (stride,) = _args.positive(stride, "stride", 1)
+    (padding,) = _args.non_negative(padding, "padding", 1)
+    (dilation,) = _args.positive(dilation, "dilation", 1)
+    ceil_mode = _args.flag(ceil_mode, "ceil_mode")
+    _args.check_fits(size, kernel_size, (padding, padding), dilation, "the axis")
+    return geometry.output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+# --------------------------------------------------------------------------- algorithms
+
+#: The NumPy convolution algorithms (see :mod:`cnncourse._conv_algorithms`).
+ALGORITHMS = _conv_algorithms.ALGORITHMS
+
+
+def use_algorithm(name):
+    """Context manager: run this thread's NumPy convolutions with algorithm ``name``.
+
+    For the benchmark and for experiments; strided convolutions keep ``"im2col"``, and the
+    FFT still gives way on data where its answer would differ from a direct sum's.
+
+    Examples
+    --------
+    >>> with use_algorithm("im2col"):
+    ...     conv_algorithm(np.zeros((1, 1, 8, 8)), np.zeros((1, 1, 3, 3)))
+    'im2col'
+    """
+    return _conv_algorithms.forced(name)
+
+
+def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
+    """The algorithm :func:`conv2d` would run on these NumPy arrays (the rule, in order).
+
+    1. stride > 1: ``"im2col"``; 2. a kernel of at least 100 taps, on data where the FFT's
+    answer equals a direct sum's: ``"fft"``; 3. otherwise ``"shifted-gemm"``.
+
+    Examples
+    --------
+    >>> conv_algorithm(np.zeros((1, 1, 64, 64)), np.ones((1, 1, 11, 11)), padding=5)
+    'fft'
+    >>> conv_algorithm(np.zeros((1, 1, 64, 64)), np.ones((1, 1, 3, 3)), stride=2)
+    'im2col'
+    """
+    input, weight = np.asarray(input), np.asarray(weight)
+    shape = _args.conv_args(input, weight, None, stride, padding, dilation, groups, 2)
+    x, _ = add_batch_axis(input, 2)
+    return _conv_algorithms.choose(weight.shape, shape.stride, x, weight, shape.pads,
+                                   shape.dilation)  # fmt: skip
 
 
 def receptive_field(kernel_sizes, strides=None, dilations=None):
@@ -201,11 +340,28 @@ def receptive_field(kernel_sizes, strides=None, dilations=None):
     >>> receptive_field([3, 3, 3], strides=[2, 2, 1])
     15
     """
+    kernel_sizes = _layer_list(kernel_sizes, "kernel_sizes", None)
     n = len(kernel_sizes)
-    strides = [1] * n if strides is None else list(strides)
-    dilations = [1] * n if dilations is None else list(dilations)
+    strides = [1] * n if strides is None else _layer_list(strides, "strides", n)
+    dilations = [1] * n if dilations is None else _layer_list(dilations, "dilations", n)
     size, jump = 1, 1
     for k, s, d in zip(kernel_sizes, strides, dilations, strict=True):
         size += d * (k - 1) * jump
         jump *= s
     return size
+
+
+def _layer_list(values, name, n):
+    """A list of positive ints, one per layer (``n`` of them unless ``n`` is None)."""
+    if not isinstance(values, tuple | list):
+        raise TypeError(f"`{name}` must be a sequence of positive integers, got {values!r}")
+    values = list(values)
+    if not all(_args.is_int(v) for v in values):
+        raise TypeError(f"`{name}` must be a sequence of positive integers, got {values!r}")
+    if not all(v >= 1 for v in values):
+        raise ValueError(f"`{name}` must be a sequence of positive integers, got {values!r}")
+    if n is not None and len(values) != n:
+        raise ValueError(
+            f"`{name}` must have one entry per layer ({n}, as `kernel_sizes`), got {len(values)}"
+        )
+    return [int(v) for v in values]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._optional import require
+
 
 @dataclass(frozen=True)
 class ILSVRCEntry:
@@ -89,8 +91,8 @@ def photo(shape=None, gray=True):
     >>> photo((280, 320)).shape
     (280, 320)
     """
-    from matplotlib import cbook
-    from PIL import Image
+    cbook = require("matplotlib.cbook", "book", "cnncourse.data.photo")
+    Image = require("PIL.Image", "book", "cnncourse.data.photo")
 
     with cbook.get_sample_data("grace_hopper.jpg") as file:
         image = Image.open(file)
@@ -125,7 +127,6 @@ def digits():
     images : numpy.ndarray, shape (1797, 8, 8), float32 in [0, 1]
     labels : numpy.ndarray, shape (1797,), int64
     """
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
+    datasets = require("sklearn.datasets", "book", "cnncourse.data.digits")
+    bunch = datasets.load_digits()
     return (bunch.images / 16.0).astype(np.float32), bunch.target.astype(np.int64)

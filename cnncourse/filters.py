@@ -6,6 +6,8 @@ or grating at its own orientation :cite:p:`hubel1962receptive`.
 
 import numpy as np
 
+from . import _args
+
 #: Small named kernels used across the chapters (cross-correlation kernels).
 KERNELS = {
     "edge": np.array([[-1.0, 1.0]]),
@@ -43,7 +45,14 @@ def gabor_kernel(theta, size=15, wavelength=6.0, sigma=3.0):
     >>> k.shape, bool(abs(k.sum()) < 1e-12), round(float(np.linalg.norm(k)), 12)
     ((15, 15), True, 1.0)
     """
-    half = (size - 1) / 2
+    if not _args.is_int(size):
+        raise TypeError(f"`size` must be an odd positive integer, got {size!r}")
+    if size < 1 or size % 2 == 0:
+        raise ValueError(
+            f"`size` must be an odd positive integer, so that the kernel has a centre pixel, "
+            f"got {size}"
+        )
+    half = (size - 1) // 2
     v, u = np.mgrid[-half : half + 1, -half : half + 1]
     along = u * np.cos(theta) + v * np.sin(theta)
     kernel = np.exp(-(u**2 + v**2) / (2 * sigma**2)) * np.cos(2 * np.pi * along / wavelength)

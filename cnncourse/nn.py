@@ -9,10 +9,13 @@ import math
 from collections import OrderedDict
 
 import numpy as np
-import torch
-from torch import nn
 
-import cnncourse as cc
+from cnncourse._optional import require
+
+torch = require("torch", "torch", "cnncourse.nn")  # an ImportError naming the extra if missing
+nn = torch.nn
+
+import cnncourse as cc  # noqa: E402
 
 
 class Conv2d(nn.Module):

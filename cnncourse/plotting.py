@@ -7,6 +7,8 @@ Figures are drawn on a white background so that they read the same in light and 
 
 import numpy as np
 
+from ._optional import require
+
 #: Colours used across the book (colour-blind safe, Okabe & Ito).
 COLORS = {
     "input": "#0072B2",
@@ -22,7 +24,7 @@ def new_axes(ax=None, figsize=(5, 3.5)):
     """Return ``ax``, or the Axes of a new white figure of ``figsize``."""
     if ax is not None:
         return ax
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "book", "cnncourse.plotting")
 
     fig, ax = plt.subplots(figsize=figsize, facecolor="white")
     return ax
@@ -94,7 +96,7 @@ def show_grid(
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.patches as patches
+    patches = require("matplotlib.patches", "book", "cnncourse.plotting")
 
     ax = new_axes(ax)
     values = np.asarray(values, dtype=object)
@@ -167,7 +169,7 @@ def draw_connections(
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "book", "cnncourse.plotting")
 
     ax = new_axes(ax, figsize=(4.5, 2.4))
     weights = np.asarray(weights)

@@ -10,28 +10,54 @@ neighbourhood of the input:
 
 with the maximum, the average or the Lp norm as the summary. Cross-channel pooling
 (maxout, Fig 9.9) takes the maximum over groups of channels instead of over space.
+
+The windows are reduced one axis at a time, one kernel tap at a time (a strided slice of
+the whole input per tap), and padding is never built: a tap that would read padding simply
+skips those outputs (:func:`cnncourse.geometry.tap_outputs`). Averages of float16 sum in
+float32, as torch does; max pooling can return torch's indices of the winners.
 """
+
+import math
 
 import numpy as np
 
-from . import _args
-from .conv import add_batch_axis
-from .views import pad, windows
+from . import _args, geometry
+from ._dispatch import dual_backend
+from .views import add_batch_axis
 
 
-def _ceil_extra(size, kernel, stride, padding, dilation, ceil_mode):
-    """Extra right padding so that the last (partial) window of ``ceil_mode`` exists."""
-    count = _args.output_size(size, kernel, stride, padding, dilation, ceil_mode)
-    needed = (count - 1) * stride + dilation * (kernel - 1) + 1
-    return max(0, needed - (size + 2 * padding))
+def _reduce_axis(x, axis, count, kernel, stride, before, dilation, combine, fill, out=None):
+    """Combine ``x[..., s i - p + d a, ...]`` over the taps ``a`` of one axis (into ``out``).
 
+    Each tap is a strided slice of the whole array, so the loop runs over the ``k`` taps of
+    the window, never over pixels. Padding is never built: a tap that would read padding
+    for some outputs only combines into the others, and outputs start from ``fill`` (the
+    padding's value: :math:`-\\infty` for a maximum, 0 for a sum) unless one tap covers all.
+    """
+    shape = list(x.shape)
+    shape[axis] = count
+    result = np.empty(shape, dtype=x.dtype) if out is None else out
+    ranges = [
+        geometry.tap_outputs(x.shape[axis], count, stride, before, dilation, a)
+        for a in range(kernel)
+    ]
+    full = [a for a, (first, stop, _) in enumerate(ranges) if first == 0 and stop == count]
+    index = [slice(None)] * x.ndim
 
-def _pool_padding(sizes, kernel, stride, pads, dilation, ceil_mode):
-    """``(before, after)`` pairs: the symmetric padding plus any ``ceil_mode`` overhang."""
-    return tuple(
-        (p, p + _ceil_extra(n, k, s, p, d, ceil_mode))
-        for n, k, s, p, d in zip(sizes, kernel, stride, pads, dilation, strict=True)
-    )
+    def part(array, start, length, step):
+        index[axis] = slice(start, start + step * (length - 1) + 1, step)
+        return array[tuple(index)]
+
+    if full:
+        result[...] = part(x, ranges[full[0]][2], count, stride)
+    else:
+        result[...] = fill
+    for a, (first, stop, start) in enumerate(ranges):
+        if (full and a == full[0]) or first == stop:
+            continue
+        target = part(result, first, stop - first, 1)
+        combine(target, part(x, start, stop - first, stride), out=target)
+    return result
 
 
 #: Pooling reduces blocks of images of about this many bytes at a time, so that the result of
@@ -39,73 +65,122 @@ def _pool_padding(sizes, kernel, stride, pads, dilation, ceil_mode):
 BLOCK_BYTES = 512 * 2**10
 
 
-def _reduce_axis(x, axis, kernel, stride, dilation, combine, out=None):
-    """Combine ``x[..., s i + d a, ...]`` over the taps ``a`` of one axis (into ``out``).
-
-    Each tap is a strided slice of the whole array, so the loop runs over the ``k`` taps of
-    the window, never over pixels.
-    """
-    count = _args.output_size(x.shape[axis], kernel, stride, dilation=dilation)
-    index = [slice(None)] * x.ndim
-
-    def tap(a):
-        index[axis] = slice(dilation * a, dilation * a + stride * (count - 1) + 1, stride)
-        return x[tuple(index)]
-
-    if kernel == 1:
-        if out is None:
-            return tap(0).copy()
-        out[...] = tap(0)
-        return out
-    result = combine(tap(0), tap(1), out=out)  # no separate copy of the first tap
-    for a in range(2, kernel):
-        combine(result, tap(a), out=result)
-    return result
-
-
-def _reduce_windows(x, kernel, stride, dilation, combine):
+def _reduce_windows(x, shape, sizes_out, combine, fill, dtype):
     """Reduce every window of the last two axes with ``combine`` (``np.maximum``, ``np.add``).
 
     A window reduction is separable: the maximum (or sum) over a ``kH x kW`` window is the
     maximum over its ``kH`` rows of the maximum over its ``kW`` columns. Reducing the rows,
-    then the columns, costs ``kH + kW`` passes over the data instead of ``kH kW``. The result
-    equals ``combine``-reducing :func:`cnncourse.windows` over its last two axes. The images
-    go through both passes in blocks of about :data:`BLOCK_BYTES`.
+    then the columns, costs ``kH + kW`` passes over the data instead of ``kH kW``, and no
+    padded copy of the input is made (:func:`_reduce_axis`). The images go through both
+    passes in blocks of about :data:`BLOCK_BYTES`, in ``dtype`` (wider than float16 for sums).
     """
     height, width = x.shape[-2:]
-    out_height = _args.output_size(height, kernel[0], stride[0], dilation=dilation[0])
-    out_width = _args.output_size(width, kernel[1], stride[1], dilation=dilation[1])
+    (out_height, out_width), pads = sizes_out, shape.pads
     images = x.reshape(-1, height, width)
-    out = np.empty((images.shape[0], out_height, out_width), dtype=x.dtype)
-    step = max(1, BLOCK_BYTES // (height * width * x.itemsize))
+    out = np.empty((images.shape[0], out_height, out_width), dtype=dtype)
+    step = max(1, BLOCK_BYTES // max(1, height * width * x.itemsize))
     for start in range(0, images.shape[0], step):
-        block = slice(start, start + step)
-        rows_done = _reduce_axis(images[block], -2, kernel[0], stride[0], dilation[0], combine)
-        _reduce_axis(rows_done, -1, kernel[1], stride[1], dilation[1], combine, out=out[block])
+        block = images[start : start + step].astype(dtype, copy=False)
+        rows = (out_height, shape.kernel[0], shape.stride[0], pads[0][0], shape.dilation[0])
+        columns = (out_width, shape.kernel[1], shape.stride[1], pads[1][0], shape.dilation[1])
+        rows_done = _reduce_axis(block, -2, *rows, combine, fill)
+        _reduce_axis(rows_done, -1, *columns, combine, fill, out=out[start : start + step])
     return out.reshape(*x.shape[:-2], out_height, out_width)
 
 
-def _as_2d(input, n, kernel, stride, pads, dilation):
-    """View a 1-D pooling as a 2-D one over images of height 1."""
-    if n == 2:
-        return input, kernel, stride, pads, dilation
-    return input[:, :, None, :], (1, *kernel), (1, *stride), (0, *pads), (1, *dilation)
+def _first_positions(count, stride, before, dilation):
+    """Where torch starts each window's search: its first tap at a non-negative position.
+
+    Torch sets the index to it before looking at any value, so a window whose values are all
+    :math:`-\\infty` (or that meets only padding) reports it.
+    """
+    start = stride * np.arange(count) - before
+    behind = np.maximum(0, -start)
+    return start + dilation * (-(-behind // dilation))
 
 
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, n):
-    kernel, stride, pads, dilation = _args.pool_args(
-        input, kernel_size, stride, padding, dilation, n
-    )
-    x, unbatched = add_batch_axis(input, n)
-    x, kernel, stride, pads, dilation = _as_2d(x, n, kernel, stride, pads, dilation)
-    padding_pairs = _pool_padding(x.shape[2:], kernel, stride, pads, dilation, ceil_mode)
-    x = pad(x, padding_pairs, value=-np.inf)  # padding never wins a max
-    y = _reduce_windows(x, kernel, stride, dilation, np.maximum)
-    y = y[:, :, 0, :] if n == 1 else y
+def _argmax_axis(values, positions, axis, count, kernel, stride, before, dilation, where):
+    """Maximum over one axis's taps with where it came from, by torch's rule.
+
+    Taps are visited in order; a tap wins when it is larger than the best so far or NaN, so
+    the first maximum wins, and a NaN beats everything (the last NaN). ``positions`` holds,
+    for each entry of ``values``, the flat input index it stands for; ``where``, the index
+    each output starts from (filled in place and returned).
+    """
+    shape = list(values.shape)
+    shape[axis] = count
+    best = np.full(shape, -np.inf, dtype=values.dtype)
+    index = [slice(None)] * values.ndim
+    for a in range(kernel):
+        first, stop, start = geometry.tap_outputs(
+            values.shape[axis], count, stride, before, dilation, a
+        )
+        if first == stop:
+            continue
+        index[axis] = slice(start, start + stride * (stop - first - 1) + 1, stride)
+        candidate, came_from = values[tuple(index)], positions[tuple(index)]
+        index[axis] = slice(first, stop)
+        target = tuple(index)
+        wins = (candidate > best[target]) | np.isnan(candidate)
+        best[target] = np.where(wins, candidate, best[target])
+        where[target] = np.where(wins, came_from, where[target])
+    return best, where
+
+
+def _max_with_indices(x, shape, sizes_out):
+    """Max pooling of (N, C, H, W) with torch's indices: the flat position ``r W + c``."""
+    height, width = x.shape[-2:]
+    flat = np.arange(height * width, dtype=np.int64).reshape(height, width)
+    positions = np.broadcast_to(flat, x.shape)
+    (kh, kw), (sh, sw), ((ph, _), (pw, _)), (dh, dw) = shape
+    (out_height, out_width) = sizes_out
+    first_rows = _first_positions(out_height, sh, ph, dh)
+    first_columns = _first_positions(out_width, sw, pw, dw)
+    start = np.empty((*x.shape[:-1], out_width), dtype=np.int64)
+    start[...] = np.arange(height)[:, None] * width + first_columns
+    values, where = _argmax_axis(x, positions, -1, out_width, kw, sw, pw, dw, start)
+    start = np.empty((*x.shape[:-2], out_height, out_width), dtype=np.int64)
+    start[...] = first_rows[:, None] * width + first_columns
+    return _argmax_axis(values, where, -2, out_height, kh, sh, ph, dh, start)
+
+
+def _unbatch(y, n, unbatched):
+    """Undo the 1-D lift and the batch axis of :func:`_prepare`."""
+    y = y[..., 0, :] if n == 1 else y
     return y[0] if unbatched else y
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def _prepare(input, shape, n):
+    """Batched, 2-D input and geometry (a 1-D layer is a 2-D one over images of height 1)."""
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x = x[:, :, None, :]
+    return x, shape.lift_1d(), unbatched
+
+
+def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n):
+    shape = _args.pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n)
+    return_indices = _args.flag(return_indices, "return_indices")
+    x, shape, unbatched = _prepare(input, shape, n)
+    sizes_out = shape.output_shape(x.shape[2:], ceil_mode)
+    if return_indices:
+        values, indices = _max_with_indices(x, shape, sizes_out)
+        return _unbatch(values, n, unbatched), _unbatch(indices, n, unbatched)
+    # Padding is -inf: it never wins a max, so it is never built (see _reduce_axis).
+    y = _reduce_windows(x, shape, sizes_out, np.maximum, -np.inf, x.dtype)
+    return _unbatch(y, n, unbatched)
+
+
+@dual_backend
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """2-D max pooling, as ``torch.nn.functional.max_pool2d``.
 
     .. math::
@@ -125,10 +200,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     dilation : int or pair of int
     ceil_mode : bool
         Keep a last, partial window at the bottom/right edge.
+    return_indices : bool
+        Also return where each maximum came from, as torch does: the flat index
+        ``r * W + c`` of the winning input in its (H, W) image (the last NaN if any).
 
     Returns
     -------
     numpy.ndarray, shape (N, C, H_out, W_out)
+        With ``return_indices``, a pair ``(values, indices)``, the indices int64.
 
     Examples
     --------
@@ -136,10 +215,19 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> max_pool2d(x, 2)
     array([[[[3., 5.]]]])
     """
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2)
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+@dual_backend
+def max_pool1d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """1-D max pooling, as ``torch.nn.functional.max_pool1d``.
 
     .. math::
@@ -149,8 +237,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     Parameters
     ----------
     input : numpy.ndarray, shape (N, C, L) or (C, L)
-    kernel_size, stride, padding, dilation, ceil_mode
-        As for :func:`max_pool2d`, with single integers.
+    kernel_size, stride, padding, dilation, ceil_mode, return_indices
+        As for :func:`max_pool2d`, with single integers; indices are positions in ``L``.
 
     Returns
     -------
@@ -161,52 +249,55 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> max_pool1d(np.array([[0.1, 1.0, 0.2, 0.1, 0.0, 0.1]]), 3, stride=2, ceil_mode=True)
     array([[1. , 0.2, 0.1]])
     """
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 1)
+    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
 
 
 def _avg_pool(
     input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
 ):
-    kernel, stride, pads, dilation = _args.pool_args(input, kernel_size, stride, padding, 1, n)
-    _args.check_divisor_override(divisor_override)
-    x, unbatched = add_batch_axis(input, n)
-    x, kernel, stride, pads, dilation = _as_2d(x, n, kernel, stride, pads, dilation)
-    compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
-    padding_pairs = _pool_padding(x.shape[2:], kernel, stride, pads, dilation, ceil_mode)
-    padded = pad(x.astype(compute_dtype, copy=False), padding_pairs)
-    sums = _reduce_windows(padded, kernel, stride, dilation, np.add)
+    shape = _args.avg_pool_args(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
+    )
+    return _average(input, shape, ceil_mode, count_include_pad, divisor_override, n)
+
+
+def _average(input, shape, ceil_mode, count_include_pad, divisor_override, n):
+    """Average pooling with checked arguments (``shape``: the layer's Geometry)."""
+    x, shape, unbatched = _prepare(input, shape, n)
+    sizes_out = shape.output_shape(x.shape[2:], ceil_mode)
+    compute_dtype = _accumulator(x.dtype)
+    sums = _reduce_windows(x, shape, sizes_out, np.add, 0, compute_dtype)
     if divisor_override is not None:
-        sums /= divisor_override
+        sums /= compute_dtype.type(divisor_override)
     else:
-        counts = _window_counts(x.shape[2:], kernel, stride, padding_pairs, count_include_pad)
-        if np.all(counts == counts.flat[0]):  # every window full: one scalar divides all
-            sums /= np.dtype(compute_dtype).type(counts.flat[0])
-        else:
-            sums /= counts.astype(compute_dtype)
-    y = sums.astype(input.dtype, copy=False)
-    y = y[:, :, 0, :] if n == 1 else y
-    return y[0] if unbatched else y
+        counts = _window_counts(x.shape[2:], sizes_out, shape, count_include_pad)
+        sums /= counts.astype(compute_dtype)
+    return _unbatch(sums.astype(input.dtype, copy=False), n, unbatched)
 
 
-def _window_counts(sizes, kernel, stride, padding_pairs, count_include_pad):
-    """How many values each window averages over (torch's rule).
+def _accumulator(dtype):
+    """The dtype sums are taken in: float32 for float16 (as torch does), else ``dtype``."""
+    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
+
+
+def _window_counts(sizes, sizes_out, shape, count_include_pad):
+    """How many values each window averages over (torch's rule), shape (H_out, W_out).
 
     With ``count_include_pad`` the zero padding counts but the ``ceil_mode`` overhang does
-    not; without it only real input values count. The count is the window sum of a mask.
+    not; without it only real input values count. The count is separable: the product of
+    the counts along each axis.
     """
-    masks = []
-    for size, (before, after) in zip(sizes, padding_pairs, strict=True):
-        symmetric = before  # the overhang is the part of `after` beyond `before`
-        mask = np.zeros(size + before + after)
-        if count_include_pad:
-            mask[: size + 2 * symmetric] = 1.0
-        else:
-            mask[before : before + size] = 1.0
-        masks.append(mask)
-    mask = np.outer(masks[0], masks[1])
-    return windows(mask, kernel, stride).sum(axis=(-2, -1))
+    counts = []
+    for size, count, k, s, (before, _) in zip(
+        sizes, sizes_out, shape.kernel, shape.stride, shape.pads, strict=True
+    ):
+        starts = s * np.arange(count) - before
+        low, high = (-before, size + before) if count_include_pad else (0, size)
+        counts.append(np.minimum(starts + k, high) - np.maximum(starts, low))
+    return np.outer(counts[0], counts[1])
 
 
+@dual_backend
 def avg_pool2d(
     input,
     kernel_size,
@@ -249,6 +340,7 @@ def avg_pool2d(
     )
 
 
+@dual_backend
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling, as ``torch.nn.functional.avg_pool1d``.
 
@@ -275,12 +367,16 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n):
+    """torch's definition: ``(avg_pool(x^p) * kernel area)^(1/p)``, in the input's dtype."""
     p = _args.lp_norm_type(norm_type)
-    kernel = _args.positive(kernel_size, "kernel_size", n)
-    mean_of_powers = _avg_pool(input**p, kernel, stride, 0, ceil_mode, True, None, n)
-    return (mean_of_powers * np.prod(kernel)) ** (1.0 / p)
+    shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, n)
+    powers = input ** input.dtype.type(p)
+    mean_of_powers = _average(powers, shape, ceil_mode, True, None, n)
+    area = input.dtype.type(math.prod(shape.kernel))
+    return (mean_of_powers * area) ** input.dtype.type(1.0 / p)
 
 
+@dual_backend
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """2-D power-average (Lp) pooling, as ``torch.nn.functional.lp_pool2d``.
 
@@ -312,6 +408,7 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
 
 
+@dual_backend
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """1-D power-average (Lp) pooling, as ``torch.nn.functional.lp_pool1d``.
 
@@ -345,11 +442,29 @@ def adaptive_windows(size, output_size):
         \\text{start}_i = \\lfloor i n / m \\rfloor, \\qquad
         \\text{end}_i = \\lceil (i + 1) n / m \\rceil
 
+    Parameters
+    ----------
+    size : int
+        The input length ``n`` (positive).
+    output_size : int
+        How many windows ``m`` (positive).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The starts and the (exclusive) ends.
+
     Examples
     --------
     >>> adaptive_windows(16, 3)
     (array([ 0,  5, 10]), array([ 6, 11, 16]))
     """
+    (size,) = _args.positive(size, "size", 1)
+    (output_size,) = _args.positive(output_size, "output_size", 1)
+    return _windows_of(size, output_size)
+
+
+def _windows_of(size, output_size):
     i = np.arange(output_size)
     starts = (i * size) // output_size
     ends = -((-(i + 1) * size) // output_size)
@@ -359,24 +474,62 @@ def adaptive_windows(size, output_size):
 def _adaptive_gather(x, output_size):
     """Gather each adaptive window, padded to the longest by repeating its last index.
 
-    Returns ``(values, mask)`` with ``values`` of shape (N, C, oh, Lh, ow, Lw) and ``mask``
-    (oh, Lh, ow, Lw) true on the real (not repeated) entries.
+    Returns ``(values, positions, mask)``: ``values`` of shape (N, C, oh, Lh, ow, Lw), the
+    flat index ``r W + c`` each entry comes from (oh, Lh, ow, Lw), and ``mask`` (same shape)
+    true on the real (not repeated) entries.
     """
     index, valid = [], []
     for size, out in zip(x.shape[-2:], output_size, strict=True):
-        starts, ends = adaptive_windows(size, out)
+        starts, ends = _windows_of(size, out)
         offsets = np.arange((ends - starts).max())
         positions = starts[:, None] + offsets[None, :]
         valid.append(positions < ends[:, None])
         index.append(np.minimum(positions, ends[:, None] - 1))
     rows = index[0][:, :, None, None]
     cols = index[1][None, None, :, :]
-    values = x[..., rows, cols]
     mask = valid[0][:, :, None, None] & valid[1][None, None, :, :]
-    return values, mask
+    return x[..., rows, cols], rows * x.shape[-1] + cols, mask
 
 
-def adaptive_max_pool2d(input, output_size):
+def _adaptive(input, output_size, n, kind, return_indices=False):
+    """Adaptive pooling in ``n`` dimensions (1-D lifted to images of height 1)."""
+    size = _args.adaptive_args(input, output_size, n)
+    return_indices = _args.flag(return_indices, "return_indices")
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x, size = x[:, :, None, :], (1, *size)
+    values, positions, mask = _adaptive_gather(x, size)
+    if kind == "avg":
+        accumulator = _accumulator(x.dtype)
+        total = np.where(mask, values, 0).sum(axis=(-3, -1), dtype=accumulator)
+        y = (total / mask.sum(axis=(1, 3))).astype(x.dtype, copy=False)
+        return _unbatch(y, n, unbatched)
+    if not return_indices:  # repeated entries cannot change a max
+        return _unbatch(values.max(axis=(-3, -1)), n, unbatched)
+    y, indices = _window_argmax(values, positions)
+    return _unbatch(y, n, unbatched), _unbatch(indices, n, unbatched)
+
+
+def _window_argmax(values, positions):
+    """Max over the (Lh, Lw) axes of a gather, with torch's index: first max, or last NaN.
+
+    The repeated entries of the gather copy the window's last entry, value and position,
+    so they change neither rule's answer.
+    """
+    *batch, oh, lh, ow, lw = values.shape
+    flat_values = np.moveaxis(values, -3, -2).reshape(*batch, oh, ow, lh * lw)
+    flat_positions = np.moveaxis(np.broadcast_to(positions, values.shape[-4:]), -3, -2)
+    flat_positions = flat_positions.reshape(oh, ow, lh * lw)
+    nan = np.isnan(flat_values)
+    last_nan = lh * lw - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    pick = np.where(nan.any(axis=-1), last_nan, np.argmax(flat_values, axis=-1))
+    y = np.take_along_axis(flat_values, pick[..., None], axis=-1)[..., 0]
+    rows, cols = np.indices((oh, ow))
+    return y, flat_positions[rows, cols, pick]
+
+
+@dual_backend
+def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed grid, whatever the input size (Fig 9.11, centre).
 
     Output cell ``(i, j)`` is the maximum over rows ``start_i .. end_i`` and columns
@@ -386,10 +539,13 @@ def adaptive_max_pool2d(input, output_size):
     ----------
     input : numpy.ndarray, shape (N, C, H, W) or (C, H, W)
     output_size : int or pair of int (or None to keep an axis)
+    return_indices : bool
+        Also return the flat index ``r * W + c`` of each maximum, as torch does.
 
     Returns
     -------
     numpy.ndarray, shape (N, C, *output_size)
+        With ``return_indices``, a pair ``(values, indices)``.
 
     Examples
     --------
@@ -397,13 +553,37 @@ def adaptive_max_pool2d(input, output_size):
     array([[12., 14.],
            [22., 24.]])
     """
-    size = _args.adaptive_args(input, output_size)
-    values, _ = _adaptive_gather(input, size)  # repeated entries cannot change a max
-    return values.max(axis=(-3, -1))
+    return _adaptive(input, output_size, 2, "max", return_indices)
 
 
+@dual_backend
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """1-D max pooling to a fixed length, as ``torch.nn.functional.adaptive_max_pool1d``.
+
+    Parameters
+    ----------
+    input : numpy.ndarray, shape (N, C, L) or (C, L)
+    output_size : int
+    return_indices : bool
+        Also return the position in ``L`` of each maximum.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C, output_size)
+
+    Examples
+    --------
+    >>> adaptive_max_pool1d(np.array([[1.0, 5.0, 2.0, 0.0, 3.0]]), 2)
+    array([[5., 3.]])
+    """
+    return _adaptive(input, output_size, 1, "max", return_indices)
+
+
+@dual_backend
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed grid, whatever the input size.
+
+    Sums of float16 input are taken in float32, as torch does.
 
     Parameters
     ----------
@@ -419,12 +599,31 @@ def adaptive_avg_pool2d(input, output_size):
     >>> adaptive_avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 1)
     array([[[[7.5]]]])
     """
-    size = _args.adaptive_args(input, output_size)
-    values, mask = _adaptive_gather(input, size)
-    total = np.where(mask, values, 0).sum(axis=(-3, -1))
-    return (total / mask.sum(axis=(1, 3))).astype(input.dtype, copy=False)
+    return _adaptive(input, output_size, 2, "avg")
 
 
+@dual_backend
+def adaptive_avg_pool1d(input, output_size):
+    """1-D average pooling to a fixed length, as ``torch.nn.functional.adaptive_avg_pool1d``.
+
+    Parameters
+    ----------
+    input : numpy.ndarray, shape (N, C, L) or (C, L)
+    output_size : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C, output_size)
+
+    Examples
+    --------
+    >>> adaptive_avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0]]), 2)
+    array([[1.5, 3.5]])
+    """
+    return _adaptive(input, output_size, 1, "avg")
+
+
+@dual_backend
 def global_max_pool2d(input):
     """Maximum over all spatial positions: shape (N, C, H, W) -> (N, C, 1, 1).
 
@@ -437,6 +636,7 @@ def global_max_pool2d(input):
     return input.max(axis=(-2, -1), keepdims=True)
 
 
+@dual_backend
 def global_avg_pool2d(input):
     """Average over all spatial positions: shape (N, C, H, W) -> (N, C, 1, 1).
 
@@ -448,9 +648,11 @@ def global_avg_pool2d(input):
     array([[1.5, 5.5]])
     """
     _args.adaptive_args(input, 1)
-    return input.mean(axis=(-2, -1), keepdims=True)
+    mean = input.mean(axis=(-2, -1), keepdims=True, dtype=_accumulator(input.dtype))
+    return mean.astype(input.dtype, copy=False)
 
 
+@dual_backend
 def channel_max_pool(input, pool_size):
     """Cross-channel max pooling (maxout units, Fig 9.9).
 

@@ -12,13 +12,18 @@ The functions work on 1-D signals and 2-D images of any numeric dtype, and on ob
 of ``sympy`` symbols, so that Figure 9.1 of the book can be computed rather than typed.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import _args
+from . import _args, geometry
+from ._dispatch import dual_backend
+from ._optional import require
+from .views import shift_and_add
 
 
+@dual_backend
 def flip(w):
     """Reverse an array along every axis: ``flip(w)[m, n] = w[-1 - m, -1 - n]``.
 
@@ -51,54 +56,7 @@ def _as_signal_arrays(x, w, mode):
     return x, w
 
 
-def _mode_shape(x_shape, w_shape, mode):
-    if mode == "full":
-        return tuple(n + k - 1 for n, k in zip(x_shape, w_shape, strict=True))
-    if mode == "same":
-        return tuple(x_shape)
-    return tuple(abs(n - k) + 1 for n, k in zip(x_shape, w_shape, strict=True))
-
-
-def _mode_start(n, k, n_out):
-    """Index of the full result where a mode's output begins (the centre, as scipy.signal)."""
-    return (n + k - 1 - n_out) // 2
-
-
-def _shift_and_add(x, w, mode):
-    """Discrete convolution by shift-and-add over the kernel's taps (eq. 9.3).
-
-    .. math::
-
-        s[t] = \\sum_a x[a]\\, w[t - a] = \\sum_m w[m]\\, x[t - m],
-
-    so each tap ``w[m]`` adds a copy of ``x`` scaled by ``w[m]`` and shifted by ``m``. The
-    input is zero-padded just enough for the requested mode, and the loop runs over the
-    kernel's taps (a handful), never over the pixels.
-    """
-    out_shape = _mode_shape(x.shape, w.shape, mode)
-    # Output i of the mode is full[i + start] = sum_m w[m] x[i + start - m]. Padding x on the
-    # left by k - 1 - start turns that into the slice x_padded[k - 1 - m : k - 1 - m + n_out].
-    pad_before = [
-        k - 1 - _mode_start(n, k, n_out)
-        for n, k, n_out in zip(x.shape, w.shape, out_shape, strict=True)
-    ]
-    pad_after = [
-        max(0, k - 1 + n_out - (n + before))
-        for n, k, n_out, before in zip(x.shape, w.shape, out_shape, pad_before, strict=True)
-    ]
-    x_padded = x
-    if any(pad_before) or any(pad_after):
-        x_padded = np.pad(x, list(zip(pad_before, pad_after, strict=True)), constant_values=0)
-    s = np.zeros(out_shape, dtype=np.result_type(x, w))
-    for m in np.ndindex(w.shape):
-        shifted = tuple(
-            slice(k - 1 - mi, k - 1 - mi + n_out)
-            for mi, k, n_out in zip(m, w.shape, out_shape, strict=True)
-        )
-        s += w[m] * x_padded[shifted]
-    return s
-
-
+@dual_backend
 def convolve(x, w, mode="full"):
     """Discrete convolution, the kernel flipped (eq. 9.3 in 1-D, 9.4 in 2-D).
 
@@ -132,9 +90,10 @@ def convolve(x, w, mode="full"):
     array([2.5])
     """
     x, w = _as_signal_arrays(x, w, mode)
-    return _shift_and_add(x, w, mode)
+    return shift_and_add(x, w, mode)
 
 
+@dual_backend
 def correlate(x, w, mode="full"):
     """Cross-correlation (eq. 9.6): convolution without flipping the kernel.
 
@@ -161,7 +120,7 @@ def correlate(x, w, mode="full"):
     array([-1, -1, -1])
     """
     x, w = _as_signal_arrays(x, w, mode)
-    return _shift_and_add(x, flip(w), mode)
+    return shift_and_add(x, flip(w), mode)
 
 
 # --------------------------------------------------------------------------- matrices
@@ -172,8 +131,8 @@ def _axis_pattern(n, k, mode):
 
     Returns ``(rows, cols, taps)``: ``M[rows, cols] = w[taps]``.
     """
-    n_out = _mode_shape((n,), (k,), mode)[0]
-    start = _mode_start(n, k, n_out)
+    n_out = geometry.mode_shape((n,), (k,), mode)[0]
+    start = geometry.mode_start(n, k, n_out)
     out_index = np.arange(n_out)[:, None]
     tap = np.arange(k)[None, :]
     in_index = out_index + start - tap
@@ -216,22 +175,47 @@ def conv_matrix(w, input_shape, mode="valid", flip=True, sparse=False):
            [0, 0, 2, 1]])
     """
     w = np.asarray(w)
-    shape = (input_shape,) if isinstance(input_shape, int | np.integer) else tuple(input_shape)
-    probe = np.empty(shape, dtype=np.float64) if all(n > 0 for n in shape) else np.empty(shape)
-    _args.signal_args(probe, w, mode)
+    shape = _args.shape_tuple(input_shape, "input_shape")
+    _args.check_numeric(w, "w", allow_object=True)
+    _args.signal_shapes(shape, tuple(w.shape), mode, x_name="input_shape", w_name="w")
+    flip = _args.flag(flip, "flip")
+    sparse = _args.flag(sparse, "sparse")
+    out_shape = geometry.mode_shape(shape, w.shape, mode)
+    if not sparse:
+        _args.check_dense_size(math.prod(out_shape), math.prod(shape))
     kernel = w if flip else _reverse(w)
     patterns = [_axis_pattern(n, k, mode) for n, k in zip(shape, kernel.shape, strict=True)]
     rows, cols, taps, out_shape = _combine_axes(patterns, shape)
     values = kernel[taps]
     n_rows, n_cols = int(np.prod(out_shape)), int(np.prod(shape))
     if sparse:
-        import scipy.sparse
+        scipy_sparse = require("scipy.sparse", "book", "conv_matrix(..., sparse=True)")
 
         _args.check_numeric(kernel, "w")
-        return scipy.sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_cols))
+        return scipy_sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_cols))
     matrix = np.zeros((n_rows, n_cols), dtype=kernel.dtype)
     matrix[rows, cols] = values
     return matrix
+
+
+def _axis_nonzeros(n, k, n_out, start):
+    """How many (output, tap) pairs read inside the input along one axis, by arithmetic.
+
+    Output ``i`` reads input ``i + start - m`` through tap ``m``; it is inside for
+    ``max(0, i + start - n + 1) <= m <= min(k - 1, i + start)``.
+    """
+
+    def count(i):
+        return min(k - 1, i + start) - max(0, i + start - n + 1) + 1
+
+    # The count is linear between the outputs where a bound switches: sum each piece as an
+    # arithmetic series, (first + last) x length / 2.
+    switches = (n - 1 - start, k - 1 - start)
+    cuts = sorted({0, n_out, *(c + 1 for c in switches if 0 <= c + 1 < n_out)})
+    return sum(
+        (count(low) + count(high - 1)) * (high - low) // 2
+        for low, high in zip(cuts, cuts[1:], strict=False)
+    )
 
 
 def _combine_axes(patterns, shape):
@@ -337,14 +321,14 @@ def conv_cost(input_shape, kernel_shape, mode="valid"):
     >>> cost.output_shape, cost.flops, cost.dense_entries
     ((280, 319), 267960, 8003072000)
     """
-    x_shape = (input_shape,) if isinstance(input_shape, int | np.integer) else tuple(input_shape)
-    k_shape = (kernel_shape,) if isinstance(kernel_shape, int | np.integer) else tuple(kernel_shape)
-    _args.signal_args(np.empty(x_shape), np.empty(k_shape), mode)
-    out_shape = _mode_shape(x_shape, k_shape, mode)
-    n_in, n_out, k = (int(np.prod(s)) for s in (x_shape, out_shape, k_shape))
+    x_shape = _args.shape_tuple(input_shape, "input_shape")
+    k_shape = _args.shape_tuple(kernel_shape, "kernel_shape")
+    _args.signal_shapes(x_shape, k_shape, mode, x_name="input_shape", w_name="kernel_shape")
+    out_shape = geometry.mode_shape(x_shape, k_shape, mode)
+    n_in, n_out, k = (math.prod(s) for s in (x_shape, out_shape, k_shape))
     nonzeros = 1
-    for n, kk in zip(x_shape, k_shape, strict=True):
-        nonzeros *= len(_axis_pattern(n, kk, mode)[0])
+    for n, kk, n_o in zip(x_shape, k_shape, out_shape, strict=True):
+        nonzeros *= _axis_nonzeros(n, kk, n_o, geometry.mode_start(n, kk, n_o))
     return ConvCost(
         input_shape=x_shape,
         kernel_shape=k_shape,

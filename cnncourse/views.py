@@ -1,10 +1,21 @@
-"""Padding and windows: the two array views every convolution and pooling is built from.
+"""Padding, windows and shifted sums: the array views every convolution and pooling uses.
 
 :func:`windows` returns every window of an image as a strided *view* (no copy), so that a
 convolution is "contract the windows with the kernel" and a pooling is "reduce each window".
+:func:`shift_and_add` is the other reading of a convolution (eq. 9.3): a sum of shifted
+copies of the input, one per kernel tap; both backends' ``convolve`` use it.
 """
 
 import numpy as np
+
+from . import _args, geometry
+
+
+def add_batch_axis(input, n):
+    """Return ``(batched_input, was_unbatched)``: torch accepts (C, H, W) for (1, C, H, W)."""
+    if input.ndim == n + 1:
+        return input[None], True
+    return input, False
 
 
 def pad(x, pads, value=0.0):
@@ -16,14 +27,15 @@ def pad(x, pads, value=0.0):
 
 
 def windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
-    """Every ``kernel_size`` window of the last two axes of ``x``, as a view.
+    """Every ``kernel_size`` window of the last two axes of ``x``, as a view (checked).
 
     ``windows(x, k, s, d)[..., i, j, a, b] == x[..., s_h*i + d_h*a, s_w*j + d_w*b]``.
 
     Parameters
     ----------
     x : numpy.ndarray, shape (..., H, W)
-    kernel_size, stride, dilation : pair of int
+    kernel_size, stride, dilation : int or pair of int
+        Positive; the dilated window must fit inside ``x``.
 
     Returns
     -------
@@ -37,7 +49,56 @@ def windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
     array([[ 8.,  9.],
            [12., 13.]])
     """
+    _args.check_array(x, "x")
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"`x` must have at least 2 dimensions (..., H, W), got shape {x.shape}")
+    kernel_size = _args.positive(kernel_size, "kernel_size", 2)
+    stride = _args.positive(stride, "stride", 2)
+    dilation = _args.positive(dilation, "dilation", 2)
+    for axis, name in enumerate(("height", "width")):
+        _args.check_fits(x.shape[-2 + axis], kernel_size[axis], (0, 0), dilation[axis], name,
+                         name="window")  # fmt: skip
+    return view_windows(x, kernel_size, stride, dilation)
+
+
+def view_windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
+    """:func:`windows` for arguments already checked (pairs of ints; the window fits)."""
     spans = [d * (k - 1) + 1 for k, d in zip(kernel_size, dilation, strict=True)]
     view = np.lib.stride_tricks.sliding_window_view(x, spans, axis=(-2, -1))
     (sh, sw), (dh, dw) = stride, dilation
     return view[..., ::sh, ::sw, ::dh, ::dw]
+
+
+def shift_and_add(x, w, mode, s=None):
+    """Discrete convolution by shift-and-add over the kernel's taps (eq. 9.3).
+
+    .. math::
+
+        s[t] = \\sum_a x[a]\\, w[t - a] = \\sum_m w[m]\\, x[t - m],
+
+    so each tap ``w[m]`` adds a copy of ``x`` scaled by ``w[m]`` and shifted by ``m``, to
+    the outputs where that copy overlaps ``x``. Outside ``x`` nothing is added (rather than
+    a product with zero padding), so an infinite or NaN tap spreads only where it meets
+    ``x``, as in ``numpy.convolve``. The loop runs over the kernel's taps, never the pixels.
+
+    ``s``, if given, is the zeroed output to add into (the torch backend passes a tensor).
+    """
+    out_shape = geometry.mode_shape(tuple(x.shape), tuple(w.shape), mode)
+    starts = [
+        geometry.mode_start(n, k, n_out)
+        for n, k, n_out in zip(x.shape, w.shape, out_shape, strict=True)
+    ]
+    if s is None:
+        s = np.zeros(out_shape, dtype=np.result_type(x, w))
+    for m in np.ndindex(w.shape):
+        # Output i of the mode is full[i + start] = sum_m w[m] x[i + start - m]: tap m
+        # reaches the outputs i with 0 <= i + start - m < n.
+        outputs, inputs = [], []
+        for mi, n, n_out, start in zip(m, x.shape, out_shape, starts, strict=True):
+            low, high = max(0, mi - start), min(n_out, n + mi - start)
+            outputs.append(slice(low, high))
+            inputs.append(slice(low + start - mi, high + start - mi))
+        if all(part.start < part.stop for part in outputs):
+            s[tuple(outputs)] += w[m] * x[tuple(inputs)]
+    return s

@@ -28,6 +28,8 @@ ipywidgets is imported only when a widget is built, so ``import cnncourse`` stay
 import io
 import os
 
+from ._optional import require
+
 WIDGET_MODES = ("auto", "static", "live")
 
 #: Most frames a static widget may precompute (each is a PNG in the page).
@@ -60,7 +62,7 @@ def resolve_mode(mode="auto"):
 
 def figure_to_png(fig, dpi=80):
     """Render a matplotlib figure to PNG bytes and close it."""
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "book", "cnncourse.widgets")
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", bbox_inches="tight")
@@ -153,7 +155,7 @@ def explorer(frame, controls, *, mode="auto", dpi=80):
     ipywidgets.VBox
         With attributes ``mode`` (the wiring used) and ``frames`` (how many were drawn).
     """
-    import ipywidgets as widgets
+    widgets = require("ipywidgets", "book", "cnncourse.widgets")
 
     controls = _normalise_controls(controls)
     resolved = resolve_mode(mode)

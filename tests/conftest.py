@@ -1,11 +1,18 @@
-"""Shared pytest configuration: paths, markers, the one cell timeout, CUDA skips."""
+"""Shared pytest configuration: paths, the built book, markers, the one cell timeout, CUDA skips."""
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 NBVAL_DEFAULT_TIMEOUT = 2000  # nbval's own default: replaced by the book's setting
 
 
@@ -13,6 +20,45 @@ def book_cell_timeout():
     """The cell timeout of ``_config.yml`` (``execute.timeout``), in seconds."""
     settings = yaml.safe_load((ROOT / "_config.yml").read_text())
     return int(settings["execute"]["timeout"])
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the book once per session (as ``make book`` does, warnings are errors); its log.
+
+    Every test that reads ``_build/html`` asks for this fixture, and is marked ``book``.
+    """
+    env = dict(os.environ, CNNCOURSE_WIDGETS="static")
+    env.pop("MPLBACKEND", None)  # a non-inline backend would keep figures out of the pages
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    command = [str(jupyter_book), "build", str(ROOT), "--builder", "html", "-W", "-n"]
+    result = subprocess.run(
+        [*command, "--keep-going"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"`{' '.join(command)}` failed:\n{log[-6000:]}"
+    return log
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, never a downloaded one) for every browser test.
+
+    Playwright's sync API allows one instance per process, so the book, Jupyter and PDF
+    tests share this one.
+    """
+    if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: `make test` installs it where it can, or run "
+            "sudo apt-get update && sudo apt-get install -y chromium "
+            "(or set CNNCOURSE_CHROMIUM). Never `playwright install`."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 def pytest_configure(config):

@@ -26,7 +26,7 @@ def test_every_grid_case_runs_on_both_backends():
     for case in bench.GRID:
         x, w = case.arrays(np.float32, rng)
         assert x.dtype == np.float32 and (w is None or w.dtype == np.float32)
-        assert case.algorithm() in ("-", *cc._conv_algorithms.ALGORITHMS)
+        assert case.algorithm() in ("-", *cc.ALGORITHMS)
 
 
 def test_run_grid_and_algorithm_comparison_report_every_key():
@@ -35,7 +35,7 @@ def test_run_grid_and_algorithm_comparison_report_every_key():
     assert rows[0]["numpy_peak_bytes"] >= 2 * 4 * 9 * 9 * 4  # at least the float32 output
     (row,) = bench.compare_algorithms([SMALL], repeat=1)
     assert row["chosen"] == "shifted-gemm"
-    assert all(row[name] > 0 for name in cc._conv_algorithms.ALGORITHMS)
+    assert all(row[name] > 0 for name in cc.ALGORITHMS)
 
 
 def test_command_line_prints_a_row_per_case(capsys):
@@ -77,3 +77,44 @@ def test_gpu_script_skips_cleanly_without_a_gpu(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "the GPU checks are skipped" in done.stdout
+
+
+def test_min_seconds_reaches_every_timed_call(monkeypatch):
+    seen = []
+    real = bench.median_time
+
+    def recording(function, repeat, min_seconds=0.2):
+        seen.append(min_seconds)
+        return real(function, repeat, min_seconds)
+
+    monkeypatch.setattr(bench, "median_time", recording)
+    monkeypatch.setattr(bench, "REST_SECONDS", 0.0)
+    bench.run_grid([SMALL], repeat=1, min_seconds=0.0)
+    bench.compare_algorithms([SMALL], repeat=1, min_seconds=0.0)
+    # numpy, torch and F, then one per algorithm
+    assert seen == [0.0] * (3 + len(cc.ALGORITHMS))
+
+
+def test_command_line_refuses_zero_repeats(capsys):
+    for text in ("0", "-2", "two"):
+        with pytest.raises(SystemExit) as stop:
+            bench.main(["--repeat", text])
+        assert stop.value.code == 2
+        assert "--repeat: must be a positive integer" in capsys.readouterr().err
+
+
+def test_command_line_survives_a_closed_pipe():
+    """``python -m cnncourse.bench | head -1``: no traceback when the reader leaves."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "cnncourse.bench", "--only", "MNIST", "--repeat", "1"]
+    process = subprocess.Popen(
+        command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    process.stdout.readline()
+    process.stdout.close()  # the reader leaves after one line
+    _, error = process.communicate(timeout=300)
+    assert "Traceback" not in error and "BrokenPipeError" not in error, error

@@ -34,8 +34,61 @@ CASES = [
      r"`bias` must have shape \(6,\), got \(5,\)"),
     ("stride zero", cc.conv2d, (X, W), {"stride": 0}, ValueError,
      r"`stride` must be a positive integer or a sequence of 2 of them, got 0"),
-    ("stride float", cc.conv2d, (X, W), {"stride": 1.5}, ValueError,
-     r"`stride` must be a positive integer"),
+    ("stride float", cc.conv2d, (X, W), {"stride": 1.5}, TypeError,
+     r"`stride` must be a positive integer or a sequence of 2 of them, got 1.5 \(float\)"),
+    ("stride 1.0", cc.conv2d, (X, W), {"stride": 1.0}, TypeError,
+     r"`stride` must be a positive integer .*got 1.0 \(float\)"),
+    ("stride True", cc.conv2d, (X, W), {"stride": True}, TypeError,
+     r"`stride` must be a positive integer .*got True \(bool\)"),
+    ("stride bool in tuple", cc.conv2d, (X, W), {"stride": (1, True)}, TypeError,
+     r"`stride` must be a positive integer .*got \(1, True\)"),
+    ("stride string", cc.conv2d, (X, W), {"stride": "1"}, TypeError,
+     r"`stride` must be a positive integer .*got '1' \(str\)"),
+    ("stride three", cc.conv2d, (X, W), {"stride": (1, 1, 1)}, ValueError,
+     r"`stride` must be a positive integer or a sequence of 2 of them, got \(1, 1, 1\)"),
+    ("padding True", cc.conv2d, (X, W), {"padding": True}, TypeError,
+     r"`padding` must be a non-negative integer, a sequence of 2 of them, 'valid' or 'same', "
+     r"got True"),
+    ("groups 1.0", cc.conv2d, (X, W), {"groups": 1.0}, TypeError,
+     r"`groups` must be a positive integer, got 1.0 \(float\)"),
+    ("groups True", cc.conv2d, (X, W), {"groups": True}, TypeError,
+     r"`groups` must be a positive integer, got True \(bool\)"),
+    ("no output channels", cc.conv2d, (X, W[:0]), {}, ValueError,
+     r"`weight` must have at least one output channel, got shape \(0, 4, 3, 3\)"),
+    ("input None", cc.conv2d, (None, W), {}, TypeError,
+     r"`input` must be an array \(numpy.ndarray or torch.Tensor\), got NoneType"),
+    ("weight None", cc.conv2d, (X, None), {}, TypeError,
+     r"`weight` must be an array \(numpy.ndarray or torch.Tensor\), got NoneType"),
+    ("pool input None", cc.max_pool2d, (None, 2), {}, TypeError, r"`input` must be an array"),
+    ("signal None", cc.convolve, (X1[0, 0], None), {}, TypeError, r"`w` must be an array"),
+    ("ceil_mode string", cc.max_pool2d, (X, 2), {"ceil_mode": "False"}, TypeError,
+     r"`ceil_mode` must be True or False, got 'False' \(str\)"),
+    ("ceil_mode int", cc.avg_pool2d, (X, 2), {"ceil_mode": 1}, TypeError,
+     r"`ceil_mode` must be True or False, got 1 \(int\)"),
+    ("count_include_pad string", cc.avg_pool2d, (X, 2), {"count_include_pad": "no"}, TypeError,
+     r"`count_include_pad` must be True or False, got 'no' \(str\)"),
+    ("return_indices string", cc.max_pool2d, (X, 2), {"return_indices": "yes"}, TypeError,
+     r"`return_indices` must be True or False, got 'yes' \(str\)"),
+    ("adaptive return_indices", cc.adaptive_max_pool2d, (X, 2), {"return_indices": 1},
+     TypeError, r"`return_indices` must be True or False, got 1 \(int\)"),
+    ("kernel_size float", cc.max_pool2d, (X, 2.0), {}, TypeError,
+     r"`kernel_size` must be a positive integer .*got 2.0 \(float\)"),
+    ("divisor float", cc.avg_pool2d, (X, 2), {"divisor_override": 2.0}, TypeError,
+     r"`divisor_override` must be a nonzero integer, got 2.0 \(float\)"),
+    ("pool zero channels", cc.max_pool2d, (X[:, :0], 2), {}, ValueError,
+     r"`input` must have non-empty channel and spatial dimensions, got shape \(2, 0, 8, 8\)"),
+    ("lp integer input", cc.lp_pool2d, (X.astype(np.int64), 2, 2), {}, TypeError,
+     r"`input` must have a floating dtype"),
+    ("lp1d integer input", cc.lp_pool1d, (X1.astype(np.int32), 2, 2), {}, TypeError,
+     r"`input` must have a floating dtype"),
+    ("adaptive one-element", cc.adaptive_avg_pool2d, (X, (3,)), {}, ValueError,
+     r"`output_size` must be a positive integer or a sequence of 2 of them, got \(3,\)"),
+    ("adaptive float", cc.adaptive_avg_pool1d, (X1, 2.0), {}, TypeError,
+     r"`output_size` must be a positive integer, got 2.0 \(float\)"),
+    ("pool_size float", cc.channel_max_pool, (X, 2.0), {}, TypeError,
+     r"`pool_size` must be a positive integer, got 2.0 \(float\)"),
+    ("norm_type bool", cc.lp_pool2d, (X, True, 2), {}, TypeError,
+     r"`norm_type` must be a real number, got True \(bool\)"),
     ("dilation negative", cc.conv2d, (X, W), {"dilation": (1, -1)}, ValueError,
      r"`dilation` must be a positive integer"),
     ("padding negative", cc.conv2d, (X, W), {"padding": -1}, ValueError,
@@ -99,6 +152,35 @@ def test_same_clear_error_from_both_backends(function, args, kwargs, error, patt
     assert str(from_numpy.value) == str(from_torch.value)
 
 
+# Valid calls made before each case: a check must not remember them (1 == 1.0 == True).
+VALID_FIRST = [
+    (cc.conv2d, (X, W), {"stride": 1, "padding": 0, "groups": 1, "dilation": 1}),
+    (cc.conv2d, (X, W), {"stride": (1, 1), "padding": (0, 0)}),
+    (cc.max_pool2d, (X, 2), {"ceil_mode": False, "stride": 2}),
+    (cc.max_pool2d, (X, 2), {"ceil_mode": True, "return_indices": True}),
+    (cc.avg_pool2d, (X, 2), {"count_include_pad": True, "divisor_override": 2}),
+    (cc.adaptive_max_pool2d, (X, 2), {}),
+    (cc.adaptive_avg_pool1d, (X1, 2), {}),
+    (cc.lp_pool2d, (X, 1, 2), {}),
+    (cc.channel_max_pool, (X, 2), {}),
+]
+
+
+@pytest.mark.parametrize(
+    "function, args, kwargs, error, pattern",
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_errors_do_not_depend_on_earlier_calls(function, args, kwargs, error, pattern):
+    for backend in (lambda a: a, _tensors):
+        with pytest.raises(error, match=pattern):
+            function(*backend(args), **kwargs)
+        for valid, valid_args, valid_kwargs in VALID_FIRST:
+            valid(*backend(valid_args), **valid_kwargs)
+        with pytest.raises(error, match=pattern):
+            function(*backend(args), **kwargs)
+
+
 def test_mixing_torch_and_numpy_is_refused():
     with pytest.raises(TypeError, match=r"`weight` is a numpy.ndarray but `input` is a torch"):
         cc.conv2d(torch.from_numpy(X), W)
@@ -113,3 +195,77 @@ def test_non_numeric_input_is_refused():
         cc.convolve(np.array(["a", "b"]), np.array([1.0]))
     with pytest.raises(TypeError, match=r"`input` must have a floating dtype"):
         cc.max_pool2d(np.array([[["a"]]]), 1)
+
+
+# --------------------------------------------------------------------------- NumPy-only helpers
+
+HELPER_CASES = [
+    ("receptive negative kernel", lambda: cc.receptive_field([3, -1]), ValueError,
+     r"`kernel_sizes` must be a sequence of positive integers, got \[3, -1\]"),
+    ("receptive zero stride", lambda: cc.receptive_field([3, 3], strides=[1, 0]), ValueError,
+     r"`strides` must be a sequence of positive integers, got \[1, 0\]"),
+    ("receptive lengths", lambda: cc.receptive_field([3, 3], strides=[1]), ValueError,
+     r"`strides` must have one entry per layer \(2, as `kernel_sizes`\), got 1"),
+    ("receptive float", lambda: cc.receptive_field([3.0, 3]), TypeError,
+     r"`kernel_sizes` must be a sequence of positive integers"),
+    ("receptive dilations", lambda: cc.receptive_field([3], dilations=[1, 1]), ValueError,
+     r"`dilations` must have one entry per layer \(1, as `kernel_sizes`\), got 2"),
+    ("adaptive_windows negative", lambda: cc.adaptive_windows(8, -2), ValueError,
+     r"`output_size` must be a positive integer, got -2"),
+    ("adaptive_windows size", lambda: cc.adaptive_windows(0, 2), ValueError,
+     r"`size` must be a positive integer, got 0"),
+    ("windows too large", lambda: cc.windows(np.zeros((4, 4)), (5, 2)), ValueError,
+     r"window extent 5 \(kernel 5, dilation 1\) is larger than the padded input "
+     r"\(4 \+ 0 \+ 0 = 4\) along height"),
+    ("windows zero", lambda: cc.windows(np.zeros((4, 4)), (0, 2)), ValueError,
+     r"`kernel_size` must be a positive integer or a sequence of 2 of them, got \(0, 2\)"),
+    ("windows 1-D", lambda: cc.windows(np.zeros(4), (2, 2)), ValueError,
+     r"`x` must have at least 2 dimensions \(..., H, W\), got shape \(4,\)"),
+    ("windows None", lambda: cc.windows(None, 2), TypeError, r"`x` must be an array"),
+    ("conv_matrix input_shape", lambda: cc.conv_matrix([1.0, 2.0], (3, 4)), ValueError,
+     r"`w` must have as many dimensions as `input_shape` \(2\), got shape \(2,\)"),
+    ("conv_matrix empty", lambda: cc.conv_matrix([1.0, 2.0], 0), ValueError,
+     r"`input_shape` and `w` must not be empty, got shapes \(0,\) and \(2,\)"),
+    ("conv_matrix string", lambda: cc.conv_matrix([1.0], "4"), TypeError,
+     r"`input_shape` must be an int or a sequence of ints, got '4' \(str\)"),
+    ("conv_matrix flip", lambda: cc.conv_matrix([1.0], 4, flip="no"), TypeError,
+     r"`flip` must be True or False, got 'no' \(str\)"),
+    ("conv_matrix too dense", lambda: cc.conv_matrix(np.ones((3, 3)), (10**5, 10**5)),
+     ValueError, r"pass `sparse=True`"),
+    ("conv_cost kernel", lambda: cc.conv_cost((4, 4), (5,)), ValueError,
+     r"`kernel_shape` must have as many dimensions as `input_shape` \(2\)"),
+    ("conv_cost negative", lambda: cc.conv_cost((4, -4), (2, 2)), ValueError,
+     r"`input_shape` must not have negative sizes, got \(4, -4\)"),
+    ("conv_output_size bool", lambda: cc.conv_output_size(8, 3, ceil_mode="yes"), TypeError,
+     r"`ceil_mode` must be True or False, got 'yes' \(str\)"),
+    ("conv_output_size float", lambda: cc.conv_output_size(8.0, 3), TypeError,
+     r"`size` must be a positive integer, got 8.0 \(float\)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call, error, pattern", [c[1:] for c in HELPER_CASES], ids=[c[0] for c in HELPER_CASES]
+)
+def test_helpers_refuse_bad_arguments(call, error, pattern):
+    with pytest.raises(error, match=pattern):
+        call()
+
+
+def test_gabor_kernel_refuses_an_even_size():
+    from cnncourse.filters import gabor_kernel
+
+    with pytest.raises(ValueError, match=r"`size` must be an odd positive integer, so that the"):
+        gabor_kernel(0.0, size=14)
+    kernel = gabor_kernel(0.0, size=15)
+    np.testing.assert_allclose(kernel, kernel[::-1, ::-1], atol=1e-12)  # centred: symmetric
+
+
+def test_conv_cost_of_a_huge_image_is_arithmetic():
+    """10^6 x 10^6 pixels: counted, not allocated; the counts agree with the matrix's."""
+    cost = cc.conv_cost((10**6, 10**6), (3, 3))
+    assert cost.output_shape == (999_998, 999_998)
+    assert cost.sparse_nonzeros == cost.multiply_adds == 999_998**2 * 9
+    for shape, kernel, mode in [((7, 5), (3, 2), "full"), ((6,), (4,), "same"), ((6, 9), (5, 2),
+                                "valid"), ((3,), (5,), "valid")]:  # fmt: skip
+        matrix = cc.conv_matrix(np.ones(kernel), shape, mode, sparse=True)
+        assert cc.conv_cost(shape, kernel, mode).sparse_nonzeros == matrix.nnz

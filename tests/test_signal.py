@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import scipy.signal
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -96,8 +96,7 @@ def test_2d_index_forms_agree_with_a_plain_loop():
     sparse=st.booleans(),
 )
 def test_conv_matrix_times_x_is_the_convolution(shape, kernel, mode, flip, sparse):
-    if mode == "valid" and not all(a >= b for a, b in zip(shape, kernel.shape, strict=False)):
-        return
+    assume(mode != "valid" or all(a >= b for a, b in zip(shape, kernel.shape, strict=False)))
     x = np.random.default_rng(1).standard_normal(shape)
     matrix = cc.conv_matrix(kernel, shape, mode, flip=flip, sparse=sparse)
     op = cc.convolve if flip else cc.correlate

@@ -1,5 +1,6 @@
 """The torch backend: same signatures, differentiable, on any device."""
 
+import ast
 import inspect
 
 import numpy as np
@@ -21,35 +22,50 @@ def _numpy_function(name):
 
 
 @pytest.mark.parametrize("name", cc.DUAL_BACKEND)
-def test_signatures_are_identical(name):
+def test_torch_twin_has_the_numpy_signature(name):
     numpy_signature = inspect.signature(_numpy_function(name))
     assert inspect.signature(getattr(torch_ops, name)) == numpy_signature
-    assert inspect.signature(getattr(cc, name)) == numpy_signature
 
 
-def _torch_parameters(function):
-    """Parameter names of a ``torch.nn.functional`` function (builtins: from the docstring)."""
+def test_public_functions_are_the_decorated_definitions():
+    """One public face: ``cc.conv2d`` is ``cnncourse.conv.conv2d``, for every dual name."""
+    for name in cc.DUAL_BACKEND:
+        assert getattr(cc, name) is _numpy_function(name), name
+    assert set(cc.DUAL_BACKEND) <= set(cc.__all__)
+
+
+def _torch_signature(function):
+    """``[(name, default), ...]`` of a ``torch.nn.functional`` function.
+
+    Builtins have no signature: their docstring's first line has it
+    (``conv2d(input, weight, bias=None, ...) -> Tensor``); ``boolean_dispatch`` wrappers
+    (``return_indices``) take the signature of their ``*_with_indices`` branch.
+    """
     try:
-        names = list(inspect.signature(function).parameters)
-        if names == ["args", "kwargs"]:  # a boolean_dispatch wrapper (return_indices)
-            names = list(inspect.signature(getattr(F, "_" + function.__name__)).parameters)
-        return names
+        signature = inspect.signature(function)
+        if list(signature.parameters) == ["args", "kwargs"]:
+            signature = inspect.signature(getattr(F, function.__name__ + "_with_indices"))
+        return [(p.name, p.default) for p in signature.parameters.values()]
     except ValueError:
-        head = function.__doc__.strip().splitlines()[0]  # "conv2d(input, weight, ...) -> Tensor"
+        head = function.__doc__.strip().splitlines()[0]
         inside = head[head.index("(") + 1 : head.index(")")]
-        return [part.split("=")[0].strip() for part in inside.split(",")]
+        pairs = []
+        for part in inside.split(","):
+            name, _, default = part.strip().partition("=")
+            pairs.append((name, ast.literal_eval(default) if default else inspect._empty))
+        return pairs
 
 
 @pytest.mark.parametrize(
     "name",
-    ["conv1d", "conv2d", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "lp_pool1d",
-     "lp_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool2d", "unfold"],
+    ["conv1d", "conv2d", "unfold", "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d",
+     "lp_pool1d", "lp_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+     "adaptive_avg_pool1d", "adaptive_avg_pool2d"],
 )  # fmt: skip
-def test_layer_signatures_follow_torch_functional(name):
-    ours = list(inspect.signature(getattr(cc, name)).parameters)
-    theirs = _torch_parameters(getattr(F, name))
-    assert theirs[: len(ours)] == ours
-    assert set(theirs[len(ours) :]) <= {"return_indices"}  # the only torch extra we omit
+def test_layer_signatures_are_torch_functional_signatures(name):
+    """The same parameters in the same order with the same defaults as torch's namesake."""
+    ours = [(p.name, p.default) for p in inspect.signature(getattr(cc, name)).parameters.values()]
+    assert ours == _torch_signature(getattr(F, name))
 
 
 def test_tensor_in_tensor_out_and_grad():

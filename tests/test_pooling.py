@@ -1,0 +1,203 @@
+"""Pooling: torch's answers, indices, dtypes and argument forms, on both backends.
+
+The reference is ``torch.nn.functional`` called directly. Inputs are drawn by hypothesis
+with ties (small integers), NaN and -inf at drawn positions, so that the index rule (first
+maximum in row-major order; the last NaN) is exercised, not only the values.
+"""
+
+import os
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cnncourse as cc
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+settings.register_profile(
+    "dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def _both(function, x, *args, **kwargs):
+    """``function`` on a NumPy array and on a tensor, both answers as NumPy."""
+    ours = function(x, *args, **kwargs)
+    theirs = function(torch.from_numpy(x), *args, **kwargs)
+    if isinstance(ours, tuple):
+        return [tuple(np.asarray(a) for a in ours), tuple(t.numpy() for t in theirs)]
+    return [ours, theirs.numpy()]
+
+
+@st.composite
+def pool_cases(draw, n):
+    """An input with ties, NaN and -inf, and a valid max-pooling geometry."""
+    kernel = tuple(draw(st.integers(1, 4)) for _ in range(n))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(n))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    spatial = tuple(
+        d * (k - 1) + 1 - 2 * p + draw(st.integers(0, 5))
+        for k, d, p in zip(kernel, dilation, padding, strict=True)
+    )
+    spatial = tuple(max(1, s) for s in spatial)
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, size=(draw(st.integers(1, 2)), 2, *spatial)).astype(np.float64)
+    for value in draw(st.lists(st.sampled_from([np.nan, -np.inf, np.inf]), max_size=3)):
+        x[tuple(int(rng.integers(0, s)) for s in x.shape)] = value
+    kwargs = dict(
+        kernel_size=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=draw(st.booleans()),
+    )
+    return x, kwargs
+
+
+def _assert_same(ours, reference):
+    np.testing.assert_array_equal(ours, reference)  # NaN equal to NaN here
+    assert ours.dtype == reference.dtype
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@given(data=st.data())
+def test_max_pool_values_and_indices_match_torch(n, data):
+    x, kwargs = data.draw(pool_cases(n))
+    function = getattr(cc, f"max_pool{n}d")
+    reference = getattr(F, f"max_pool{n}d")(torch.from_numpy(x), **kwargs, return_indices=True)
+    for values, indices in _both(function, x, **kwargs, return_indices=True):
+        _assert_same(values, reference[0].numpy())
+        _assert_same(indices, reference[1].numpy())
+    for values in _both(function, x, **kwargs):
+        _assert_same(values, reference[0].numpy())
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@given(data=st.data())
+def test_adaptive_pools_match_torch(n, data):
+    spatial = tuple(data.draw(st.integers(1, 11)) for _ in range(n))
+    out = tuple(data.draw(st.integers(1, 7)) for _ in range(n))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**31 - 1)))
+    x = rng.integers(-2, 3, size=(data.draw(st.integers(1, 2)), 3, *spatial)).astype(np.float64)
+    if data.draw(st.booleans()):
+        x[tuple(int(rng.integers(0, s)) for s in x.shape)] = np.nan
+    size = out[0] if n == 1 else out
+    t = torch.from_numpy(x)
+    values, indices = getattr(F, f"adaptive_max_pool{n}d")(t, size, return_indices=True)
+    for ours in _both(getattr(cc, f"adaptive_max_pool{n}d"), x, size, return_indices=True):
+        _assert_same(ours[0], values.numpy())
+        _assert_same(ours[1], indices.numpy())
+    average = getattr(F, f"adaptive_avg_pool{n}d")(t, size).numpy()
+    for ours in _both(getattr(cc, f"adaptive_avg_pool{n}d"), x, size):
+        np.testing.assert_allclose(ours, average, rtol=1e-12, atol=1e-12)
+
+
+def test_unbatched_indices_and_the_pooling_chapter_use():
+    """Indices say which input won: gathering them gives the values back."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 7, 9))
+    values, indices = cc.max_pool2d(x, 3, stride=2, padding=1, return_indices=True)
+    gathered = np.take_along_axis(x.reshape(3, -1), indices.reshape(3, -1), axis=1)
+    np.testing.assert_array_equal(gathered.reshape(values.shape), values)
+    reference = F.max_pool2d(torch.from_numpy(x), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(indices, reference[1].numpy())
+
+
+# --------------------------------------------------------------------------- dtypes
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 2])
+def test_lp_pool_keeps_the_input_dtype(dtype, n):
+    rng = np.random.default_rng(5)
+    x = np.abs(rng.standard_normal((2, 3, *(8,) * n))).astype(dtype)
+    function = getattr(cc, f"lp_pool{n}d")
+    reference = getattr(F, f"lp_pool{n}d")(torch.from_numpy(x).double(), 2.0, 2, 2).numpy()
+    for ours in _both(function, x, 2.0, 2, 2):
+        assert ours.dtype == dtype
+        tolerance = {np.float16: 2e-3, np.float32: 1e-6, np.float64: 1e-12}[dtype]
+        np.testing.assert_allclose(ours, reference, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("avg_pool2d", (4,)),
+        ("avg_pool1d", (16,)),
+        ("adaptive_avg_pool2d", (1,)),
+        ("adaptive_avg_pool1d", (1,)),
+        ("global_avg_pool2d", ()),
+    ],
+)
+def test_float16_averages_do_not_overflow(name, args):
+    """16 values of 60000 sum past float16's largest (65504); torch sums wider, so do we."""
+    n = 1 if name.endswith("1d") else 2
+    x = np.full((1, 1, *(4,) * n) if n == 2 else (1, 1, 16), 60000.0, dtype=np.float16)
+    for ours in _both(getattr(cc, name), x, *args):
+        assert ours.dtype == np.float16
+        np.testing.assert_array_equal(ours, np.full(ours.shape, 60000.0, dtype=np.float16))
+    if name != "global_avg_pool2d":
+        reference = getattr(F, name)(torch.from_numpy(x), *args).numpy()
+        np.testing.assert_array_equal(reference, np.full(reference.shape, 60000.0))
+
+
+# --------------------------------------------------------------------------- argument forms
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("max_pool2d", dict(kernel_size=(3,), stride=None)),
+        ("max_pool2d", dict(kernel_size=3, stride=())),
+        ("max_pool2d", dict(kernel_size=3, stride=[])),
+        ("max_pool2d", dict(kernel_size=3, stride=(2,), padding=(1,))),
+        ("avg_pool2d", dict(kernel_size=(2,), stride=())),
+        ("avg_pool2d", dict(kernel_size=3, stride=1, padding=1, divisor_override=2)),
+        ("lp_pool2d", dict(norm_type=2, kernel_size=2, stride=None)),
+        ("max_pool1d", dict(kernel_size=(3,), stride=())),
+    ],
+)
+def test_torch_argument_forms(name, kwargs):
+    """One-element tuples broadcast; ``None`` or an empty stride means the kernel size."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 3, 9) if name.endswith("1d") else (2, 3, 9, 9))
+    reference = getattr(F, name)(torch.from_numpy(x), **kwargs).numpy()
+    for ours in _both(getattr(cc, name), x, **kwargs):
+        np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_one_element_tuples_broadcast():
+    rng = np.random.default_rng(10)
+    x, w = rng.standard_normal((1, 2, 9, 9)), rng.standard_normal((3, 2, 3, 3))
+    reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), None, (2,), (1,), (2,))
+    ours = cc.conv2d(x, w, None, (2,), (1,), (2,))
+    tensors = cc.conv2d(torch.from_numpy(x), torch.from_numpy(w), None, (2,), (1,), (2,))
+    np.testing.assert_allclose(ours, reference.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(tensors.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- memory
+
+
+@pytest.mark.parametrize("name", ["max_pool2d", "avg_pool2d"])
+def test_huge_pooling_window_on_a_tiny_input_needs_no_huge_array(name):
+    """A 16001 x 16001 window with 8000 padding on one pixel: torch answers at once."""
+    x = np.array([[[[2.5]]]])
+    tracemalloc.start()
+    try:
+        y = getattr(cc, name)(x, 16001, stride=1, padding=8000)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    reference = getattr(F, name)(torch.from_numpy(x), 16001, 1, 8000).numpy()
+    np.testing.assert_allclose(y, reference, rtol=1e-12)
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB for a 1 x 1 answer"
