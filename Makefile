@@ -12,7 +12,7 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test check notebook-times chromium pdf jupyter install-cells env assets lint format clean clean-cache
+.PHONY: book test check style notebook-times chromium pdf jupyter install-cells env assets lint format clean clean-cache
 
 book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
@@ -20,22 +20,23 @@ book: $(STAMP) $(ASSETS)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 # Lint and the package tests: no book, no browser, no notebook (under a minute).
-check: $(STAMP)
-	$(BIN)/ruff format --check cnncourse tests tools _ext
-	$(BIN)/ruff check cnncourse tests tools _ext
+check: $(STAMP) style
 	$(BIN)/python -m pytest -q -m "not book and not browser" tests cnncourse
 
 # Everything: lint, package tests, every notebook (nbval, with the book's cell timeout from
 # _config.yml), the book build and the browser test.
 # One process: the notebooks train small torch models, and two workers on two cores
 # oversubscribe the CPU (OpenMP threads spin) and slow everything down many times.
-test: $(STAMP) $(ASSETS) chromium
-	$(BIN)/ruff format --check cnncourse tests tools _ext
-	$(BIN)/ruff check cnncourse tests tools _ext
+test: $(STAMP) $(ASSETS) chromium style
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env tests cnncourse book
 
 chromium:
 	@bash tools/ensure_chromium.sh
+
+# Lint without changing anything (`make lint` fixes what it can).
+style: $(STAMP)
+	$(BIN)/ruff format --check cnncourse tests tools _ext
+	$(BIN)/ruff check cnncourse tests tools _ext
 
 # A benchmark (run it on a quiet machine): every notebook executed fresh, against its budget.
 notebook-times: $(STAMP)

@@ -186,16 +186,7 @@ def draw_connections(
             strong = i == highlight_output
             width, alpha = (2.2, 1.0) if strong else (0.8, 0.25)
         ax.plot([x_in[j], x_out[i]], [0, 1], color=color, lw=width, alpha=alpha, zorder=1)
-    for xs, y, name in ((x_in, 0, input_name), (x_out, 1, output_name)):
-        for k, x in enumerate(xs):
-            ax.scatter([x], [y], s=380, color="white", edgecolor="black", zorder=2)
-            ax.text(x, y, f"${name}_{{{k + 1}}}$", ha="center", va="center", fontsize=9, zorder=3)
-    ax.set_xlim(min(x_in.min(), x_out.min()) - 0.6, max(x_in.max(), x_out.max()) + 0.6)
-    ax.set_ylim(-0.35, 1.35)
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
+    return _draw_units(ax, x_in, x_out, input_name, output_name, title)
 
 
 def draw_shared_parameter(
@@ -240,16 +231,7 @@ def draw_shared_parameter(
         else:
             style = dict(color=COLORS["muted"], lw=0.8, alpha=0.6, zorder=1)
         ax.plot([x_in[j], x_out[i]], [0, 1], **style)
-    for xs, y, name in ((x_in, 0, input_name), (x_out, 1, output_name)):
-        for k, x in enumerate(xs):
-            ax.scatter([x], [y], s=380, color="white", edgecolor="black", zorder=2)
-            ax.text(x, y, f"${name}_{{{k + 1}}}$", ha="center", va="center", fontsize=9, zorder=3)
-    ax.set_xlim(min(x_in.min(), x_out.min()) - 0.6, max(x_in.max(), x_out.max()) + 0.6)
-    ax.set_ylim(-0.35, 1.35)
-    ax.axis("off")
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
+    return _draw_units(ax, x_in, x_out, input_name, output_name, title)
 
 
 def show_pattern(matrix, ax=None, title=None, markersize=None):
@@ -265,6 +247,20 @@ def show_pattern(matrix, ax=None, title=None, markersize=None):
     ax.imshow(np.where(nonzero, 1.0, 0.0), cmap="Greys", vmin=0, vmax=1.4, interpolation="nearest")
     ax.set_xlabel("input index")
     ax.set_ylabel("output index")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def _draw_units(ax, x_in, x_out, input_name, output_name, title):
+    """Draw the named input units (bottom row) and output units (top row) over the edges."""
+    for xs, y, name in ((x_in, 0, input_name), (x_out, 1, output_name)):
+        for k, x in enumerate(xs):
+            ax.scatter([x], [y], s=380, color="white", edgecolor="black", zorder=2)
+            ax.text(x, y, f"${name}_{{{k + 1}}}$", ha="center", va="center", fontsize=9, zorder=3)
+    ax.set_xlim(min(x_in.min(), x_out.min()) - 0.6, max(x_in.max(), x_out.max()) + 0.6)
+    ax.set_ylim(-0.35, 1.35)
+    ax.axis("off")
     if title:
         ax.set_title(title, fontsize=10)
     return ax

@@ -8,10 +8,20 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+# Property-based tests: a quick profile by default, a thorough one with HYPOTHESIS_PROFILE=ci.
+settings.register_profile(
+    "dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 NBVAL_DEFAULT_TIMEOUT = 2000  # nbval's own default: replaced by the book's setting
 

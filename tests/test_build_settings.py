@@ -4,8 +4,6 @@
   and going back finds the earlier results in the cache again (``_ext/cnncourse_cache.py``).
 * Equations carry the book's numbers: a labelled ``\\tag{9.3}`` equation is numbered 9.3,
   once, and ``{eq}`` references say (9.3) (``_ext/cnncourse_equations.py``).
-* Settings that hold: the repository, issues, download and launch buttons that _config.yml
-  asks for appear, pointing where it says (no html_theme_options override dropping them).
 """
 
 import json
@@ -20,18 +18,6 @@ import yaml
 from conftest import ROOT
 
 pytestmark = pytest.mark.book
-
-# Sphinx settings of the real _config.yml copied into the tiny book (those that shape the
-# page: an html_theme_options there would replace Jupyter Book's buttons), less the ones
-# that name files of the real book.
-COPIED_PREFIXES = ("html_", "math", "numfig", "nb_")
-FILE_BOUND_SETTINGS = {
-    "html_static_path",
-    "html_css_files",
-    "html_js_files",
-    "mathjax_path",
-    "nb_ipywidgets_js",
-}
 
 PAGE_MARKDOWN = r"""# A page
 
@@ -68,16 +54,8 @@ def tiny_book(tmp_path_factory):
     (root / "pkg").mkdir()
     (root / "pkg" / "answer.py").write_text("VALUE = 'first'\n")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    sphinx_config = {
-        key: value
-        for key, value in config["sphinx"]["config"].items()
-        if key.startswith(COPIED_PREFIXES) and key not in FILE_BOUND_SETTINGS
-    }
     settings = {
         "title": "tiny",
-        "repository": config["repository"],
-        "launch_buttons": config["launch_buttons"],
-        "html": {key: v for key, v in config["html"].items() if key != "favicon"},
         "only_build_toc_files": True,
         "exclude_patterns": ["_build", "pkg"],
         "execute": config["execute"],
@@ -87,7 +65,10 @@ def tiny_book(tmp_path_factory):
                 "cnncourse_cache": str(ROOT / "_ext"),
                 "cnncourse_equations": str(ROOT / "_ext"),
             },
-            "config": sphinx_config | {"cnncourse_cache_inputs": ["pkg"]},
+            "config": {
+                "cnncourse_cache_inputs": ["pkg"],
+                "math_numfig": config["sphinx"]["config"]["math_numfig"],
+            },
         },
     }
     (root / "_config.yml").write_text(yaml.safe_dump(settings))
@@ -135,19 +116,3 @@ def test_equations_carry_the_book_numbers_once(tiny_book):
     assert r"\tag" not in html
     assert "(1)" not in html and "(2)" not in html  # no running numbers
     assert re.search(r'href="#equation-eq-sum"[^>]*>.*?\(9\.3\)', html, re.S)
-
-
-def test_repository_issues_launch_and_download_buttons_follow_the_config(tiny_book):
-    """What _config.yml asks for under repository/launch_buttons/html is in the page."""
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    url = config["repository"]["url"].rstrip("/")
-    branch = config["repository"]["branch"]
-    repo = url.removeprefix("https://github.com/")
-    html = build(tiny_book)
-    assert config["html"]["use_repository_button"] and f'href="{url}"' in html
-    assert config["html"]["use_issues_button"] and f'href="{url}/issues/new?title=' in html
-    assert config["html"]["use_download_button"] and 'href="_sources/page.ipynb"' in html
-    colab = config["launch_buttons"]["colab_url"]
-    assert f'href="{colab}/github/{repo}/blob/{branch}/page.ipynb"' in html
-    binder = config["launch_buttons"]["binderhub_url"]
-    assert f'href="{binder}/v2/gh/{repo}/{branch}?urlpath=' in html

@@ -5,26 +5,17 @@ with ties (small integers), NaN and -inf at drawn positions, so that the index r
 maximum in row-major order; the last NaN) is exercised, not only the values.
 """
 
-import os
 import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import cnncourse as cc
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
-
-settings.register_profile(
-    "dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def _both(function, x, *args, **kwargs):

@@ -11,11 +11,9 @@ The FFT misses that bound on such inputs unless the rule routes them away.
 Profiles: ``HYPOTHESIS_PROFILE=ci`` draws more examples than the default ``dev``.
 """
 
-import os
-
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import cnncourse as cc
@@ -24,13 +22,6 @@ from cnncourse import _conv_algorithms
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-settings.register_profile(
-    "dev", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 SPECIALS = ("none", "nan", "inf", "-inf", "spike", "small half", "zero block", "overflow")
 
