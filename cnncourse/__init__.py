@@ -49,8 +49,9 @@ from .views import windows
 
 __version__ = "0.1.0"
 
-#: The functions that run on NumPy arrays and, with a twin in :mod:`cnncourse.torch_ops`,
-#: on torch tensors (collected by :func:`cnncourse._dispatch.dual_backend`).
+#: The functions that run on NumPy arrays and, through their twins in
+#: :mod:`cnncourse.torch_ops`, on torch tensors (collected by
+#: :func:`cnncourse._dispatch.dual_backend`).
 DUAL_BACKEND = tuple(_DUAL_BACKEND)
 
 

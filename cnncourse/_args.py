@@ -1,7 +1,7 @@
-"""Argument handling shared by the NumPy and torch backends.
+"""Argument checks, run once per call by the public functions, before the backend runs.
 
 Every check here looks only at shapes, dtypes and plain Python values, never at the data,
-so both backends call the same functions and reject bad input with the same words:
+so NumPy arrays and torch tensors pass the same checks and bad input gets the same words:
 a ``TypeError`` or ``ValueError`` that names the argument, what was expected and what came in.
 
 Checks are type-exact: an integer argument is an ``int`` or NumPy integer (never ``True``

@@ -1,12 +1,18 @@
 """One public function, two backends: NumPy arrays go to the NumPy code, tensors to torch.
 
-:func:`dual_backend` decorates each public NumPy function where it is defined, so
-``cnncourse.conv.conv2d is cnncourse.conv2d``. The decorated function keeps its name,
-signature and docstring (the NumPy code is the definition readers study). The backend is
-decided once, here: when any array argument is a ``torch.Tensor`` the call goes to the
-function of the same name in :mod:`cnncourse.torch_ops` (imported only then); otherwise the
-arrays are made NumPy arrays and the NumPy body runs. A required array that is ``None`` is
-refused here, with the same words for both backends.
+A public function such as :func:`cnncourse.conv2d` does three things, in this order:
+
+1. :func:`dual_backend` (its decorator) looks at the array arguments once: ``None`` where an
+   array is required and a mix of tensors and NumPy arrays are refused, with the same words
+   for both backends; array-likes (lists, NumPy scalars) become NumPy arrays.
+2. The function's body checks every other argument once, with :mod:`cnncourse._args`, and
+   turns it into parsed values (a :class:`cnncourse.geometry.Geometry`, a tuple of sizes).
+3. :func:`on_backend` hands those checked values to the implementation for the input's
+   kind: the private NumPy function named in the body (``_conv``, the code readers study)
+   or its torch twin in :mod:`cnncourse.torch_ops` (``conv``), which do not check again.
+
+The decorated function is the public one (``cnncourse.conv.conv2d is cnncourse.conv2d``), so
+the signature and docstring a reader sees are written once.
 """
 
 import functools
@@ -18,47 +24,53 @@ from . import _args
 
 ARRAY_PARAMETERS = ("input", "weight", "bias", "x", "w")
 
-#: The names of the functions that have a torch twin, in the order they were defined.
+#: The names of the public functions that run on both backends, in the order they were defined.
 DUAL_BACKEND = []
 
 
-def dual_backend(numpy_function):
-    """Wrap ``numpy_function`` so that torch tensors are sent to its torch twin."""
-    signature = inspect.signature(numpy_function)
+def dual_backend(public_function):
+    """Decide a call's backend once: refuse missing or mixed arrays, make array-likes NumPy.
+
+    The array arguments (:data:`ARRAY_PARAMETERS`) lead every signature, so the positional
+    ones are the first few.
+    """
+    signature = inspect.signature(public_function)
     parameters = list(signature.parameters)
     array_names = [name for name in parameters if name in ARRAY_PARAMETERS]
     required = [n for n in array_names if signature.parameters[n].default is inspect._empty]
-    # The array arguments lead every signature, so positional ones are the first few.
-    assert parameters[: len(array_names)] == array_names, numpy_function.__name__
-    torch_twin = []
+    assert parameters[: len(array_names)] == array_names, public_function.__name__
 
-    def twin():
-        if not torch_twin:
-            from . import torch_ops  # imports torch, the first time a tensor comes in
-
-            torch_twin.append(getattr(torch_ops, numpy_function.__name__))
-        return torch_twin[0]
-
-    @functools.wraps(numpy_function)
+    @functools.wraps(public_function)
     def public(*args, **kwargs):
         arrays = dict(zip(array_names, args, strict=False))
-        for name in array_names:
-            if name in kwargs:
-                arrays[name] = kwargs[name]
+        arrays.update((name, kwargs[name]) for name in array_names if name in kwargs)
         for name in required:
             if arrays.get(name, np) is None:
                 _args.check_array(None, name)
-        if _args.check_same_kind(**arrays) == "torch":
-            return twin()(*args, **kwargs)
-        positional = [
-            np.asarray(value) if index < len(array_names) and value is not None else value
-            for index, value in enumerate(args)
-        ]
-        for name in array_names:
-            if kwargs.get(name) is not None:
-                kwargs[name] = np.asarray(kwargs[name])
-        return numpy_function(*positional, **kwargs)
+        if _args.check_same_kind(**arrays) == "numpy":
+            args = [
+                np.asarray(value) if index < len(array_names) and value is not None else value
+                for index, value in enumerate(args)
+            ]
+            for name in array_names:
+                if kwargs.get(name) is not None:
+                    kwargs[name] = np.asarray(kwargs[name])
+        return public_function(*args, **kwargs)
 
-    public.numpy_function = numpy_function
-    DUAL_BACKEND.append(numpy_function.__name__)
+    DUAL_BACKEND.append(public_function.__name__)
     return public
+
+
+def on_backend(numpy_implementation, array):
+    """The implementation that runs a checked call on ``array``'s backend.
+
+    ``numpy_implementation`` (a private function, ``_conv``) for a NumPy array; for a torch
+    tensor, the function of the same name without the underscore in
+    :mod:`cnncourse.torch_ops` (``conv``), imported, with torch, the first time a tensor
+    comes in.
+    """
+    if not _args.is_torch_tensor(array):
+        return numpy_implementation
+    from . import torch_ops
+
+    return getattr(torch_ops, numpy_implementation.__name__.removeprefix("_"))

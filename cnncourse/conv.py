@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from . import _args, _conv_algorithms, geometry
-from ._dispatch import dual_backend
+from ._dispatch import dual_backend, on_backend
 from .views import add_batch_axis, pad, view_windows
 
 
@@ -47,6 +47,11 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
     """
     shape = _args.unfold_args(input, kernel_size, dilation, padding, stride)
+    return on_backend(_unfold, input)(input, shape)
+
+
+def _unfold(input, shape):
+    """:func:`unfold` of a checked input (``shape``: its Geometry)."""
     (kh, kw), (ho, wo) = shape.kernel, shape.output_shape(input.shape[2:])
     n, c = input.shape[:2]
     cols = np.zeros((n, c, kh, kw, ho, wo), dtype=input.dtype)  # dead taps read zeros
@@ -60,9 +65,11 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return cols.reshape(n, c * kh * kw, ho * wo)
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, n):
-    """The shared body of :func:`conv1d` and :func:`conv2d` (``n`` spatial axes)."""
-    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, n)
+def _conv(input, weight, bias, shape, groups, n):
+    """:func:`conv1d` and :func:`conv2d` (``n`` spatial axes) of checked arguments.
+
+    ``shape`` is the layer's Geometry (from :func:`cnncourse._args.conv_args`).
+    """
     x, unbatched = add_batch_axis(input, n)
     w = weight
     if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
@@ -71,7 +78,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, n):
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
 
-    y = _correlate(x, w, stride, pads, dilation, groups)
+    y = _correlate_layer(x, w, stride, pads, dilation, groups)
     if bias is not None:
         y = y + bias.astype(compute_dtype).reshape(1, -1, 1, 1)
 
@@ -120,7 +127,7 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
     return y[0] if unbatched else y
 
 
-def _correlate(x, w, stride, pads, dilation, groups):
+def _correlate_layer(x, w, stride, pads, dilation, groups):
     """Batched 2-D correlation of checked arrays: dead taps dropped, then the chosen algorithm."""
     if any(before or after for before, after in pads):  # without padding every tap is live
         out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
@@ -210,7 +217,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
            [-1., -1., -1.],
            [-1., -1., -1.]])
     """
-    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
+    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
+    return on_backend(_conv, input)(input, weight, bias, shape, groups, 2)
 
 
 @dual_backend
@@ -237,7 +245,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> conv1d(np.array([[[1.0, 2.0, 4.0, 7.0]]]), np.array([[[-1.0, 1.0]]]))
     array([[[1., 2., 3.]]])
     """
-    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
+    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 1)
+    return on_backend(_conv, input)(input, weight, bias, shape, groups, 1)
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False):

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from . import _args, geometry
-from ._dispatch import dual_backend
+from ._dispatch import dual_backend, on_backend
 from .views import add_batch_axis
 
 
@@ -158,9 +158,8 @@ def _prepare(input, shape, n):
     return x, shape.lift_1d(), unbatched
 
 
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n):
-    shape = _args.pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n)
-    return_indices = _args.flag(return_indices, "return_indices")
+def _max_pool(input, shape, ceil_mode, return_indices, n):
+    """Max pooling of a checked input (``shape``: its Geometry) in ``n`` dimensions."""
     x, shape, unbatched = _prepare(input, shape, n)
     sizes_out = shape.output_shape(x.shape[2:], ceil_mode)
     if return_indices:
@@ -215,7 +214,9 @@ def max_pool2d(
     >>> max_pool2d(x, 2)
     array([[[[3., 5.]]]])
     """
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
+    shape = _args.pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, 2)
+    return_indices = _args.flag(return_indices, "return_indices")
+    return on_backend(_max_pool, input)(input, shape, bool(ceil_mode), return_indices, 2)
 
 
 @dual_backend
@@ -249,20 +250,13 @@ def max_pool1d(
     >>> max_pool1d(np.array([[0.1, 1.0, 0.2, 0.1, 0.0, 0.1]]), 3, stride=2, ceil_mode=True)
     array([[1. , 0.2, 0.1]])
     """
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
+    shape = _args.pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, 1)
+    return_indices = _args.flag(return_indices, "return_indices")
+    return on_backend(_max_pool, input)(input, shape, bool(ceil_mode), return_indices, 1)
 
 
-def _avg_pool(
-    input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
-):
-    shape = _args.avg_pool_args(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, n
-    )
-    return _average(input, shape, ceil_mode, count_include_pad, divisor_override, n)
-
-
-def _average(input, shape, ceil_mode, count_include_pad, divisor_override, n):
-    """Average pooling with checked arguments (``shape``: the layer's Geometry)."""
+def _avg_pool(input, shape, ceil_mode, count_include_pad, divisor_override, n):
+    """Average pooling of a checked input (``shape``: its Geometry) in ``n`` dimensions."""
     x, shape, unbatched = _prepare(input, shape, n)
     sizes_out = shape.output_shape(x.shape[2:], ceil_mode)
     compute_dtype = _accumulator(x.dtype)
@@ -335,9 +329,11 @@ def avg_pool2d(
     array([[[[ 2.5,  4.5],
              [10.5, 12.5]]]])
     """
-    return _avg_pool(
+    shape = _args.avg_pool_args(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2
     )
+    average = on_backend(_avg_pool, input)
+    return average(input, shape, bool(ceil_mode), bool(count_include_pad), divisor_override, 2)
 
 
 @dual_backend
@@ -363,15 +359,17 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     >>> avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0]]), 2)
     array([[1.5, 3.5]])
     """
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1)
+    shape = _args.avg_pool_args(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1
+    )
+    average = on_backend(_avg_pool, input)
+    return average(input, shape, bool(ceil_mode), bool(count_include_pad), None, 1)
 
 
-def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n):
+def _lp_pool(input, p, shape, ceil_mode, n):
     """torch's definition: ``(avg_pool(x^p) * kernel area)^(1/p)``, in the input's dtype."""
-    p = _args.lp_norm_type(norm_type)
-    shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, n)
     powers = input ** input.dtype.type(p)
-    mean_of_powers = _average(powers, shape, ceil_mode, True, None, n)
+    mean_of_powers = _avg_pool(powers, shape, ceil_mode, True, None, n)
     area = input.dtype.type(math.prod(shape.kernel))
     return (mean_of_powers * area) ** input.dtype.type(1.0 / p)
 
@@ -405,7 +403,9 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     >>> lp_pool2d(np.array([[[[3.0, 4.0]]]]), 2, (1, 2))
     array([[[[5.]]]])
     """
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
+    p = _args.lp_norm_type(norm_type)
+    shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, 2)
+    return on_backend(_lp_pool, input)(input, p, shape, bool(ceil_mode), 2)
 
 
 @dual_backend
@@ -431,7 +431,9 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     >>> lp_pool1d(np.array([[3.0, 4.0]]), 2, 2)
     array([[5.]])
     """
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+    p = _args.lp_norm_type(norm_type)
+    shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, 1)
+    return on_backend(_lp_pool, input)(input, p, shape, bool(ceil_mode), 1)
 
 
 def adaptive_windows(size, output_size):
@@ -491,19 +493,28 @@ def _adaptive_gather(x, output_size):
     return x[..., rows, cols], rows * x.shape[-1] + cols, mask
 
 
-def _adaptive(input, output_size, n, kind, return_indices=False):
-    """Adaptive pooling in ``n`` dimensions (1-D lifted to images of height 1)."""
-    size = _args.adaptive_args(input, output_size, n)
-    return_indices = _args.flag(return_indices, "return_indices")
+def _adaptive_windows_of(input, size, n):
+    """Every adaptive window of a checked input, as :func:`_adaptive_gather` returns them.
+
+    A 1-D input is lifted to images of height 1; also returns whether it had a batch axis.
+    """
     x, unbatched = add_batch_axis(input, n)
     if n == 1:
         x, size = x[:, :, None, :], (1, *size)
-    values, positions, mask = _adaptive_gather(x, size)
-    if kind == "avg":
-        accumulator = _accumulator(x.dtype)
-        total = np.where(mask, values, 0).sum(axis=(-3, -1), dtype=accumulator)
-        y = (total / mask.sum(axis=(1, 3))).astype(x.dtype, copy=False)
-        return _unbatch(y, n, unbatched)
+    return _adaptive_gather(x, size), unbatched
+
+
+def _adaptive_avg_pool(input, size, n):
+    """Adaptive average pooling of a checked input to ``size`` (a tuple of ``n`` ints)."""
+    (values, _, mask), unbatched = _adaptive_windows_of(input, size, n)
+    total = np.where(mask, values, 0).sum(axis=(-3, -1), dtype=_accumulator(input.dtype))
+    y = (total / mask.sum(axis=(1, 3))).astype(input.dtype, copy=False)
+    return _unbatch(y, n, unbatched)
+
+
+def _adaptive_max_pool(input, size, return_indices, n):
+    """Adaptive max pooling of a checked input to ``size`` (a tuple of ``n`` ints)."""
+    (values, positions, _), unbatched = _adaptive_windows_of(input, size, n)
     if not return_indices:  # repeated entries cannot change a max
         return _unbatch(values.max(axis=(-3, -1)), n, unbatched)
     y, indices = _window_argmax(values, positions)
@@ -553,7 +564,9 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     array([[12., 14.],
            [22., 24.]])
     """
-    return _adaptive(input, output_size, 2, "max", return_indices)
+    size = _args.adaptive_args(input, output_size, 2)
+    return_indices = _args.flag(return_indices, "return_indices")
+    return on_backend(_adaptive_max_pool, input)(input, size, return_indices, 2)
 
 
 @dual_backend
@@ -576,7 +589,9 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     >>> adaptive_max_pool1d(np.array([[1.0, 5.0, 2.0, 0.0, 3.0]]), 2)
     array([[5., 3.]])
     """
-    return _adaptive(input, output_size, 1, "max", return_indices)
+    size = _args.adaptive_args(input, output_size, 1)
+    return_indices = _args.flag(return_indices, "return_indices")
+    return on_backend(_adaptive_max_pool, input)(input, size, return_indices, 1)
 
 
 @dual_backend
@@ -599,7 +614,8 @@ def adaptive_avg_pool2d(input, output_size):
     >>> adaptive_avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 1)
     array([[[[7.5]]]])
     """
-    return _adaptive(input, output_size, 2, "avg")
+    size = _args.adaptive_args(input, output_size, 2)
+    return on_backend(_adaptive_avg_pool, input)(input, size, 2)
 
 
 @dual_backend
@@ -620,7 +636,8 @@ def adaptive_avg_pool1d(input, output_size):
     >>> adaptive_avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0]]), 2)
     array([[1.5, 3.5]])
     """
-    return _adaptive(input, output_size, 1, "avg")
+    size = _args.adaptive_args(input, output_size, 1)
+    return on_backend(_adaptive_avg_pool, input)(input, size, 1)
 
 
 @dual_backend
@@ -633,6 +650,11 @@ def global_max_pool2d(input):
     array([[3., 7.]])
     """
     _args.adaptive_args(input, 1)
+    return on_backend(_global_max_pool, input)(input)
+
+
+def _global_max_pool(input):
+    """:func:`global_max_pool2d` of a checked input."""
     return input.max(axis=(-2, -1), keepdims=True)
 
 
@@ -648,6 +670,11 @@ def global_avg_pool2d(input):
     array([[1.5, 5.5]])
     """
     _args.adaptive_args(input, 1)
+    return on_backend(_global_avg_pool, input)(input)
+
+
+def _global_avg_pool(input):
+    """:func:`global_avg_pool2d` of a checked input (float16 summed in float32)."""
     mean = input.mean(axis=(-2, -1), keepdims=True, dtype=_accumulator(input.dtype))
     return mean.astype(input.dtype, copy=False)
 
@@ -679,5 +706,10 @@ def channel_max_pool(input, pool_size):
     array([[3., 2.]])
     """
     k = _args.channel_pool_args(input, pool_size)
+    return on_backend(_channel_max_pool, input)(input, k)
+
+
+def _channel_max_pool(input, k):
+    """:func:`channel_max_pool` of a checked input, in groups of ``k`` channels."""
     *batch, c, h, w = input.shape
     return input.reshape(*batch, c // k, k, h, w).max(axis=-3)

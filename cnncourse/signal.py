@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _args, geometry
-from ._dispatch import dual_backend
+from ._dispatch import dual_backend, on_backend
 from ._optional import require
 from .views import shift_and_add
 
@@ -43,17 +43,15 @@ def flip(w):
     array([[4, 3],
            [2, 1]])
     """
-    w = np.asarray(w)
+    return on_backend(_flip, w)(w)
+
+
+def _flip(w):
+    """:func:`flip` of a NumPy array: a reversed view along every axis."""
     return w[(slice(None, None, -1),) * w.ndim]
 
 
 _reverse = flip  # `conv_matrix` has an argument named `flip`
-
-
-def _as_signal_arrays(x, w, mode):
-    x, w = np.asarray(x), np.asarray(w)
-    _args.signal_args(x, w, mode)
-    return x, w
 
 
 @dual_backend
@@ -89,7 +87,12 @@ def convolve(x, w, mode="full"):
     >>> convolve([1, 2, 3], [0, 1, 0.5], mode="valid")
     array([2.5])
     """
-    x, w = _as_signal_arrays(x, w, mode)
+    _args.signal_args(x, w, mode)
+    return on_backend(_convolve, x)(x, w, mode)
+
+
+def _convolve(x, w, mode):
+    """:func:`convolve` of checked NumPy arrays: add a shifted copy of ``x`` per kernel tap."""
     return shift_and_add(x, w, mode)
 
 
@@ -119,8 +122,13 @@ def correlate(x, w, mode="full"):
     >>> correlate([1, 2, 3, 4], [1, -1], mode="valid")
     array([-1, -1, -1])
     """
-    x, w = _as_signal_arrays(x, w, mode)
-    return shift_and_add(x, flip(w), mode)
+    _args.signal_args(x, w, mode)
+    return on_backend(_correlate, x)(x, w, mode)
+
+
+def _correlate(x, w, mode):
+    """:func:`correlate` of checked NumPy arrays: convolve with the flipped kernel."""
+    return shift_and_add(x, _flip(w), mode)
 
 
 # --------------------------------------------------------------------------- matrices

@@ -1,12 +1,13 @@
-"""The torch twins of the NumPy functions: same names, signatures, answers and errors.
+"""The torch twins of the NumPy implementations: the same computations on tensors.
 
-Each function validates its arguments with :mod:`cnncourse._args` (so both backends reject
-bad input with the same words), then calls ``torch.nn.functional`` where it has the
-operation, on the tensor's own device, differentiably. This module imports torch; the
-package imports it only when a tensor is passed in.
+:func:`cnncourse._dispatch.on_backend` calls these with arguments the public functions have
+already checked and parsed (a :class:`cnncourse.geometry.Geometry`, tuples of ints, plain
+bools), so nothing here checks again. Each twin calls ``torch.nn.functional`` where it has
+the operation, on the tensor's own device, differentiably, and has the name of the NumPy
+implementation without its underscore (``cnncourse.conv._conv`` -> :func:`conv`). This
+module imports torch; the package imports it only when a tensor is passed in.
 """
 
-from . import _args
 from ._optional import require
 from .geometry import mode_shape
 from .views import shift_and_add
@@ -15,35 +16,22 @@ torch = require("torch", "torch", "cnncourse.torch_ops")  # an ImportError namin
 F = torch.nn.functional
 
 
-def _check_tensor(value, name):
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(f"`{name}` must be a torch.Tensor here, got {_args.kind_of(value)}")
-
-
 # --------------------------------------------------------------------------- signals
 
 
 def flip(w):
-    """Reverse a tensor along every axis (torch twin of :func:`cnncourse.signal.flip`)."""
-    _check_tensor(w, "w")
+    """Reverse a tensor along every axis."""
     return torch.flip(w, dims=tuple(range(w.ndim)))
 
 
-def convolve(x, w, mode="full"):
-    """True convolution of 1-D or 2-D tensors (torch twin of :func:`cnncourse.signal.convolve`).
+def convolve(x, w, mode):
+    """True convolution of 1-D or 2-D tensors, with ``numpy.convolve``'s dtype.
 
-    The answer has ``numpy.convolve``'s dtype (bool for bool inputs, an integer dtype for
-    integers, computed in float64 and rounded). Finite inputs: a cross-correlation of the
-    zero-padded input with the flipped kernel. A NaN or infinity anywhere: the shift-and-add
-    of :func:`cnncourse.signal.convolve`, so that it never meets the zero padding.
+    Bool inputs give bool, integers an integer dtype (computed in float64 and rounded).
+    Finite inputs: a cross-correlation of the zero-padded input with the flipped kernel. A
+    NaN or infinity anywhere: the shift-and-add of the NumPy code, so that it never meets
+    the zero padding.
     """
-    _check_tensor(x, "x")
-    _args.signal_args(x, w, mode)
-    return _convolve(x, w, mode)
-
-
-def _convolve(x, w, mode):
-    """:func:`convolve` with checked arguments."""
     out_dtype = torch.promote_types(x.dtype, w.dtype)
     exact = out_dtype.is_floating_point or out_dtype.is_complex
     compute = out_dtype if exact else torch.float64
@@ -62,11 +50,9 @@ def _convolve(x, w, mode):
     return result if exact else result.round().to(out_dtype)
 
 
-def correlate(x, w, mode="full"):
-    """Cross-correlation of 1-D or 2-D tensors (twin of :func:`cnncourse.signal.correlate`)."""
-    _check_tensor(x, "x")
-    _args.signal_args(x, w, mode)
-    return _convolve(x, torch.flip(w, dims=tuple(range(w.ndim))), mode)
+def correlate(x, w, mode):
+    """Cross-correlation of 1-D or 2-D tensors: convolution with the flipped kernel."""
+    return convolve(x, flip(w), mode)
 
 
 def _full_correlation(x, w):
@@ -95,28 +81,15 @@ def _explicit_padding(input, pads, n):
     return F.pad(input, flat), (0,) * n
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, n):
-    _check_tensor(input, "input")
-    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, n)
+def conv(input, weight, bias, shape, groups, n):
+    """A convolution layer in ``n`` dimensions (``shape``: its Geometry)."""
     x, symmetric = _explicit_padding(input, shape.pads, n)
     convolution = F.conv1d if n == 1 else F.conv2d
     return convolution(x, weight, bias, shape.stride, symmetric, shape.dilation, groups)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D convolution layer on tensors (twin of :func:`cnncourse.conv.conv2d`)."""
-    return _conv(input, weight, bias, stride, padding, dilation, groups, 2)
-
-
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D convolution layer on tensors (twin of :func:`cnncourse.conv.conv1d`)."""
-    return _conv(input, weight, bias, stride, padding, dilation, groups, 1)
-
-
-def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """The im2col matrix of a tensor (twin of :func:`cnncourse.conv.unfold`)."""
-    _check_tensor(input, "input")
-    shape = _args.unfold_args(input, kernel_size, dilation, padding, stride)
+def unfold(input, shape):
+    """The im2col matrix of a tensor."""
     x, symmetric = _explicit_padding(input, shape.pads, 2)
     return F.unfold(x, shape.kernel, shape.dilation, symmetric, shape.stride)
 
@@ -128,138 +101,58 @@ def _symmetric(pads):
     return tuple(before for before, _ in pads)
 
 
-def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, n):
-    _check_tensor(input, "input")
-    shape = _args.pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n)
-    return_indices = _args.flag(return_indices, "return_indices")
+def max_pool(input, shape, ceil_mode, return_indices, n):
+    """Max pooling in ``n`` dimensions, with torch's indices if ``return_indices``."""
     pool = F.max_pool1d if n == 1 else F.max_pool2d
     return pool(
-        input, shape.kernel, shape.stride, _symmetric(shape.pads), shape.dilation,
-        bool(ceil_mode), return_indices,
+        input, shape.kernel, shape.stride, _symmetric(shape.pads), shape.dilation, ceil_mode,
+        return_indices,
     )  # fmt: skip
 
 
-def max_pool2d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode=False,
-    return_indices=False,
-):
-    """2-D max pooling on tensors (twin of :func:`cnncourse.pool.max_pool2d`)."""
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2)
-
-
-def max_pool1d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode=False,
-    return_indices=False,
-):
-    """1-D max pooling on tensors (twin of :func:`cnncourse.pool.max_pool1d`)."""
-    return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1)
-
-
-def avg_pool2d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-):
-    """2-D average pooling on tensors (twin of :func:`cnncourse.pool.avg_pool2d`)."""
-    _check_tensor(input, "input")
-    shape = _args.avg_pool_args(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2
-    )
+def avg_pool(input, shape, ceil_mode, count_include_pad, divisor_override, n):
+    """Average pooling in ``n`` dimensions."""
+    if n == 1:
+        return F.avg_pool1d(
+            input, shape.kernel, shape.stride, _symmetric(shape.pads), ceil_mode,
+            count_include_pad,
+        )  # fmt: skip
     return F.avg_pool2d(
-        input, shape.kernel, shape.stride, _symmetric(shape.pads), bool(ceil_mode),
-        bool(count_include_pad), divisor_override,
+        input, shape.kernel, shape.stride, _symmetric(shape.pads), ceil_mode, count_include_pad,
+        divisor_override,
     )  # fmt: skip
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """1-D average pooling on tensors (twin of :func:`cnncourse.pool.avg_pool1d`)."""
-    _check_tensor(input, "input")
-    shape = _args.avg_pool_args(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1
-    )
-    return F.avg_pool1d(
-        input, shape.kernel, shape.stride, _symmetric(shape.pads), bool(ceil_mode),
-        bool(count_include_pad),
-    )  # fmt: skip
+def lp_pool(input, p, shape, ceil_mode, n):
+    """Power-average (Lp) pooling in ``n`` dimensions."""
+    if n == 1:
+        return F.lp_pool1d(input, p, shape.kernel[0], shape.stride[0], ceil_mode)
+    return F.lp_pool2d(input, p, shape.kernel, shape.stride, ceil_mode)
 
 
-def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """2-D Lp pooling on tensors (twin of :func:`cnncourse.pool.lp_pool2d`)."""
-    _check_tensor(input, "input")
-    p = _args.lp_norm_type(norm_type)
-    shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, 2)
-    return F.lp_pool2d(input, p, shape.kernel, shape.stride, bool(ceil_mode))
-
-
-def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """1-D Lp pooling on tensors (twin of :func:`cnncourse.pool.lp_pool1d`)."""
-    _check_tensor(input, "input")
-    p = _args.lp_norm_type(norm_type)
-    shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, 1)
-    return F.lp_pool1d(input, p, shape.kernel[0], shape.stride[0], bool(ceil_mode))
-
-
-def _adaptive_max(input, output_size, return_indices, n):
-    _check_tensor(input, "input")
-    size = _args.adaptive_args(input, output_size, n)
-    return_indices = _args.flag(return_indices, "return_indices")
+def adaptive_max_pool(input, size, return_indices, n):
+    """Max pooling to a fixed size (a tuple of ``n`` ints)."""
     pool = F.adaptive_max_pool1d if n == 1 else F.adaptive_max_pool2d
     return pool(input, size, return_indices)
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling to a fixed grid (twin of :func:`cnncourse.pool.adaptive_max_pool2d`)."""
-    return _adaptive_max(input, output_size, return_indices, 2)
+def adaptive_avg_pool(input, size, n):
+    """Average pooling to a fixed size (a tuple of ``n`` ints)."""
+    pool = F.adaptive_avg_pool1d if n == 1 else F.adaptive_avg_pool2d
+    return pool(input, size)
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Max pooling to a fixed length (twin of :func:`cnncourse.pool.adaptive_max_pool1d`)."""
-    return _adaptive_max(input, output_size, return_indices, 1)
-
-
-def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to a fixed grid (twin of :func:`cnncourse.pool.adaptive_avg_pool2d`)."""
-    _check_tensor(input, "input")
-    return F.adaptive_avg_pool2d(input, _args.adaptive_args(input, output_size, 2))
-
-
-def adaptive_avg_pool1d(input, output_size):
-    """Average pooling to a fixed length (twin of :func:`cnncourse.pool.adaptive_avg_pool1d`)."""
-    _check_tensor(input, "input")
-    return F.adaptive_avg_pool1d(input, _args.adaptive_args(input, output_size, 1))
-
-
-def global_max_pool2d(input):
-    """Maximum over all positions (twin of :func:`cnncourse.pool.global_max_pool2d`)."""
-    _check_tensor(input, "input")
-    _args.adaptive_args(input, 1)
+def global_max_pool(input):
+    """Maximum over all positions."""
     return torch.amax(input, dim=(-2, -1), keepdim=True)
 
 
-def global_avg_pool2d(input):
-    """Average over all positions (twin of :func:`cnncourse.pool.global_avg_pool2d`)."""
-    _check_tensor(input, "input")
-    _args.adaptive_args(input, 1)
+def global_avg_pool(input):
+    """Average over all positions."""
     return input.mean(dim=(-2, -1), keepdim=True)
 
 
-def channel_max_pool(input, pool_size):
-    """Cross-channel max pooling (twin of :func:`cnncourse.pool.channel_max_pool`)."""
-    _check_tensor(input, "input")
-    k = _args.channel_pool_args(input, pool_size)
+def channel_max_pool(input, k):
+    """Cross-channel max pooling in groups of ``k`` channels."""
     *batch, c, h, w = input.shape
     return input.reshape(*batch, c // k, k, h, w).amax(dim=-3)

@@ -1,4 +1,4 @@
-"""The torch backend: same signatures, differentiable, on any device."""
+"""The torch backend: one public function per name, checked once, differentiable, any device."""
 
 import ast
 import inspect
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cnncourse as cc
-from cnncourse import conv, pool, signal
+from cnncourse import _args, conv, pool, signal
 
 torch = pytest.importorskip("torch")
 from cnncourse import torch_ops  # noqa: E402
@@ -16,15 +16,42 @@ F = torch.nn.functional
 
 NUMPY_MODULES = (signal, conv, pool)
 
+#: One valid call per dual-backend function: the array shapes, then the other arguments.
+CALLS = {
+    "unfold": ([(1, 2, 5, 6)], (2,)),
+    "conv2d": ([(1, 2, 5, 6), (3, 2, 2, 3)], ()),
+    "conv1d": ([(2, 2, 7), (2, 2, 3)], ()),
+    "max_pool2d": ([(1, 2, 6, 6)], (2,)),
+    "max_pool1d": ([(1, 2, 6)], (2,)),
+    "avg_pool2d": ([(1, 2, 6, 6)], (2,)),
+    "avg_pool1d": ([(1, 2, 6)], (2,)),
+    "lp_pool2d": ([(1, 2, 6, 6)], (2.0, 2)),
+    "lp_pool1d": ([(1, 2, 6)], (2.0, 2)),
+    "adaptive_max_pool2d": ([(1, 2, 6, 6)], (3,)),
+    "adaptive_max_pool1d": ([(1, 2, 6)], (3,)),
+    "adaptive_avg_pool2d": ([(1, 2, 6, 6)], (3,)),
+    "adaptive_avg_pool1d": ([(1, 2, 6)], (3,)),
+    "global_max_pool2d": ([(1, 2, 6, 6)], ()),
+    "global_avg_pool2d": ([(1, 2, 6, 6)], ()),
+    "channel_max_pool": ([(1, 4, 3, 3)], (2,)),
+    "flip": ([(3, 4)], ()),
+    "convolve": ([(6,), (3,)], ()),
+    "correlate": ([(4, 5), (2, 2)], ()),
+}
+
 
 def _numpy_function(name):
     return next(getattr(m, name) for m in NUMPY_MODULES if hasattr(m, name))
 
 
-@pytest.mark.parametrize("name", cc.DUAL_BACKEND)
-def test_torch_twin_has_the_numpy_signature(name):
-    numpy_signature = inspect.signature(_numpy_function(name))
-    assert inspect.signature(getattr(torch_ops, name)) == numpy_signature
+def _arrays(name, backend):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape) for shape in CALLS[name][0]]
+    return arrays if backend == "numpy" else [torch.from_numpy(a) for a in arrays]
+
+
+def test_every_dual_backend_function_has_a_call():
+    assert set(CALLS) == set(cc.DUAL_BACKEND)
 
 
 def test_public_functions_are_the_decorated_definitions():
@@ -32,6 +59,63 @@ def test_public_functions_are_the_decorated_definitions():
     for name in cc.DUAL_BACKEND:
         assert getattr(cc, name) is _numpy_function(name), name
     assert set(cc.DUAL_BACKEND) <= set(cc.__all__)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_each_call_is_checked_once_and_answered_on_its_backend(name, backend, monkeypatch):
+    """Every check of :mod:`cnncourse._args` that a call runs, it runs once, on both backends.
+
+    Each public function of ``_args`` is replaced by a counting wrapper; a check called by
+    another check (``avg_pool_args`` calls ``pool_args``) is part of it and not counted.
+    """
+    counts, running = {}, []
+
+    def counting(check_name, check):
+        def counted(*args, **kwargs):
+            if not running:
+                counts[check_name] = counts.get(check_name, 0) + 1
+            running.append(check_name)
+            try:
+                return check(*args, **kwargs)
+            finally:
+                running.pop()
+
+        return counted
+
+    for check_name, check in inspect.getmembers(_args, inspect.isfunction):
+        if check.__module__ == _args.__name__ and not check_name.startswith("_"):
+            monkeypatch.setattr(_args, check_name, counting(check_name, check))
+    arrays, others = _arrays(name, backend), CALLS[name][1]
+    result = getattr(cc, name)(*arrays, *others)
+    result = result[0] if isinstance(result, tuple) else result
+    assert isinstance(result, np.ndarray if backend == "numpy" else torch.Tensor)
+    assert "check_same_kind" in counts, counts  # the dispatcher decided the backend
+    assert len(counts) >= 2 or name == "flip", counts  # and the body checked the rest
+    assert set(counts.values()) == {1}, counts
+
+
+def _names_read(function):
+    tree = ast.parse(inspect.getsource(function))
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def test_implementations_do_not_check_again():
+    """The functions that ``on_backend`` runs never call a check of :mod:`cnncourse._args`.
+
+    (A NumPy helper may still refuse a work array too large for memory: that is a limit of
+    the NumPy algorithm, not an argument check.)
+    """
+    implementations = [
+        getattr(module, name)
+        for module in NUMPY_MODULES
+        for name, _ in inspect.getmembers(module, inspect.isfunction)
+        if name.startswith("_") and hasattr(torch_ops, name.removeprefix("_"))
+    ]
+    assert len(implementations) >= 12
+    for function in implementations:
+        assert "_args" not in _names_read(function), function.__name__
+    assert "_args" not in vars(torch_ops)
 
 
 def _torch_signature(function):
