@@ -12,8 +12,10 @@ Here each widget-view output is rewritten, at build time, into plain HTML:
 * a stack becomes a list of items of which one is shown;
 * an image becomes a file under ``_images/widgets/`` (a 256-colour palette PNG, which
   measured 3-4 times smaller than matplotlib's PNG on the book's frames) shown by
-  ``<img loading="lazy">``; hidden frames carry ``data-src`` only, so a frame is fetched when
-  it is first shown; its alt text names the slider values it shows.
+  ``<img loading="lazy">`` at the image model's ``width`` and ``height`` when it has them
+  (frames drawn at 1.5 times their shown size, sharp on dense screens), else at its pixel
+  size; hidden frames carry ``data-src`` only, so a frame is fetched when it is first
+  shown; its alt text names the slider values it shows.
 
 ``_assets/cnncourse-widgets.js`` does what ``jslink`` did (a slider picks its stacks' item),
 and keeps the other sliders' values when a slider switches to another item.
@@ -175,6 +177,9 @@ class WidgetPage:
         if ("value",) not in buffers:
             raise Unsupported("an image without data")
         data, (width, height) = compact_png(base64.b64decode(buffers[("value",)]))
+        shown_size = (state.get("width"), state.get("height"))
+        if all(str(size).isdigit() for size in shown_size):  # drawn for dense screens
+            width, height = (int(size) for size in shown_size)
         name = hashlib.sha256(data).hexdigest()[:20] + ".png"
         target = self.outdir / IMAGE_DIR / name
         if not target.exists():

@@ -27,6 +27,7 @@ ipywidgets is imported only when a widget is built, so ``import cnncourse`` stay
 
 import io
 import os
+import struct
 
 from ._optional import require
 
@@ -58,6 +59,29 @@ def resolve_mode(mode="auto"):
     if mode == "auto":
         return "static" if os.environ.get("CNNCOURSE_WIDGETS") == "static" else "live"
     return mode
+
+
+#: The rendered book's frames are drawn at this many times the widget's ``dpi`` and shown at
+#: the size the ``dpi`` gives (``width``/``height`` of the image), so that they stay sharp on
+#: screens with 1.5 or more device pixels per CSS pixel (phones, laptops zoomed to 150 %).
+STATIC_DENSITY = 1.5
+
+
+def png_size(data):
+    """``(width, height)`` in pixels of PNG ``data``, read from its header (IHDR chunk)."""
+    return struct.unpack(">II", data[16:24])
+
+
+def _static_image(widgets, figure, dpi):
+    """An ``Image`` drawn at ``STATIC_DENSITY * dpi`` that displays at the size of ``dpi``."""
+    data = figure_to_png(figure, STATIC_DENSITY * dpi)
+    width, height = png_size(data)
+    return widgets.Image(
+        value=data,
+        format="png",
+        width=str(round(width / STATIC_DENSITY)),
+        height=str(round(height / STATIC_DENSITY)),
+    )
 
 
 def figure_to_png(fig, dpi=80):
@@ -108,7 +132,7 @@ def _static_panel(widgets, frame, controls, chosen, dpi):
     for value in values:
         here = {**chosen, name: value}
         if len(controls) == 1:
-            children.append(widgets.Image(value=figure_to_png(frame(**here), dpi), format="png"))
+            children.append(_static_image(widgets, frame(**here), dpi))
         else:
             children.append(_static_panel(widgets, frame, controls[1:], here, dpi))
     stack = widgets.Stack(children=children, selected_index=0)
@@ -148,7 +172,8 @@ def explorer(frame, controls, *, mode="auto", dpi=80):
     mode : {"auto", "static", "live"}
         See the module docstring.
     dpi : int
-        Resolution of the rendered frames.
+        Resolution of the frames as shown; the static frames are drawn at
+        ``STATIC_DENSITY`` (1.5) times it.
 
     Returns
     -------

@@ -50,6 +50,30 @@ def test_a_two_slider_widget_becomes_sliders_stacks_and_frame_files(two_slider_w
     assert len(files) == 6 and "base64" not in html
 
 
+def test_frames_are_drawn_for_dense_screens_and_shown_at_their_dpi_size(
+    two_slider_widget, tmp_path
+):
+    """Each frame file has 1.5 times the pixels of the size the page shows it at."""
+    from PIL import Image
+
+    from cnncourse.widgets import STATIC_DENSITY
+
+    box, state = two_slider_widget
+    html = book_widgets.WidgetPage(state, tmp_path, depth=1).convert(box.model_id)
+    shown = re.findall(r'data-src="../([^"]+)"[^>]*width="(\d+)" height="(\d+)"', html)
+    assert len(shown) == 6
+    fig = _frame(1, 10)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=40, bbox_inches="tight")
+    plt.close(fig)
+    at_dpi = Image.open(buffer).size
+    for path, width, height in shown:
+        pixels = Image.open(tmp_path / path).size
+        assert abs(int(width) - at_dpi[0]) <= 2 and abs(int(height) - at_dpi[1]) <= 2
+        assert abs(pixels[0] - STATIC_DENSITY * int(width)) <= 1
+        assert abs(pixels[1] - STATIC_DENSITY * int(height)) <= 1
+
+
 def test_palette_png_is_smaller_and_keeps_the_size():
     from PIL import Image
 
