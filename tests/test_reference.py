@@ -16,6 +16,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
+from forms import per_axis
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -24,8 +25,6 @@ from cnncourse import _conv_algorithms
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
-
-FORMS = ("int", "tuple", "one")  # 3, (3, 2), (3,): the forms torch accepts for a per-axis value
 
 
 def _t(array):
@@ -44,19 +43,6 @@ def _check(ours, reference, rtol=1e-12, atol=1e-12, what=""):
 
 def _as_torch(config):
     return {k: _t(v) if isinstance(v, np.ndarray) else v for k, v in config.items()}
-
-
-def per_axis(draw, low, highs, forms=FORMS):
-    """A per-axis argument in a drawn form, and its value on each axis.
-
-    ``highs`` bounds each axis; an ``int`` or a one-element tuple is one value for every axis.
-    """
-    form = draw(st.sampled_from(forms))
-    if form == "tuple":
-        values = tuple(draw(st.integers(low, high)) for high in highs)
-        return values, values
-    value = draw(st.integers(low, min(highs)))
-    return (value if form == "int" else (value,)), (value,) * len(highs)
 
 
 @st.composite
