@@ -46,15 +46,16 @@ def _as_torch(config):
 
 
 @st.composite
-def conv_configs(draw, n, strided=True, values="normal"):
+def conv_configs(draw, n, strided=True, values="normal", max_kernel=12):
     """Keyword arguments of a valid ``conv{n}d`` call, arrays in float64.
 
+    Kernels up to ``max_kernel`` taps a side (12 x 12 reaches the FFT's size);
     ``strided=False`` keeps the stride 1 (in any form); ``values="bounded"`` draws every
     value's size from [0.5, 1.5] (random signs), data on which the FFT is exact.
     """
     groups = draw(st.integers(1, 3))
     c_in, c_out = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
-    kernel = tuple(draw(st.integers(1, 4)) for _ in range(n))
+    kernel = tuple(draw(st.integers(1, max_kernel)) for _ in range(n))
     dilation, dilations = per_axis(draw, 1, (2,) * n)
     padding = draw(st.sampled_from(["valid", "same", "numbers"]))
     pads = (0,) * n
@@ -141,7 +142,7 @@ def algorithms_run():
         yield ran
 
 
-@pytest.mark.parametrize("algorithm", _conv_algorithms.ALGORITHMS)
+@pytest.mark.parametrize("algorithm", cc.ALGORITHMS)
 @pytest.mark.parametrize("n", [1, 2])
 @given(data=st.data())
 def test_every_conv_algorithm_matches_the_definition(n, algorithm, data):
@@ -152,7 +153,7 @@ def test_every_conv_algorithm_matches_the_definition(n, algorithm, data):
     """
     strided, values = algorithm == "im2col", "bounded" if algorithm == "fft" else "normal"
     config = data.draw(conv_configs(n, strided, values), label="config")
-    with _conv_algorithms.forced(algorithm), algorithms_run() as ran:
+    with cc.use_algorithm(algorithm), algorithms_run() as ran:
         ours = getattr(cc, f"conv{n}d")(**config)
     defined = definition(config, n)
     scale = 1 + np.abs(defined).max(initial=0)
@@ -234,7 +235,7 @@ def test_global_and_channel_pooling():
         np.testing.assert_array_equal(cc.channel_max_pool(_t(x), k).numpy(), expected)
 
 
-@pytest.mark.parametrize("algorithm", _conv_algorithms.ALGORITHMS)
+@pytest.mark.parametrize("algorithm", cc.ALGORITHMS)
 def test_conv_algorithms_on_views_and_many_blocks(algorithm, monkeypatch):
     """Non-contiguous inputs (strided, transposed views) and blocks far smaller than the data.
 
@@ -254,12 +255,12 @@ def test_conv_algorithms_on_views_and_many_blocks(algorithm, monkeypatch):
             w = rng.standard_normal((4, x.shape[1], 3, 2))
             config = dict(padding=padding, dilation=dilation)
             reference = F.conv2d(_t(x), _t(w), **config)
-            with _conv_algorithms.forced(algorithm):
+            with cc.use_algorithm(algorithm):
                 ours = cc.conv2d(x, w, **config)
             _check(ours, reference, rtol=1e-10, atol=1e-10, what=f"{algorithm} {name} {config}")
 
 
-@pytest.mark.parametrize("algorithm", _conv_algorithms.ALGORITHMS)
+@pytest.mark.parametrize("algorithm", cc.ALGORITHMS)
 def test_work_arrays_never_leak_into_results(algorithm):
     """The work arrays kept between calls: earlier results stay intact, threads do not mix."""
     from concurrent.futures import ThreadPoolExecutor
@@ -270,7 +271,7 @@ def test_work_arrays_never_leak_into_results(algorithm):
     references = [F.conv2d(_t(x), _t(w), padding=1).numpy() for x in inputs]
 
     def convolve(x):
-        with _conv_algorithms.forced(algorithm):
+        with cc.use_algorithm(algorithm):
             return cc.conv2d(x, w, padding=1)
 
     sequential = [convolve(x) for x in inputs]  # each call reuses the previous one's arrays
@@ -281,15 +282,15 @@ def test_work_arrays_never_leak_into_results(algorithm):
 
 
 def test_algorithm_choice_rule():
-    algorithms = _conv_algorithms
-    assert algorithms.choose((8, 3, 3, 3), (2, 2)) == "im2col"
-    assert algorithms.choose((8, 3, 3, 3), (1, 1)) == "shifted-gemm"
-    assert algorithms.choose((1, 1, 31, 31), (1, 1)) == "fft"
-    with algorithms.forced("fft"):
-        assert algorithms.choose((8, 3, 3, 3), (1, 1)) == "fft"
-        assert algorithms.choose((8, 3, 3, 3), (2, 1)) == "im2col"
+    x, small, large = np.ones((1, 3, 40, 40)), np.ones((8, 3, 3, 3)), np.ones((1, 3, 31, 31))
+    assert cc.conv_algorithm(x, small, stride=2) == "im2col"
+    assert cc.conv_algorithm(x, small) == "shifted-gemm"
+    assert cc.conv_algorithm(x, large) == "fft"
+    with cc.use_algorithm("fft"):
+        assert cc.conv_algorithm(x, small) == "fft"
+        assert cc.conv_algorithm(x, small, stride=(2, 1)) == "im2col"
     with pytest.raises(ValueError, match="`name` must be one of"):
-        with algorithms.forced("winograd"):
+        with cc.use_algorithm("winograd"):
             pass
 
 
@@ -298,7 +299,7 @@ def test_large_kernel_fft_float32():
     x = rng.standard_normal((2, 3, 64, 70)).astype(np.float32)
     w = rng.standard_normal((4, 3, 15, 13)).astype(np.float32)
     reference = F.conv2d(_t(x.astype(np.float64)), _t(w.astype(np.float64)), padding=2)
-    assert _conv_algorithms.choose(w.shape, (1, 1), x, w, ((2, 2), (2, 2))) == "fft"
+    assert cc.conv_algorithm(x, w, padding=2) == "fft"
     ours = cc.conv2d(x, w, padding=2)
     assert ours.dtype == np.float32
     scale = np.abs(reference.numpy()).max()
