@@ -63,9 +63,9 @@ def _reference(x, weight, padding):
     """torch float64, cast to the input's dtype (so overflow becomes inf there too)."""
     to64 = [torch.from_numpy(a.astype(np.float64)) for a in (x, weight)]
     exact = F.conv2d(*to64, padding=padding).numpy()
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow to inf is the answer
         magnitude = F.conv2d(*[t.abs() for t in to64], padding=padding).numpy()
-    return exact.astype(x.dtype), magnitude
+        return exact.astype(x.dtype), magnitude
 
 
 def _assert_as_accurate_as_a_direct_sum(ours, x, weight, padding, label):
