@@ -3,6 +3,8 @@
 These tests check what the benchmark reports, never how fast anything is.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -22,11 +24,31 @@ def test_flops_count_two_per_multiply_add():
 
 
 def test_every_grid_case_runs_on_both_backends():
+    """Each case on one image (at most 96 x 96): both backends give torch's float64 answer."""
+    F = torch.nn.functional
     rng = np.random.default_rng(0)
     for case in bench.GRID:
-        x, w = case.arrays(np.float32, rng)
+        channels, *sides = case.input_shape[1:]
+        shape = (1, channels, *(min(side, 96) for side in sides))
+        one_image = dataclasses.replace(case, input_shape=shape)
+        x, w = one_image.arrays(np.float32, rng)
         assert x.dtype == np.float32 and (w is None or w.dtype == np.float32)
-        assert case.algorithm() in ("-", *cc.ALGORITHMS)
+        arrays = (x,) if w is None else (x, w)
+        tensors = [torch.from_numpy(a) for a in arrays]
+        reference = getattr(F, case.op)(*[t.double() for t in tensors], **case.kwargs).numpy()
+        scale = np.abs(reference).max()
+        for ours in (getattr(cc, case.op)(*arrays, **case.kwargs),
+                     getattr(cc, case.op)(*tensors, **case.kwargs).numpy()):  # fmt: skip
+            assert ours.dtype == np.float32, case.name
+            np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5 * scale,
+                                       err_msg=case.name)  # fmt: skip
+
+
+def test_the_grid_runs_every_algorithm():
+    """The grid's convolutions reach each algorithm (the rule's choice), pooling none."""
+    chosen = {case.algorithm() for case in bench.GRID if case.op == "conv2d"}
+    assert chosen == set(cc.ALGORITHMS)
+    assert {case.algorithm() for case in bench.GRID if case.op != "conv2d"} == {"-"}
 
 
 def test_run_grid_and_algorithm_comparison_report_every_key():

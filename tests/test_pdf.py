@@ -75,5 +75,11 @@ def test_pdf_folds_code_and_renders_maths(book_pdf):
     assert "\\tag{" not in text and "$$" not in text and "\\begin{" not in text
 
 
-def test_toc_pages_match_the_tests_reading_of_the_toc():
-    assert pdf_tool.toc_pages() == toc_files()
+def test_toc_pages_reads_parts_in_order(tmp_path):
+    """The PDF's page order on a table of contents whose order is known."""
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nparts:\n"
+        "  - caption: One\n    chapters:\n      - file: b/first\n      - file: a/second\n"
+        "  - caption: Two\n    chapters:\n      - file: c/third\n"
+    )
+    assert pdf_tool.toc_pages(tmp_path) == ["intro", "b/first", "a/second", "c/third"]

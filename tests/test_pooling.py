@@ -1,14 +1,20 @@
 """Pooling: torch's answers, indices, dtypes and argument forms, on both backends.
 
-The reference is ``torch.nn.functional`` called directly. Inputs are drawn by hypothesis
-with ties (small integers), NaN and -inf at drawn positions, so that the index rule (first
-maximum in row-major order; the last NaN) is exercised, not only the values.
+The reference is ``torch.nn.functional`` in float64, called directly. Hypothesis draws the
+configurations (batch 0 and unbatched inputs, channels, kernels, strides including ``None``
+and ``()``, paddings, dilations, ceil_mode, count_include_pad, divisor_override, output
+sizes, each per-axis argument as an int, a tuple or a one-element tuple where torch takes
+it) and shrinks a failure to the smallest one. Max pooling's inputs have ties (small
+integers), NaN and ±inf at drawn positions, so that the index rule (first maximum in
+row-major order; the last NaN) is exercised, not only the values. Profiles: see
+``tests/conftest.py`` (``HYPOTHESIS_PROFILE=ci`` draws more).
 """
 
 import tracemalloc
 
 import numpy as np
 import pytest
+from forms import FORMS, per_axis
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,42 +33,59 @@ def _both(function, x, *args, **kwargs):
     return [ours, theirs.numpy()]
 
 
+def _stride(draw, n):
+    """``None`` or an empty tuple (torch: the kernel size), or 1 to 3 in a drawn form."""
+    form = draw(st.sampled_from(["given", "none", "empty"]))
+    if form == "given":
+        return per_axis(draw, 1, (3,) * n)[0]
+    return None if form == "none" else ()
+
+
 @st.composite
-def pool_cases(draw, n):
-    """An input with ties, NaN and -inf, and a valid max-pooling geometry."""
-    kernel = tuple(draw(st.integers(1, 4)) for _ in range(n))
-    dilation = tuple(draw(st.integers(1, 2)) for _ in range(n))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(n))
-    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+def pool_geometry(draw, n, dilation=True, padding=True, kernel_forms=FORMS):
+    """A valid pooling: an input shape (batch 0 and unbatched included) and the arguments."""
+    kernel, kernels = per_axis(draw, 1, (4,) * n, kernel_forms)
+    kwargs = dict(kernel_size=kernel, stride=_stride(draw, n), ceil_mode=draw(st.booleans()))
+    pads, dilations = (0,) * n, (1,) * n
+    if padding:  # torch: at most half the kernel
+        kwargs["padding"], pads = per_axis(draw, 0, tuple(k // 2 for k in kernels))
+    if dilation:
+        kwargs["dilation"], dilations = per_axis(draw, 1, (2,) * n)
     spatial = tuple(
-        d * (k - 1) + 1 - 2 * p + draw(st.integers(0, 5))
-        for k, d, p in zip(kernel, dilation, padding, strict=True)
+        max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 6))
+        for k, d, p in zip(kernels, dilations, pads, strict=True)
     )
-    spatial = tuple(max(1, s) for s in spatial)
-    seed = draw(st.integers(0, 2**31 - 1))
-    rng = np.random.default_rng(seed)
-    x = rng.integers(-3, 4, size=(draw(st.integers(1, 2)), 2, *spatial)).astype(np.float64)
-    for value in draw(st.lists(st.sampled_from([np.nan, -np.inf, np.inf]), max_size=3)):
-        x[tuple(int(rng.integers(0, s)) for s in x.shape)] = value
-    kwargs = dict(
-        kernel_size=kernel,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        ceil_mode=draw(st.booleans()),
-    )
-    return x, kwargs
+    channels = draw(st.integers(1, 3))
+    batched = (draw(st.integers(0, 2)), channels, *spatial)
+    return (batched[1:] if draw(st.booleans()) else batched), kwargs
+
+
+@st.composite
+def ties_and_specials(draw, shape):
+    """Small integers (many ties), with NaN and ±inf at drawn positions."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.integers(-3, 4, size=shape).astype(np.float64)
+    if x.size:
+        for value in draw(st.lists(st.sampled_from([np.nan, -np.inf, np.inf]), max_size=3)):
+            x[tuple(int(rng.integers(0, s)) for s in x.shape)] = value
+    return x
+
+
+def _normal(draw, shape):
+    return np.random.default_rng(draw(st.integers(0, 2**32 - 1))).standard_normal(shape)
 
 
 def _assert_same(ours, reference):
     np.testing.assert_array_equal(ours, reference)  # NaN equal to NaN here
+    assert ours.shape == reference.shape
     assert ours.dtype == reference.dtype
 
 
 @pytest.mark.parametrize("n", [1, 2])
 @given(data=st.data())
 def test_max_pool_values_and_indices_match_torch(n, data):
-    x, kwargs = data.draw(pool_cases(n))
+    shape, kwargs = data.draw(pool_geometry(n), label="geometry")
+    x = data.draw(ties_and_specials(shape), label="input")
     function = getattr(cc, f"max_pool{n}d")
     reference = getattr(F, f"max_pool{n}d")(torch.from_numpy(x), **kwargs, return_indices=True)
     for values, indices in _both(function, x, **kwargs, return_indices=True):
@@ -74,21 +97,61 @@ def test_max_pool_values_and_indices_match_torch(n, data):
 
 @pytest.mark.parametrize("n", [1, 2])
 @given(data=st.data())
+def test_avg_pool_matches_torch(n, data):
+    shape, kwargs = data.draw(pool_geometry(n, dilation=False), label="geometry")
+    kwargs["count_include_pad"] = data.draw(st.booleans())
+    if n == 2 and data.draw(st.booleans()):  # avg_pool1d has no divisor_override
+        kwargs["divisor_override"] = data.draw(st.integers(-3, 5).filter(bool))
+    x = _normal(data.draw, shape)
+    reference = getattr(F, f"avg_pool{n}d")(torch.from_numpy(x), **kwargs).numpy()
+    for ours in _both(getattr(cc, f"avg_pool{n}d"), x, **kwargs):
+        assert ours.shape == reference.shape
+        np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@given(data=st.data())
+def test_lp_pool_matches_torch(n, data):
+    """Non-negative inputs (torch's Lp pool of negative values is not a norm for odd p)."""
+    forms = ("int",) if n == 1 else ("int", "tuple")  # torch's lp_pool refuses (k,)
+    geometry = pool_geometry(n, dilation=False, padding=False, kernel_forms=forms)
+    shape, kwargs = data.draw(geometry, label="geometry")
+    norm_type = data.draw(st.sampled_from([1.0, 2, 2.0, 3.5]), label="norm_type")
+    x = np.abs(_normal(data.draw, shape))
+    reference = getattr(F, f"lp_pool{n}d")(torch.from_numpy(x), norm_type, **kwargs).numpy()
+    for ours in _both(getattr(cc, f"lp_pool{n}d"), x, norm_type, **kwargs):
+        assert ours.shape == reference.shape
+        np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-12)
+
+
+@st.composite
+def adaptive_sizes(draw, n):
+    """An output size as torch takes it: an int, a tuple, or (2-D) a pair with ``None``."""
+    size, sizes = per_axis(draw, 1, (7,) * n, ("int", "tuple"))
+    if n == 2 and draw(st.booleans()):
+        size = sizes = tuple(None if draw(st.booleans()) else s for s in sizes)
+    return size
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@given(data=st.data())
 def test_adaptive_pools_match_torch(n, data):
     spatial = tuple(data.draw(st.integers(1, 11)) for _ in range(n))
-    out = tuple(data.draw(st.integers(1, 7)) for _ in range(n))
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**31 - 1)))
-    x = rng.integers(-2, 3, size=(data.draw(st.integers(1, 2)), 3, *spatial)).astype(np.float64)
-    if data.draw(st.booleans()):
-        x[tuple(int(rng.integers(0, s)) for s in x.shape)] = np.nan
-    size = out[0] if n == 1 else out
+    batched = (data.draw(st.integers(0, 2)), data.draw(st.integers(1, 3)), *spatial)
+    shape = batched[1:] if data.draw(st.booleans()) else batched
+    size = data.draw(adaptive_sizes(n), label="output_size")
+    x = data.draw(ties_and_specials(shape), label="input")
     t = torch.from_numpy(x)
     values, indices = getattr(F, f"adaptive_max_pool{n}d")(t, size, return_indices=True)
     for ours in _both(getattr(cc, f"adaptive_max_pool{n}d"), x, size, return_indices=True):
         _assert_same(ours[0], values.numpy())
         _assert_same(ours[1], indices.numpy())
-    average = getattr(F, f"adaptive_avg_pool{n}d")(t, size).numpy()
+    for ours in _both(getattr(cc, f"adaptive_max_pool{n}d"), x, size):
+        _assert_same(ours, values.numpy())
+    x = _normal(data.draw, shape)  # averages of ties would hide a wrong window
+    average = getattr(F, f"adaptive_avg_pool{n}d")(torch.from_numpy(x), size).numpy()
     for ours in _both(getattr(cc, f"adaptive_avg_pool{n}d"), x, size):
+        assert ours.shape == average.shape
         np.testing.assert_allclose(ours, average, rtol=1e-12, atol=1e-12)
 
 
