@@ -215,10 +215,11 @@ def flag(value, name):
     return bool(value)
 
 
-def int_tuple(value, name, n, minimum, what):
+def int_tuple(value, name, n, minimum, what, one_for_all=True):
     """Turn an int or a sequence of ints into a tuple of ``n``, checking ``>= minimum``.
 
-    As in ``torch.nn.functional``, a one-element sequence stands for all ``n`` axes. An int
+    As in ``torch.nn.functional``'s layers, a one-element sequence stands for all ``n`` axes
+    (unless ``one_for_all`` is false: ``unfold`` wants a pair, as torch's does). An int
     is an ``int`` or NumPy integer; ``True`` and ``1.0`` are refused (``TypeError``), as are
     strings and other non-sequences.
 
@@ -233,13 +234,15 @@ def int_tuple(value, name, n, minimum, what):
         The smallest allowed value (1 for sizes and steps, 0 for padding).
     what : str
         How to describe an allowed value, e.g. ``"a positive integer"``.
+    one_for_all : bool
+        Whether a one-element sequence is repeated for every axis.
     """
     pairs = "" if n == 1 else f" or a sequence of {n} of them"
     expected = f"`{name}` must be {what}{pairs}"
     if is_int(value):
         items = (value,) * n
     elif isinstance(value, tuple | list):
-        items = tuple(value) * n if len(value) == 1 else tuple(value)
+        items = tuple(value) * n if len(value) == 1 and one_for_all else tuple(value)
     else:
         raise TypeError(f"{expected}, got {_described(value)}")
     if not all(is_int(item) for item in items):
@@ -249,14 +252,14 @@ def int_tuple(value, name, n, minimum, what):
     return tuple(int(item) for item in items)
 
 
-def positive(value, name, n):
+def positive(value, name, n, one_for_all=True):
     """A size, stride or dilation: positive integers."""
-    return int_tuple(value, name, n, 1, "a positive integer")
+    return int_tuple(value, name, n, 1, "a positive integer", one_for_all)
 
 
-def non_negative(value, name, n):
+def non_negative(value, name, n, one_for_all=True):
     """A padding: non-negative integers."""
-    return int_tuple(value, name, n, 0, "a non-negative integer")
+    return int_tuple(value, name, n, 0, "a non-negative integer", one_for_all)
 
 
 # --------------------------------------------------------------------------- sizes
@@ -425,18 +428,23 @@ def avg_pool_args(input, kernel_size, stride, padding, ceil_mode, count_include_
 
 @exact_cache
 def unfold_args(input, kernel_size, dilation, padding, stride):
-    """Validate the arguments of ``unfold``; return its :class:`~cnncourse.geometry.Geometry`."""
-    check_ndim(input, "input", (4,), "(N, C, H, W)")
+    """Validate the arguments of ``unfold``; return its :class:`~cnncourse.geometry.Geometry`.
+
+    As torch's ``unfold``: the input may be unbatched, each size is an int or a pair (a
+    one-element sequence is refused), and padding is symmetric (no ``"same"``).
+    """
+    check_ndim(input, "input", (3, 4), "(C, H, W) or (N, C, H, W)")
     check_numeric(input, "input")
-    kernel = positive(kernel_size, "kernel_size", 2)
-    dilation = positive(dilation, "dilation", 2)
-    stride = positive(stride, "stride", 2)
-    pads = conv_padding(padding, stride, dilation, kernel, 2)
+    kernel = positive(kernel_size, "kernel_size", 2, one_for_all=False)
+    dilation = positive(dilation, "dilation", 2, one_for_all=False)
+    stride = positive(stride, "stride", 2, one_for_all=False)
+    pads = non_negative(padding, "padding", 2, one_for_all=False)
     for axis in range(2):
         check_fits(
-            input.shape[2 + axis], kernel[axis], pads[axis], dilation[axis], AXIS_NAMES[2][axis]
-        )
-    return geometry.Geometry(kernel, stride, pads, dilation)
+            input.shape[-2 + axis], kernel[axis], (pads[axis], pads[axis]), dilation[axis],
+            AXIS_NAMES[2][axis],
+        )  # fmt: skip
+    return geometry.Geometry(kernel, stride, tuple((p, p) for p in pads), dilation)
 
 
 def check_divisor_override(divisor_override):

@@ -39,12 +39,21 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
     Parameters
     ----------
-    input : numpy.ndarray, shape (N, C, H, W)
+    input : numpy.ndarray, shape (N, C, H, W) or (C, H, W)
     kernel_size, dilation, padding, stride : int or pair of int
+        As torch's ``unfold``: no one-element sequences, no ``"same"``.
 
     Returns
     -------
-    numpy.ndarray, shape (N, C * kH * kW, H_out * W_out)
+    numpy.ndarray, shape (N, C * kH * kW, H_out * W_out) or (C * kH * kW, H_out * W_out)
+
+    Examples
+    --------
+    >>> unfold(np.arange(9.0).reshape(1, 3, 3), 2)     # one channel, four 2 x 2 windows
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]])
     """
     shape = _args.unfold_args(input, kernel_size, dilation, padding, stride)
     return on_backend(_unfold, input)(input, shape)
@@ -52,6 +61,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 def _unfold(input, shape):
     """:func:`unfold` of a checked input (``shape``: its Geometry)."""
+    input, unbatched = add_batch_axis(input, 2)
     (kh, kw), (ho, wo) = shape.kernel, shape.output_shape(input.shape[2:])
     n, c = input.shape[:2]
     cols = np.zeros((n, c, kh, kw, ho, wo), dtype=input.dtype)  # dead taps read zeros
@@ -62,7 +72,8 @@ def _unfold(input, shape):
         kernel = (taps_h.stop - taps_h.start, taps_w.stop - taps_w.start)
         view = view_windows(live, kernel, shape.stride, shape.dilation)  # (N, C, Ho, Wo, a, b)
         cols[:, :, taps_h, taps_w] = view.transpose(0, 1, 4, 5, 2, 3)
-    return cols.reshape(n, c * kh * kw, ho * wo)
+    cols = cols.reshape(n, c * kh * kw, ho * wo)
+    return cols[0] if unbatched else cols
 
 
 def _conv(input, weight, bias, shape, groups, n):

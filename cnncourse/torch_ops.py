@@ -89,9 +89,9 @@ def conv(input, weight, bias, shape, groups, n):
 
 
 def unfold(input, shape):
-    """The im2col matrix of a tensor."""
-    x, symmetric = _explicit_padding(input, shape.pads, 2)
-    return F.unfold(x, shape.kernel, shape.dilation, symmetric, shape.stride)
+    """The im2col matrix of a tensor (its padding is symmetric, as torch's)."""
+    padding = _symmetric(shape.pads)
+    return F.unfold(input, shape.kernel, shape.dilation, padding, shape.stride)
 
 
 # --------------------------------------------------------------------------- pooling

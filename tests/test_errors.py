@@ -130,6 +130,12 @@ CASES = [
     ("signal rank", cc.correlate, (X1[0, 0], W1[0]), {}, ValueError,
      r"`w` must have as many dimensions as `x` \(1\), got shape \(4, 3\)"),
     ("signal 3d", cc.convolve, (X1, W1), {}, ValueError, r"`x` must be 1-D or 2-D"),
+    ("unfold one-element kernel", cc.unfold, (X, (3,)), {}, ValueError,
+     r"`kernel_size` must be a positive integer or a sequence of 2 of them, got \(3,\)"),
+    ("unfold same", cc.unfold, (X, 3), {"padding": "same"}, TypeError,
+     r"`padding` must be a non-negative integer or a sequence of 2 of them, got 'same'"),
+    ("unfold rank", cc.unfold, (X[0, 0], 3), {}, ValueError,
+     r"`input` must be 3-D or 4-D \(C, H, W\) or \(N, C, H, W\)"),
     ("signal empty", cc.convolve, (X1[0, 0, :0], W1[0, 0]), {}, ValueError,
      r"`x` and `w` must not be empty"),
 ]  # fmt: skip

@@ -187,7 +187,7 @@ def test_conv_float32_and_float16_tolerances(n, data):
 
 @st.composite
 def unfold_configs(draw):
-    """Keyword arguments of a valid ``unfold`` call (torch: 4-D input, ints or pairs)."""
+    """Keyword arguments of a valid ``unfold`` call (torch: ints or pairs, batched or not)."""
     forms = ("int", "tuple")  # torch's unfold refuses one-element tuples
     kernel, kernels = per_axis(draw, 1, (4, 4), forms)
     dilation, dilations = per_axis(draw, 1, (2, 2), forms)
@@ -197,7 +197,8 @@ def unfold_configs(draw):
         max(1, d * (k - 1) + 1 - 2 * p) + draw(st.integers(0, 6))
         for k, d, p in zip(kernels, dilations, pads, strict=True)
     )
-    shape = (draw(st.integers(0, 3)), draw(st.integers(1, 4)), *spatial)
+    batch = draw(st.sampled_from([(), (0,), (1,), (2,), (3,)]))  # () = unbatched (C, H, W)
+    shape = (*batch, draw(st.integers(1, 4)), *spatial)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return dict(
         input=rng.standard_normal(shape),
@@ -216,6 +217,8 @@ def test_unfold_matches_torch_and_gives_the_definition(config, outputs):
     _check(cols, reference, what="unfold")
     _check(cc.unfold(**_as_torch(config)), reference, what="unfold[torch]")
     x = config.pop("input")
+    if x.ndim == 3:
+        x, cols = x[None], cols[None]
     kernel = config.pop("kernel_size")
     kernel = (kernel, kernel) if isinstance(kernel, int) else kernel
     w = np.random.default_rng(outputs).standard_normal((outputs, x.shape[1], *kernel))
