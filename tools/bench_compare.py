@@ -10,13 +10,15 @@ tool times both versions with *one* harness:
   both trees' ``cnncourse.bench.GRID`` (the built-in :data:`FALLBACK_GRID` if neither has one).
 * Both workers build the same inputs (``numpy.random.default_rng(0)``, as ``Case.arrays`` in
   the bench; a hash of the inputs is compared) and time the public function with the same
-  code (:func:`median_time`: a warm-up call, then the median of at least ``--repeat`` calls
-  lasting at least ``--min-seconds``). Backends: ``numpy`` (``cnncourse`` on arrays),
+  code (a warm-up call, then the median of at least ``--repeat`` calls lasting at least
+  ``--min-seconds``, :func:`time_pair`). Backends: ``numpy`` (``cnncourse`` on arrays),
   ``torch`` (``cnncourse`` on CPU tensors) and ``F`` (``torch.nn.functional`` called
   directly: the same code in both versions, so its ratio is a control that should be 1).
-* The two workers take turns, job by job (before, after, before, after, ...; the order
-  flips every round), so that load from other processes on the machine hits both alike.
-  New workers every round.
+* The two workers take turns, a few calls at a time (``--chunk-seconds``, ~10 ms: before,
+  after, before, after, ...; who starts flips every round), each call timed on its own, so
+  that load from other processes on the machine hits both alike. New workers every round;
+  each case's result per round and version is the median of its calls; the table gives the
+  median over rounds and the per-round ratios after / before.
 * The outputs of the first round are compared between versions (``allclose``, float32
   tolerances scaled by the output's size): the same work is timed.
 * Threads: ``--threads N`` (default 1) sets ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
@@ -83,21 +85,6 @@ FALLBACK_GRID = [
 
 
 # ---------------------------------------------------------------- worker (one version)
-
-
-def median_time(function, repeat, min_seconds, max_calls=20000):
-    """Median wall time of ``function()``: one warm-up call, then at least ``repeat`` calls
-    lasting at least ``min_seconds`` together (at most ``max_calls``)."""
-    function()
-    times = []
-    started = time.perf_counter()
-    while len(times) < repeat or time.perf_counter() - started < min_seconds:
-        t0 = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - t0)
-        if len(times) >= max_calls:
-            break
-    return statistics.median(times), len(times)
 
 
 def _case_key(case):
@@ -203,9 +190,11 @@ class Worker:
             self.key, self.arrays = _case_key(case), (x, w, digest.hexdigest()[:12])
         return self.arrays
 
-    def time(self, case, backend, save):
+    def prepare(self, case, backend, save):
+        """Build the case's call on ``backend`` and make it once (a warm-up, timed)."""
         x, w, digest = self._case_arrays(case)
         kwargs = _tuples(case["kwargs"])
+        algorithm = _algorithm(self.cc, case, x, w) if backend == "numpy" else ""
         if backend == "numpy":
             function = getattr(self.cc, case["op"])
         else:
@@ -213,18 +202,22 @@ class Worker:
             module = self.cc if backend == "torch" else self.torch.nn.functional
             function = getattr(module, case["op"])
         args = (x,) if w is None else (x, w)
-
-        def call():
-            return function(*args, **kwargs)
-
-        seconds, calls = median_time(call, self.options["repeat"], self.options["min_seconds"])
+        self.call = lambda: function(*args, **kwargs)
+        started = time.perf_counter()
+        out = self.call()
+        first = time.perf_counter() - started
         if save:
-            out = call()
             self.np.save(save, out if backend == "numpy" else out.numpy())
-        algorithm = (
-            _algorithm(self.cc, case, *self._case_arrays(case)[:2]) if backend == "numpy" else ""
-        )
-        return {"seconds": seconds, "calls": calls, "inputs": digest, "algorithm": algorithm}
+        return {"first": first, "inputs": digest, "algorithm": algorithm}
+
+    def calls(self, count):
+        """Wall times of ``count`` calls of the prepared call, each timed on its own."""
+        times = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            self.call()
+            times.append(time.perf_counter() - t0)
+        return {"times": times}
 
 
 def worker_main(options):
@@ -240,8 +233,10 @@ def worker_main(options):
         try:
             if request["cmd"] == "info":
                 answer = worker.info()
-            elif request["cmd"] == "time":
-                answer = worker.time(request["case"], request["backend"], request.get("save"))
+            elif request["cmd"] == "prepare":
+                answer = worker.prepare(request["case"], request["backend"], request.get("save"))
+            elif request["cmd"] == "calls":
+                answer = worker.calls(request["count"])
             else:
                 return 0
         except Exception as error:  # one case failing in one version is a result
@@ -328,6 +323,42 @@ class Client:
         self.process.wait(timeout=60)
 
 
+def time_pair(clients, order, case, backend, saves, args):
+    """Time one case on one backend in both workers, taking turns chunk by chunk.
+
+    Each worker makes the call once (a warm-up); then the two run ``chunk`` calls each in
+    turn, every call timed on its own, until each has made at least ``args.repeat`` calls
+    lasting at least ``args.min_seconds``: load on the machine meets both within
+    milliseconds. Returns per version the median call time (or the error).
+    """
+    answers = {}
+    for version in order:
+        answers[version] = clients[version].ask(
+            cmd="prepare", case=case, backend=backend, save=saves.get(version)
+        )
+    running = [v for v in order if "error" not in answers[v]]
+    if not running:
+        return answers
+    first = max(answers[v]["first"] for v in running)
+    chunk = max(1, min(1000, int(args.chunk_seconds / max(first, 1e-7))))
+    times = {v: [] for v in running}
+
+    def enough(version):
+        calls = times[version]
+        return len(calls) >= args.repeat and sum(calls) >= args.min_seconds
+
+    while not all(enough(v) for v in running) and len(times[running[0]]) < args.max_calls:
+        for version in running:
+            answer = clients[version].ask(cmd="calls", count=chunk)
+            if "error" in answer:
+                raise SystemExit(f"{version}: {case['name']} {backend}: {answer['error']}")
+            times[version] += answer["times"]
+    for version in running:
+        answers[version]["seconds"] = statistics.median(times[version])
+    time.sleep(args.rest)
+    return answers
+
+
 def union_grid(grids):
     """The cases of all grids, each once (same operation, shapes and arguments)."""
     cases = {}
@@ -361,6 +392,7 @@ def run(args):
         "repeat": args.repeat,
         "min_seconds": args.min_seconds,
         "backends": args.backends,
+        "chunk_seconds": args.chunk_seconds,
     }
     scratch = tempfile.mkdtemp(prefix="bench_compare_")
     trees = {}
@@ -384,28 +416,24 @@ def run(args):
         for case in cases:
             for backend in args.backends:
                 key = (case["name"], backend)
-                for version in order:
-                    save = None
-                    if round_ == 0:
-                        save = os.path.join(scratch, f"{version}-{len(differences)}.npy")
-                    answer = clients[version].ask(cmd="time", case=case, backend=backend, save=save)
+                saves = {}
+                if round_ == 0:
+                    saves = {v: os.path.join(scratch, f"{v}-{len(differences)}.npy") for v in order}
+                    differences[key] = saves
+                answers = time_pair(clients, order, case, backend, saves, args)
+                for version, answer in answers.items():
                     if "error" in answer:
                         errors[key + (version,)] = answer["error"]
                         continue
                     results.setdefault(key, {}).setdefault(version, []).append(answer["seconds"])
                     algorithms[key + (version,)] = answer["algorithm"]
                     inputs.setdefault(key, set()).add(answer["inputs"])
-                    if save:
-                        differences.setdefault(key, []).append(save)
-                    time.sleep(args.rest)
         for client in clients.values():
             client.close()
         print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     for key, saved in differences.items():
-        if len(saved) == 2:
-            differences[key] = compare_outputs(*sorted(saved, key=lambda p: "after" in p))
-        else:
-            differences[key] = None
+        paths = [saved[v] for v in ("before", "after")]
+        differences[key] = compare_outputs(*paths) if all(map(os.path.exists, paths)) else None
     report = {
         "trees": trees,
         "options": options,
@@ -453,8 +481,9 @@ def format_report(report):
         )
     lines.append(
         f"threads {options['threads']}, malloc {options['malloc']}, dtype {options['dtype']}, "
-        f"{report['rounds']} rounds (alternating), median of >= {options['repeat']} calls "
-        f"and >= {options['min_seconds']} s per timing; load average "
+        f"{report['rounds']} rounds, per timing the median of >= {options['repeat']} calls and "
+        f">= {options['min_seconds']} s per version, in turns of ~{options['chunk_seconds']} s; "
+        "load average "
         f"{report['load_start'][0]:.2f} at start, {report['load_end'][0]:.2f} at end"
     )
     lines += [
@@ -503,6 +532,10 @@ def parse_args(argv):
     parser.add_argument("--repeat", type=int, default=5, help="minimum timed calls")
     parser.add_argument("--min-seconds", type=float, default=0.2, help="minimum time per timing")
     parser.add_argument("--rest", type=float, default=0.05, help="pause between timings (s)")
+    parser.add_argument(
+        "--chunk-seconds", type=float, default=0.01, help="about how long each turn lasts"
+    )
+    parser.add_argument("--max-calls", type=int, default=20000, help="per timing and version")
     parser.add_argument("--only", default="", help="the cases whose name contains this")
     parser.add_argument(
         "--backends",
