@@ -385,6 +385,12 @@ def compare_outputs(first, second):
 
 
 def run(args):
+    """Time every case on both trees (exports and saved outputs in a temporary directory)."""
+    with tempfile.TemporaryDirectory(prefix="bench_compare_") as scratch:
+        return _run(args, scratch)
+
+
+def _run(args, scratch):
     options = {
         "threads": args.threads,
         "malloc": args.malloc,
@@ -394,7 +400,6 @@ def run(args):
         "backends": args.backends,
         "chunk_seconds": args.chunk_seconds,
     }
-    scratch = tempfile.mkdtemp(prefix="bench_compare_")
     trees = {}
     for version, spec in (("before", args.before), ("after", args.after)):
         tree, label = resolve_tree(spec, scratch)
