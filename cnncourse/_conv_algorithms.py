@@ -30,6 +30,7 @@ the input and the output itself; temporaries are work arrays kept between calls
 """
 
 import contextlib
+import math
 import threading
 
 import numpy as np
@@ -95,6 +96,9 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
 #: of the kernel's taps within this factor.
 FFT_MAX_RANGE = 16.0
 
+#: The FFT check sums its input in blocks of this fraction of the kernel's extent.
+BLOCKS_PER_SPAN = 8
+
 
 def fft_is_exact(x, weight, pads, dilation):
     """Whether the FFT's answer matches a direct sum's to within the dtype's accuracy.
@@ -106,8 +110,8 @@ def fft_is_exact(x, weight, pads, dilation):
 
     * every value of ``x`` and ``weight`` is finite (the FFT spreads one NaN or infinity
       over the whole image; an infinity times zero padding gives NaN),
-    * the transforms cannot overflow: (sum of an image's :math:`|x|`) times (sum of a
-      kernel's :math:`|w|`) stays well below the dtype's largest number, and
+    * the transforms cannot overflow: (largest :math:`|x|` times the size of an image)
+      times (sum of a kernel's :math:`|w|`) stays well below the dtype's largest number, and
     * in each image, no value of :math:`|x|` (summed over channels, each weighted by the
       mean size of its kernel's taps) is more than
       ``max(FFT_MAX_RANGE, taps / 4)`` times the smallest mean of :math:`|x|` over a window
@@ -115,21 +119,28 @@ def fft_is_exact(x, weight, pads, dilation):
       or made of near-zeros; and the largest tap of each (output, input) channel's kernel is
       at most :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
 
-    The window sums are bounded from one pass over the input (:func:`_window_sum_bounds`).
+    The window sums are bounded from one pass over the input (:func:`_smallest_window_sum`),
+    in work arrays kept between calls: the check costs a few percent of the FFT it guards.
     """
     taps = np.abs(weight).reshape(*weight.shape[:2], -1)  # (C_out, C_in / groups, k)
     scale = taps.mean(axis=2)  # how much each input channel counts in each output
     if x.shape[1] == 1 or scale.shape[1] != x.shape[1]:  # one channel, or groups: plain sum
-        size = np.abs(x[:, 0]) if x.shape[1] == 1 else np.abs(x).sum(axis=1)
+        if x.shape[1] == 1:
+            size = np.abs(x[:, 0], out=scratch("fft check", x[:, 0].shape, x.dtype))
+        else:
+            size = np.abs(x).sum(axis=1)
     else:  # |x| weighted by each channel's kernel scale, per output channel
         size = np.einsum("oc,nchw->nohw", scale, np.abs(x)).reshape(-1, *x.shape[2:])
     # The transforms hold sums over a whole image and kernel: they must be finite and must
-    # not overflow where a direct sum, adding a window at a time, would not (one test: a
-    # NaN compares false).
-    magnitude = size if x.shape[1] == 1 else np.abs(x)
-    per_image = tuple(range(1, magnitude.ndim))
-    totals = magnitude.sum(axis=per_image, dtype=np.float64).max(initial=0)
-    totals = totals * taps.sum(axis=(1, 2), dtype=np.float64).max()
+    # not overflow where a direct sum, adding a window at a time, would not. Bound an
+    # image's sum by its largest value times its size (one test: a NaN compares false).
+    largest_value = size.max(axis=(1, 2))  # per image
+    if x.shape[1] == 1:
+        largest_x = largest_value.max(initial=0)
+    else:
+        largest_x = max(x.max(initial=0), -x.min(initial=0))
+    kernel_total = float(taps.sum(axis=(1, 2), dtype=np.float64).max())
+    totals = float(largest_x) * math.prod(x.shape[1:]) * kernel_total
     if not totals < np.finfo(x.dtype).max / 16:
         return False
     # Each kernel's taps of one size: the largest within FFT_MAX_RANGE of their geometric
@@ -140,7 +151,6 @@ def fft_is_exact(x, weight, pads, dilation):
         return False
     spans = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation, strict=True)]
     smallest = _smallest_window_sum(size, pads, spans)  # per image
-    largest_value = size.max(axis=(1, 2))
     # A direct sum of k products may be off by 2 k eps |x| * |w|; the FFT's error grows with
     # the spread of sizes: allow the spread that keeps it a quarter of that, at least 16.
     terms = weight.shape[2] * weight.shape[3] + np.log2(size.shape[1] * size.shape[2])
@@ -151,35 +161,45 @@ def fft_is_exact(x, weight, pads, dilation):
 def _smallest_window_sum(size, pads, spans):
     """A lower bound on the smallest window sum of ``size`` (N, H, W), per image.
 
-    The padded images are summed in blocks of ``q = span // 8`` pixels a side (one pass),
-    then every window of whole blocks: each window of the convolution contains
-    ``(span - 2q + 2) // q`` whole blocks a side, so the smallest such sum bounds the
-    smallest window sum from below.
+    The padded images are summed in blocks of ``q = span // BLOCKS_PER_SPAN`` pixels a side
+    (rows first: whole rows are added, which is fast), then every window of whole blocks:
+    each window of the convolution contains ``(span - 2q + 2) // q`` whole blocks a side,
+    so the smallest such sum bounds the smallest window sum from below.
     """
     (top, bottom), (left, right) = pads
-    q = [max(1, span // 8) for span in spans]
-    height, width = size.shape[1] + top + bottom, size.shape[2] + left + right
+    q = [max(1, span // BLOCKS_PER_SPAN) for span in spans]
+    n, height, width = size.shape[0], size.shape[1] + top + bottom, size.shape[2] + left + right
     extra = [-height % q[0], -width % q[1]]  # zeros up to whole blocks
-    padded = np.pad(size, ((0, 0), (top, bottom + extra[0]), (left, right + extra[1])))
-    # Block sums as q strided slices a side (far faster than a reshaped reduction).
-    columns = sum(padded[:, :, i :: q[1]] for i in range(q[1]))
-    blocks = sum(columns[:, i :: q[0]] for i in range(q[0]))
+    padded = scratch("fft check padded", (n, height + extra[0], width + extra[1]), size.dtype)
+    padded = _fill_padded(padded, size, ((top, bottom + extra[0]), (left, right + extra[1])))
+    rows = _sums_of_strided_slices(padded, q[0], axis=1)
+    blocks = _sums_of_strided_slices(rows, q[1], axis=2)
     inner = [(span - 2 * b + 2) // b for span, b in zip(spans, q, strict=True)]
-    return _block_windows(blocks, inner).min(axis=(1, 2))
+    window_rows = _sums_of_shifted_slices(blocks, inner[0], axis=1)
+    return _sums_of_shifted_slices(window_rows, inner[1], axis=2).min(axis=(1, 2))
 
 
-def _block_windows(blocks, lengths):
-    """Sums of every ``lengths[0] x lengths[1]`` window of ``blocks`` (N, rows, columns)."""
-    rows = _running_sums(blocks.transpose(0, 2, 1), lengths[0])
-    return _running_sums(rows.transpose(0, 2, 1), lengths[1])
+def _sums_of_strided_slices(a, step, axis):
+    """``a[i::step] + a[i+1::step] + ...`` along ``axis``: sums of blocks of ``step``."""
+    index = [slice(None)] * a.ndim
+    index[axis] = slice(0, None, step)
+    total = a[tuple(index)].copy()
+    for i in range(1, step):
+        index[axis] = slice(i, None, step)
+        total += a[tuple(index)]
+    return total
 
 
-def _running_sums(a, length):
-    """Sums of ``length`` consecutive entries along the last axis (one cumulative sum)."""
-    a = np.ascontiguousarray(a)
-    total = np.zeros((*a.shape[:-1], a.shape[-1] + 1), dtype=a.dtype)
-    np.cumsum(a, axis=-1, out=total[..., 1:])
-    return total[..., length:] - total[..., :-length]
+def _sums_of_shifted_slices(a, length, axis):
+    """Sums of every ``length`` consecutive entries along ``axis`` (a running sum)."""
+    count = a.shape[axis] - length + 1
+    index = [slice(None)] * a.ndim
+    index[axis] = slice(0, count)
+    total = a[tuple(index)].copy()
+    for i in range(1, length):
+        index[axis] = slice(i, i + count)
+        total += a[tuple(index)]
+    return total
 
 
 def _fill_padded(target, images, pads):
@@ -353,11 +373,14 @@ def fft(x, weight, stride, pads, dilation, groups):
     # touches only the first kernel-size - 1 outputs, which the valid part drops.
     x_hat = transforms.rfft2(x, s=shape, **_fft_threads(transforms))
     k_hat = transforms.rfft2(spread[:, :, ::-1, ::-1], s=shape, **_fft_threads(transforms))
-    y_hat = np.empty((x.shape[0], out_channels, *x_hat.shape[2:]), dtype=x_hat.dtype)
+    y_hat = scratch("fft product", (x.shape[0], out_channels, *x_hat.shape[2:]), x_hat.dtype)
     for inputs, outputs in zip(
         _group_slices(x.shape[1], groups), _group_slices(out_channels, groups), strict=True
     ):
-        y_hat[:, outputs] = np.einsum("ncij,ocij->noij", x_hat[:, inputs], k_hat[outputs])
+        if per_group == 1:  # one input channel: a product of transforms, no channel sum
+            np.multiply(x_hat[:, inputs], k_hat[outputs, 0], out=y_hat[:, outputs])
+        else:
+            y_hat[:, outputs] = np.einsum("ncij,ocij->noij", x_hat[:, inputs], k_hat[outputs])
     full = transforms.irfft2(y_hat, s=shape, **_fft_threads(transforms))
     y = full[:, :, spread.shape[2] - 1 :, spread.shape[3] - 1 :]
     return np.ascontiguousarray(y, dtype=weight.dtype)

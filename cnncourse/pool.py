@@ -26,21 +26,26 @@ from ._dispatch import dual_backend, on_backend
 from .views import add_batch_axis
 
 
-def _reduce_axis(x, axis, count, kernel, stride, before, dilation, combine, fill, out=None):
+def _tap_ranges(size, count, kernel, stride, before, dilation):
+    """Per tap ``a`` of one axis, the outputs it reaches: ``(first, stop, start)``.
+
+    As :func:`cnncourse.geometry.tap_outputs`; computed once per call, not once per block.
+    """
+    return [geometry.tap_outputs(size, count, stride, before, dilation, a) for a in range(kernel)]
+
+
+def _reduce_axis(x, axis, count, stride, ranges, combine, fill, out=None):
     """Combine ``x[..., s i - p + d a, ...]`` over the taps ``a`` of one axis (into ``out``).
 
     Each tap is a strided slice of the whole array, so the loop runs over the ``k`` taps of
     the window, never over pixels. Padding is never built: a tap that would read padding
-    for some outputs only combines into the others, and outputs start from ``fill`` (the
-    padding's value: :math:`-\\infty` for a maximum, 0 for a sum) unless one tap covers all.
+    for some outputs only combines into the others (``ranges``, from :func:`_tap_ranges`),
+    and outputs start from ``fill`` (the padding's value: :math:`-\\infty` for a maximum, 0
+    for a sum) unless one tap covers all.
     """
     shape = list(x.shape)
     shape[axis] = count
     result = np.empty(shape, dtype=x.dtype) if out is None else out
-    ranges = [
-        geometry.tap_outputs(x.shape[axis], count, stride, before, dilation, a)
-        for a in range(kernel)
-    ]
     full = [a for a, (first, stop, _) in enumerate(ranges) if first == 0 and stop == count]
     index = [slice(None)] * x.ndim
 
@@ -76,13 +81,14 @@ def _reduce_windows(x, shape, sizes_out, combine, fill, dtype):
     """
     height, width = x.shape[-2:]
     (out_height, out_width), pads = sizes_out, shape.pads
+    (kh, kw), (sh, sw), (dh, dw) = shape.kernel, shape.stride, shape.dilation
+    rows = (out_height, sh, _tap_ranges(height, out_height, kh, sh, pads[0][0], dh))
+    columns = (out_width, sw, _tap_ranges(width, out_width, kw, sw, pads[1][0], dw))
     images = x.reshape(-1, height, width)
     out = np.empty((images.shape[0], out_height, out_width), dtype=dtype)
     step = max(1, BLOCK_BYTES // max(1, height * width * x.itemsize))
     for start in range(0, images.shape[0], step):
         block = images[start : start + step].astype(dtype, copy=False)
-        rows = (out_height, shape.kernel[0], shape.stride[0], pads[0][0], shape.dilation[0])
-        columns = (out_width, shape.kernel[1], shape.stride[1], pads[1][0], shape.dilation[1])
         rows_done = _reduce_axis(block, -2, *rows, combine, fill)
         _reduce_axis(rows_done, -1, *columns, combine, fill, out=out[start : start + step])
     return out.reshape(*x.shape[:-2], out_height, out_width)
@@ -265,7 +271,10 @@ def _avg_pool(input, shape, ceil_mode, count_include_pad, divisor_override, n):
         sums /= compute_dtype.type(divisor_override)
     else:
         counts = _window_counts(x.shape[2:], sizes_out, shape, count_include_pad)
-        sums /= counts.astype(compute_dtype)
+        if counts.size and np.all(counts == counts.flat[0]):  # one divisor: a scalar is faster
+            sums /= compute_dtype.type(counts.flat[0])
+        else:
+            sums /= counts.astype(compute_dtype)
     return _unbatch(sums.astype(input.dtype, copy=False), n, unbatched)
 
 
