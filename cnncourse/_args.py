@@ -154,16 +154,25 @@ class ArraySpec(NamedTuple):
         return len(self.shape)
 
 
+#: Argument types whose value is its own cache key (with the type beside it).
+PLAIN_TYPES = frozenset({int, float, bool, str, type(None)})
+
+
 def _exact_key(value):
     """A cache key that tells ``1``, ``1.0``, ``True`` and ``np.int64(1)`` apart.
 
     Arrays become their :class:`ArraySpec` (the checks read nothing else of them).
     """
-    if isinstance(value, tuple | list):
-        return type(value), tuple(_exact_key(item) for item in value)
+    kind = type(value)
+    if kind in PLAIN_TYPES:  # the common case first: a layer call is mostly plain ints
+        return kind, value
+    if kind is tuple or kind is list:
+        return kind, tuple([_exact_key(item) for item in value])
+    if isinstance(value, np.generic):  # a NumPy scalar has a shape too: keep its value
+        return kind, value
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         return ArraySpec(tuple(value.shape), dtype_name(value))
-    return type(value), value
+    return kind, value
 
 
 def exact_cache(check):
@@ -179,7 +188,7 @@ def exact_cache(check):
     @functools.wraps(check)
     def cached(*args):
         try:
-            key = tuple(_exact_key(value) for value in args)
+            key = tuple([_exact_key(value) for value in args])
             return results[key]
         except TypeError:  # unhashable: no cache
             return check(*args)

@@ -353,6 +353,18 @@ def _fft_threads(transforms):
     return {"workers": -1} if transforms is not np.fft else {}
 
 
+def _kernel_transform(transforms, kernel, shape):
+    """``rfft2(kernel, s=shape)`` of a small kernel, its zero rows skipped.
+
+    A 2-D transform is a transform of every row, then of every column. The kernel has only
+    ``kH`` non-zero rows, so only those are transformed along the rows (zero rows transform
+    to zeros); the columns are then transformed at full length.
+    """
+    threads = _fft_threads(transforms)
+    rows = transforms.rfft(kernel, n=shape[1], axis=-1, **threads)
+    return transforms.fft(rows, n=shape[0], axis=-2, **threads)
+
+
 def fft(x, weight, stride, pads, dilation, groups):
     """Correlate (stride 1) by multiplying Fourier transforms (large kernels).
 
@@ -372,7 +384,7 @@ def fft(x, weight, stride, pads, dilation, groups):
     # Correlation is convolution with the flipped kernel; the circular convolution's wrap-around
     # touches only the first kernel-size - 1 outputs, which the valid part drops.
     x_hat = transforms.rfft2(x, s=shape, **_fft_threads(transforms))
-    k_hat = transforms.rfft2(spread[:, :, ::-1, ::-1], s=shape, **_fft_threads(transforms))
+    k_hat = _kernel_transform(transforms, spread[:, :, ::-1, ::-1], shape)
     y_hat = scratch("fft product", (x.shape[0], out_channels, *x_hat.shape[2:]), x_hat.dtype)
     for inputs, outputs in zip(
         _group_slices(x.shape[1], groups), _group_slices(out_channels, groups), strict=True

@@ -187,6 +187,25 @@ def test_errors_do_not_depend_on_earlier_calls(function, args, kwargs, error, pa
             function(*backend(args), **kwargs)
 
 
+@pytest.mark.parametrize("integer", [np.int64, np.int32, np.uint8, int])
+def test_answers_do_not_depend_on_earlier_calls(integer):
+    """Arguments that differ only in value never share a remembered check (NumPy scalars
+    have a shape and a dtype, like arrays, but their value counts)."""
+    for first, second in [(1, 2), (2, 1), (3, 2)]:
+        for backend in (lambda a: a, _tensors):
+            x, w = backend((X, W))
+            cc.conv2d(x, w, stride=integer(first))
+            expected = torch.nn.functional.conv2d(
+                torch.from_numpy(X), torch.from_numpy(W), stride=second
+            )
+            assert tuple(cc.conv2d(x, w, stride=integer(second)).shape) == expected.shape
+            cc.max_pool2d(x, integer(first))
+            expected = torch.nn.functional.max_pool2d(torch.from_numpy(X), second)
+            assert tuple(cc.max_pool2d(x, integer(second)).shape) == expected.shape
+            cc.adaptive_avg_pool2d(x, (integer(first), 3))
+            assert cc.adaptive_avg_pool2d(x, (integer(second), 3)).shape[-2:] == (second, 3)
+
+
 def test_mixing_torch_and_numpy_is_refused():
     with pytest.raises(TypeError, match=r"`weight` is a numpy.ndarray but `input` is a torch"):
         cc.conv2d(torch.from_numpy(X), W)
