@@ -16,7 +16,6 @@ import functools
 import math
 import numbers
 import sys
-from typing import NamedTuple
 
 import numpy as np
 
@@ -143,17 +142,6 @@ def check_not_empty(array, name, first_axis):
         )
 
 
-class ArraySpec(NamedTuple):
-    """What the checks read of an array: its shape and dtype name."""
-
-    shape: tuple
-    dtype: str
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-
 #: Argument types whose value is its own cache key (with the type beside it).
 PLAIN_TYPES = frozenset({int, float, bool, str, type(None)})
 
@@ -161,7 +149,7 @@ PLAIN_TYPES = frozenset({int, float, bool, str, type(None)})
 def _exact_key(value):
     """A cache key that tells ``1``, ``1.0``, ``True`` and ``np.int64(1)`` apart.
 
-    Arrays become their :class:`ArraySpec` (the checks read nothing else of them).
+    Arrays become their type, shape and dtype (the checks read nothing else of them).
     """
     kind = type(value)
     if kind in PLAIN_TYPES:  # the common case first: a layer call is mostly plain ints
@@ -170,8 +158,8 @@ def _exact_key(value):
         return kind, tuple([_exact_key(item) for item in value])
     if isinstance(value, np.generic):  # a NumPy scalar has a shape too: keep its value
         return kind, value
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return ArraySpec(tuple(value.shape), dtype_name(value))
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # an array: what checks read
+        return kind, tuple(value.shape), value.dtype
     return kind, value
 
 
@@ -188,7 +176,7 @@ def exact_cache(check):
     @functools.wraps(check)
     def cached(*args):
         try:
-            key = tuple([_exact_key(value) for value in args])
+            key = tuple([(type(v), v) if type(v) in PLAIN_TYPES else _exact_key(v) for v in args])
             return results[key]
         except TypeError:  # unhashable: no cache
             return check(*args)

@@ -61,6 +61,10 @@ def dual_backend(public_function):
     return public
 
 
+#: The torch twin of each NumPy implementation met so far.
+TORCH_TWINS = {}
+
+
 def on_backend(numpy_implementation, array):
     """The implementation that runs a checked call on ``array``'s backend.
 
@@ -71,6 +75,10 @@ def on_backend(numpy_implementation, array):
     """
     if not _args.is_torch_tensor(array):
         return numpy_implementation
-    from . import torch_ops
+    twin = TORCH_TWINS.get(numpy_implementation)
+    if twin is None:
+        from . import torch_ops
 
-    return getattr(torch_ops, numpy_implementation.__name__.removeprefix("_"))
+        twin = getattr(torch_ops, numpy_implementation.__name__.removeprefix("_"))
+        TORCH_TWINS[numpy_implementation] = twin
+    return twin

@@ -53,12 +53,16 @@ def _reduce_axis(x, axis, count, stride, ranges, combine, fill, out=None):
         index[axis] = slice(start, start + step * (length - 1) + 1, step)
         return array[tuple(index)]
 
-    if full:
+    if len(full) >= 2:  # the first two full taps combine straight into the result
+        first_tap, second_tap = (part(x, ranges[a][2], count, stride) for a in full[:2])
+        combine(first_tap, second_tap, out=result)
+    elif full:
         result[...] = part(x, ranges[full[0]][2], count, stride)
     else:
         result[...] = fill
+    done = full[:2]
     for a, (first, stop, start) in enumerate(ranges):
-        if (full and a == full[0]) or first == stop:
+        if a in done or first == stop:
             continue
         target = part(result, first, stop - first, 1)
         combine(target, part(x, start, stop - first, stride), out=target)
