@@ -43,11 +43,13 @@ def dual_backend(public_function):
     @functools.wraps(public_function)
     def public(*args, **kwargs):
         arrays = dict(zip(array_names, args, strict=False))
-        arrays.update((name, kwargs[name]) for name in array_names if name in kwargs)
+        if kwargs:
+            arrays.update((name, kwargs[name]) for name in array_names if name in kwargs)
         for name in required:
             if arrays.get(name, np) is None:
                 _args.check_array(None, name)
-        if _args.check_same_kind(**arrays) == "numpy":
+        as_given = all(a is None or type(a) is np.ndarray for a in arrays.values())
+        if _args.check_same_kind(**arrays) == "numpy" and not as_given:
             args = [
                 np.asarray(value) if index < len(array_names) and value is not None else value
                 for index, value in enumerate(args)
