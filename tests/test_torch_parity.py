@@ -1,0 +1,270 @@
+"""The same signatures as ``torch.nn.functional``: what torch accepts, cnncourse accepts.
+
+A differential fuzz of acceptance and answers. Each call is made three times: by
+``torch.nn.functional`` on float64 tensors (the reference), and by cnncourse on NumPy arrays
+and on torch tensors. If torch answers, both cnncourse backends answer the same (shape,
+values within 1e-12, indices exactly); if torch refuses, both refuse with a ``ValueError`` or
+``TypeError`` that names an argument, in the same words.
+
+The arguments come in every form torch takes: ints, tuples, lists, one-element sequences,
+NumPy integers, ``None`` and ``()`` for a stride, positional or keyword. Not drawn: the forms
+cnncourse refuses on purpose though torch takes them (``stride=True``, ``ceil_mode=1``,
+``kernel_size=2.0``: checks are type-exact, see ``tests/test_errors.py``), and the
+:data:`DELIBERATE` differences below, each tested on its own.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cnncourse as cc
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+#: How many leading arguments of each function are arrays.
+ARRAYS = {"conv1d": 3, "conv2d": 3}
+
+#: The spatial dimensions of each function.
+SPATIAL = {
+    "conv1d": 1, "conv2d": 2, "unfold": 2,
+    "max_pool1d": 1, "max_pool2d": 2, "avg_pool1d": 1, "avg_pool2d": 2,
+    "lp_pool1d": 1, "lp_pool2d": 2,
+    "adaptive_max_pool1d": 1, "adaptive_max_pool2d": 2,
+    "adaptive_avg_pool1d": 1, "adaptive_avg_pool2d": 2,
+}  # fmt: skip
+
+#: The arguments after the arrays, in torch's order.
+PARAMETERS = {
+    "conv1d": ("stride", "padding", "dilation", "groups"),
+    "conv2d": ("stride", "padding", "dilation", "groups"),
+    "unfold": ("kernel_size", "dilation", "padding", "stride"),
+    "max_pool1d": ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
+    "max_pool2d": ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
+    "avg_pool1d": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"),
+    "avg_pool2d": (
+        "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override",
+    ),
+    "lp_pool1d": ("norm_type", "kernel_size", "stride", "ceil_mode"),
+    "lp_pool2d": ("norm_type", "kernel_size", "stride", "ceil_mode"),
+    "adaptive_max_pool1d": ("output_size", "return_indices"),
+    "adaptive_max_pool2d": ("output_size", "return_indices"),
+    "adaptive_avg_pool1d": ("output_size",),
+    "adaptive_avg_pool2d": ("output_size",),
+}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- the comparison
+
+
+def _to_numpy(value):
+    return value.detach().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+
+
+def _call(function, arrays, args, kwargs, tensors):
+    """``function(*arrays, *args, **kwargs)``, the arrays as tensors if ``tensors``."""
+    if tensors:
+        arrays = [None if a is None else torch.from_numpy(a) for a in arrays]
+    try:
+        return function(*arrays, *args, **kwargs), None
+    except Exception as error:  # noqa: BLE001 - torch refuses with many types
+        return None, error
+
+
+def _same_answer(ours, theirs, label):
+    if isinstance(theirs, tuple):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs), label
+        values, indices = _to_numpy(ours[0]), _to_numpy(ours[1])
+        np.testing.assert_array_equal(indices, _to_numpy(theirs[1]), err_msg=label)
+        assert indices.dtype == np.int64, label
+        ours, theirs = values, theirs[0]
+    ours, theirs = _to_numpy(ours), _to_numpy(theirs)
+    assert ours.shape == theirs.shape, f"{label}: shape {ours.shape} != torch {theirs.shape}"
+    assert ours.dtype == theirs.dtype, f"{label}: dtype {ours.dtype} != torch {theirs.dtype}"
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12, err_msg=label)
+
+
+def check_parity(name, arrays, args=(), kwargs=None):
+    """Call ``name`` through torch and both cnncourse backends; they must agree.
+
+    ``arrays`` are float64 NumPy arrays (or ``None``), passed first; ``args`` then
+    ``kwargs`` follow.
+    """
+    kwargs = kwargs or {}
+    label = f"{name}(shapes {[None if a is None else a.shape for a in arrays]}, {args}, {kwargs})"
+    expected, refusal = _call(getattr(F, name), arrays, args, kwargs, tensors=True)
+    from_numpy, numpy_error = _call(getattr(cc, name), arrays, args, kwargs, tensors=False)
+    from_torch, torch_error = _call(getattr(cc, name), arrays, args, kwargs, tensors=True)
+    if refusal is None:
+        assert numpy_error is None, f"{label}: torch answers, NumPy backend: {numpy_error!r}"
+        assert torch_error is None, f"{label}: torch answers, torch backend: {torch_error!r}"
+        _same_answer(from_numpy, expected, label + " [numpy]")
+        _same_answer(from_torch, expected, label + " [torch]")
+        return "answered"
+    for error in (numpy_error, torch_error):
+        assert error is not None, f"{label}: torch refuses ({refusal!r}), cnncourse answers"
+        assert isinstance(error, ValueError | TypeError), f"{label}: {error!r}"
+        assert "`" in str(error), f"{label}: the message names no argument: {error}"
+    assert type(numpy_error) is type(torch_error), label
+    assert str(numpy_error) == str(torch_error), label
+    return "refused"
+
+
+# --------------------------------------------------------------------------- argument forms
+
+
+def _int(draw, low, high):
+    """An integer as an ``int`` or a NumPy integer."""
+    value = draw(st.integers(low, high))
+    return draw(st.sampled_from([int, int, int, np.int64, np.int32]))(value)
+
+
+def per_axis(draw, n, low, high):
+    """A per-axis argument in one of the forms torch reads, now and then a wrong one.
+
+    One draw in six may go one below ``low`` or have a wrong length.
+    """
+    form = draw(st.sampled_from(["int", "tuple", "list", "one", "one-list"] * 4 + ["empty", "long"]))
+    low -= draw(st.sampled_from([0, 0, 0, 0, 0, 1]))
+    if form == "int":
+        return _int(draw, low, high)
+    length = {"one": 1, "one-list": 1, "empty": 0, "long": n + 1}.get(form, n)
+    values = [_int(draw, low, high) for _ in range(length)]
+    return list(values) if form in ("list", "one-list") else tuple(values)
+
+
+def _input(draw, n, channels=None):
+    """An input shape: unbatched or a batch of 0 to 2; channels and sizes possibly zero."""
+    batch = draw(st.sampled_from([(), (), (1,), (2,), (2,), (0,)]))
+    if channels is None:
+        channels = draw(st.sampled_from([1, 1, 2, 2, 3, 0]))
+    sizes = tuple(draw(st.sampled_from([1, 2, 3, 4, 5, 6, 7, 8, 9, 0])) for _ in range(n))
+    return (*batch, channels, *sizes)
+
+
+def _arrays(draw, shapes):
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    return [None if shape is None else rng.standard_normal(shape) for shape in shapes]
+
+
+def _split(draw, name, values):
+    """The drawn values as positional arguments up to a drawn cut, the rest as keywords.
+
+    A keyword argument may be left out (torch's default).
+    """
+    names = PARAMETERS[name]
+    cut = draw(st.integers(0, len(names)))
+    args = tuple(values[p] for p in names[:cut])
+    kwargs = {p: values[p] for p in names[cut:] if p in REQUIRED or draw(st.booleans())}
+    return args, kwargs
+
+
+REQUIRED = ("kernel_size", "norm_type", "output_size")
+
+
+@st.composite
+def conv_calls(draw, name):
+    n = SPATIAL[name]
+    groups = _int(draw, 0, 3) if draw(st.integers(0, 9)) == 0 else _int(draw, 1, 3)
+    g = max(1, int(groups))
+    in_per_group = draw(st.sampled_from([1, 1, 1, 2, 2, 0]))
+    channels = g * in_per_group + (1 if draw(st.integers(0, 9)) == 0 else 0)
+    out_channels = g * draw(st.sampled_from([1, 1, 1, 2, 2, 0]))
+    kernel = tuple(draw(st.sampled_from([1, 2, 2, 3, 3, 4, 5, 0])) for _ in range(n))
+    bias = draw(st.sampled_from(["none"] * 3 + ["right"] * 4 + ["long", "2-D"]))
+    bias_shape = {"none": None, "right": (out_channels,), "long": (out_channels + 1,),
+                  "2-D": (out_channels, 1)}[bias]  # fmt: skip
+    shapes = [_input(draw, n, channels), (out_channels, in_per_group, *kernel), bias_shape]
+    padding = draw(st.sampled_from(["same", "same", "valid", "axes", "axes", "axes"]))
+    values = {
+        "stride": per_axis(draw, n, 1, 3),
+        "padding": per_axis(draw, n, 0, 4) if padding == "axes" else padding,
+        "dilation": per_axis(draw, n, 1, 3),
+        "groups": groups,
+    }
+    if padding == "same" and draw(st.booleans()):
+        values["stride"] = draw(st.sampled_from([1, (1, 1)[:n], [1]]))
+    arrays = _arrays(draw, shapes)
+    args, kwargs = _split(draw, name, values)
+    if arrays[2] is None and not args and draw(st.booleans()):
+        arrays = arrays[:2]  # the bias left out
+    return arrays, args, kwargs
+
+
+def _stride(draw, n):
+    form = draw(st.sampled_from(["none", "empty", "empty-list", "axes", "axes", "axes"]))
+    if form == "axes":
+        return per_axis(draw, n, 1, 3)
+    return {"none": None, "empty": (), "empty-list": []}[form]
+
+
+@st.composite
+def pool_calls(draw, name):
+    n = SPATIAL[name]
+    arrays = _arrays(draw, [_input(draw, n)])
+    values = {
+        "kernel_size": per_axis(draw, n, 1, 5),
+        "stride": _stride(draw, n),
+        "padding": per_axis(draw, n, 0, 2),
+        "dilation": per_axis(draw, n, 1, 3),
+        "ceil_mode": draw(st.booleans()),
+        "return_indices": draw(st.booleans()),
+        "count_include_pad": draw(st.booleans()),
+        "divisor_override": draw(st.sampled_from([None, None, 1, 2, 3, -2, 0, np.int64(5)])),
+        "norm_type": draw(
+            st.sampled_from([1, 2, 3, 1.5, 2.0, np.float64(2.5), 0.5, -1, -2.0, math.inf,
+                             -math.inf, 0, 0.0])  # fmt: skip
+        ),
+    }
+    if name.startswith("lp_pool"):
+        arrays = [np.abs(arrays[0]) if draw(st.booleans()) else arrays[0]]
+    return arrays, *_split(draw, name, values)
+
+
+@st.composite
+def unfold_calls(draw):
+    arrays = _arrays(draw, [_input(draw, 2)])
+    values = {
+        "kernel_size": per_axis(draw, 2, 1, 4),
+        "dilation": per_axis(draw, 2, 1, 3),
+        "padding": per_axis(draw, 2, 0, 3),
+        "stride": per_axis(draw, 2, 1, 3),
+    }
+    return arrays, *_split(draw, "unfold", values)
+
+
+@st.composite
+def adaptive_calls(draw, name):
+    n = SPATIAL[name]
+    arrays = _arrays(draw, [_input(draw, n)])
+    form = draw(st.sampled_from(["axes", "axes", "none", "none-in"]))
+    if form == "axes":
+        size = per_axis(draw, n, 0, 8)
+    elif form == "none":
+        size = None
+    else:
+        size = [_int(draw, 0, 8) for _ in range(n)]
+        size[draw(st.integers(0, n - 1))] = None
+        size = tuple(size)
+    values = {"output_size": size, "return_indices": draw(st.booleans())}
+    return arrays, *_split(draw, name, values)
+
+
+def calls(name):
+    if name.startswith("conv"):
+        return conv_calls(name)
+    if name == "unfold":
+        return unfold_calls()
+    if name.startswith("adaptive"):
+        return adaptive_calls(name)
+    return pool_calls(name)
+
+
+@pytest.mark.parametrize("name", sorted(SPATIAL))
+@given(data=st.data())
+def test_accepts_and_answers_as_torch(name, data):
+    arrays, args, kwargs = data.draw(calls(name))
+    check_parity(name, arrays, args, kwargs)
