@@ -105,9 +105,28 @@ def _for_torch(name, args, kwargs):
     return (int(size), *args[1:]), kwargs
 
 
+INTEGERS = ("kernel_size", "stride", "padding", "dilation", "groups", "output_size",
+            "divisor_override")  # fmt: skip
+FLAGS = ("ceil_mode", "return_indices", "count_include_pad")
+
+
+def _not_type_exact(name, args, kwargs):
+    """True if an integer argument holds a bool or a float, or a flag is not a bool."""
+    values = {**dict(zip(PARAMETERS[name], args, strict=False)), **kwargs}
+    for parameter, value in values.items():
+        items = value if isinstance(value, tuple | list) else [value]
+        if parameter in INTEGERS and any(isinstance(v, bool | float) for v in items):
+            return True
+        if parameter in FLAGS and not isinstance(value, bool):
+            return True
+    return isinstance(values.get("norm_type"), bool)
+
+
 def deliberate_refusal(name, arrays, args, kwargs):
     """Why cnncourse refuses a call that torch answers, or ``None`` (it must answer)."""
     x, n = arrays[0], SPATIAL[name]
+    if _not_type_exact(name, args, kwargs):
+        return DELIBERATE["type-exact"]
     if name.startswith("conv") and x.shape[-n - 1] == 0:
         return DELIBERATE["conv zero channels"]
     if name.startswith("adaptive_avg") and 0 in x.shape[-n:]:
@@ -122,6 +141,8 @@ def deliberate_refusal(name, arrays, args, kwargs):
 
 #: Where cnncourse and torch differ on purpose (beyond the type-exact checks).
 DELIBERATE = {
+    "type-exact": "a bool or a float for an integer, or a non-bool flag: torch takes some "
+    "(`return_indices='yes'`, `ceil_mode=1` in some functions); cnncourse never does",
     "conv zero channels": "an input with no channels: torch answers with no output channels "
     "whatever the weight says; cnncourse refuses",
     "average of nothing": "adaptive average pooling to size 1 of an input with an empty "
@@ -171,9 +192,15 @@ def check_parity(name, arrays, args=(), kwargs=None):
 
 
 def _int(draw, low, high):
-    """An integer as an ``int`` or a NumPy integer."""
+    """An integer as an ``int`` or a NumPy integer; rarely a bool or a float (type-exact)."""
     value = draw(st.integers(low, high))
-    return draw(st.sampled_from([int, int, int, np.int64, np.int32]))(value)
+    kind = draw(st.sampled_from([int] * 12 + [np.int64] * 4 + [np.int32] * 3 + [bool, float]))
+    return kind(value) if kind is not bool else value > 0
+
+
+def _flag(draw):
+    """A flag: ``True`` or ``False``, rarely an int, a string or ``None`` (type-exact)."""
+    return draw(st.sampled_from([False, True] * 8 + [1, 0, "yes", None]))
 
 
 def per_axis(draw, n, low, high, one=True):
@@ -271,9 +298,9 @@ def pool_calls(draw, name):
         "stride": _stride(draw, n),
         "padding": per_axis(draw, n, 0, draw(st.sampled_from([1, 1, 2]))),
         "dilation": per_axis(draw, n, 1, 3),
-        "ceil_mode": draw(st.booleans()),
-        "return_indices": draw(st.booleans()),
-        "count_include_pad": draw(st.booleans()),
+        "ceil_mode": _flag(draw),
+        "return_indices": _flag(draw),
+        "count_include_pad": _flag(draw),
         "divisor_override": draw(st.sampled_from([None, None, 1, 2, 3, -2, 0, np.int64(5)])),
         "norm_type": draw(
             st.sampled_from([1, 2, 3, 1.5, 2.0, np.float64(2.5), 0.5, -1, -2.0, math.inf,
@@ -310,7 +337,7 @@ def adaptive_calls(draw, name):
         size = [_int(draw, 0, 8) for _ in range(n)]
         size[draw(st.integers(0, n - 1))] = None
         size = tuple(size)
-    values = {"output_size": size, "return_indices": draw(st.booleans())}
+    values = {"output_size": size, "return_indices": _flag(draw)}
     return arrays, *_split(draw, name, values)
 
 
