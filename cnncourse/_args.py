@@ -158,7 +158,8 @@ class ArraySpec(NamedTuple):
 def _exact_key(value):
     """A cache key that tells ``1``, ``1.0``, ``True`` and ``np.int64(1)`` apart.
 
-    NumPy scalars keep their value (``np.int64(0)`` and ``np.int64(2)`` differ); arrays become their :class:`ArraySpec` (the checks read nothing else of them).
+    NumPy scalars keep their value (``np.int64(0)`` and ``np.int64(2)`` differ); arrays
+    become their :class:`ArraySpec` (the checks read nothing else of them).
     """
     if isinstance(value, tuple | list):
         return type(value), tuple(_exact_key(item) for item in value)
@@ -563,9 +564,7 @@ def lp_pool_args(input, norm_type, kernel_size, stride, ceil_mode, n):
     """
     p = lp_norm_type(norm_type)
     if n == 1 and not is_int(kernel_size) and not math.isinf(p):  # torch: max_pool1d for inf
-        raise TypeError(
-            f"`kernel_size` must be a positive integer, got {_described(kernel_size)}"
-        )
+        raise TypeError(f"`kernel_size` must be a positive integer, got {_described(kernel_size)}")
     if n == 2:
         positive(kernel_size, "kernel_size", n, one_for_all=False)
     shape = pool_args(input, kernel_size, stride, 0, 1, ceil_mode, n, "`kernel_size`")

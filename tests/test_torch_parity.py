@@ -292,7 +292,8 @@ def pool_calls(draw, name):
     arrays = _arrays(draw, [_input(draw, n)])
     values = {
         "kernel_size": (
-            _int(draw, 1, 5) if name == "lp_pool1d" and draw(st.integers(0, 3)) < 3
+            _int(draw, 1, 5)
+            if name == "lp_pool1d" and draw(st.integers(0, 3)) < 3
             else per_axis(draw, n, 1, 5, one=not name.startswith("lp"))
         ),  # fmt: skip
         "stride": _stride(draw, n),
@@ -303,8 +304,9 @@ def pool_calls(draw, name):
         "count_include_pad": _flag(draw),
         "divisor_override": draw(st.sampled_from([None, None, 1, 2, 3, -2, 0, np.int64(5)])),
         "norm_type": draw(
-            st.sampled_from([1, 2, 3, 1.5, 2.0, np.float64(2.5), 0.5, -1, -2.0, math.inf,
-                             -math.inf, 0, 0.0])  # fmt: skip
+            st.sampled_from(
+                [1, 2, 3, 1.5, 2.0, np.float64(2.5), 0.5, -1, -2.0, math.inf, -math.inf, 0, 0.0]
+            )  # fmt: skip
         ),
     }
     if name.startswith("lp_pool"):
@@ -356,3 +358,70 @@ def calls(name):
 def test_accepts_and_answers_as_torch(name, data):
     arrays, args, kwargs = data.draw(calls(name))
     check_parity(name, arrays, args, kwargs)
+
+
+# --------------------------------------------------------------------------- found by the fuzz
+
+#: (id, function, array shapes, args, kwargs, what must happen): each a difference the fuzz
+#: found (fixed), or a deliberate one.
+CASES = [
+    # torch answers, cnncourse refused before
+    ("ceil_mode overhang avg", "avg_pool2d", [(2, 1, 4, 6)], (5,), {"ceil_mode": True,
+     "divisor_override": 1}, "answered"),
+    ("ceil_mode overhang avg1d", "avg_pool1d", [(1, 1)], ((2,),), {"ceil_mode": True,
+     "count_include_pad": False}, "answered"),
+    ("ceil_mode overhang max indices", "max_pool1d", [(1, 2, 7)], (8, 2),
+     {"ceil_mode": True, "return_indices": True}, "answered"),
+    ("ceil_mode overhang padded", "max_pool2d", [(1, 3, 3)], (6, 3, 1), {"ceil_mode": True},
+     "answered"),
+    ("lp inf", "lp_pool2d", [(2, 5, 7)], (math.inf, 2), {"ceil_mode": True}, "answered"),
+    ("lp -inf", "lp_pool2d", [(2, 5, 7)], (-math.inf, (2, 3)), {}, "answered"),
+    ("lp negative", "lp_pool1d", [(2, 3, 7)], (-2, 3), {"stride": 2}, "answered"),
+    ("lp1d inf one-element kernel", "lp_pool1d", [(2, 6)], (math.inf, (4,)), {}, "answered"),
+    ("adaptive size 0", "adaptive_max_pool2d", [(2, 3, 5, 6)], ((0, 3), True), {}, "answered"),
+    ("adaptive1d size 0", "adaptive_avg_pool1d", [(2, 5)], (0,), {}, "answered"),
+    ("adaptive max unbatched no channels", "adaptive_max_pool1d", [(0, 6)], (2,), {},
+     "answered"),
+    ("adaptive avg no channels", "adaptive_avg_pool2d", [(2, 0, 6, 6)], (3,), {}, "answered"),
+    ("adaptive None in a pair", "adaptive_max_pool2d", [(0, 6, 5)], ((None, 2), True), {},
+     "answered"),
+    # torch refuses, cnncourse answered before
+    ("lp1d one-element kernel", "lp_pool1d", [(2, 6)], (2, (3,)), {}, "refused"),
+    ("lp2d one-element kernel", "lp_pool2d", [(2, 6, 6)], (2, [3]), {}, "refused"),
+    ("adaptive None alone", "adaptive_max_pool2d", [(2, 5, 6)], (None,), {}, "refused"),
+    ("adaptive1d None", "adaptive_avg_pool1d", [(2, 5)], ((None,),), {}, "refused"),
+    ("unfold no channels", "unfold", [(2, 0, 7, 5)], ((3, 4),), {}, "refused"),
+    ("unfold unbatched no channels", "unfold", [(0, 7, 7)], (4,), {}, "refused"),
+    ("conv empty height, padded", "conv2d", [(2, 4, 0, 6), (2, 4, 1, 1)], (None, 1, 1), {},
+     "refused"),
+    # forms that always worked, kept as examples of what torch takes
+    ("same, even kernel, dilated", "conv2d", [(2, 3, 7, 6), (2, 3, 2, 4), (2,)], (),
+     {"padding": "same", "dilation": (3, 1)}, "answered"),
+    ("same, one-element stride", "conv1d", [(3, 8), (2, 3, 4)], (None, [1], "same"), {},
+     "answered"),
+    ("padding beyond half the kernel", "conv2d", [(2, 3, 3), (2, 2, 2, 2)], (None, 1, 5), {},
+     "answered"),
+    ("empty batch", "conv2d", [(0, 4, 6, 6), (2, 4, 3, 3)], (), {}, "answered"),
+    ("kernel beyond the input, padded", "max_pool2d", [(2, 3, 3)], (4,), {"padding": 2},
+     "answered"),
+    ("numpy integers", "max_pool2d", [(2, 6, 7)], ((np.int32(3), np.int64(2)), None,
+     np.int64(1)), {"dilation": [np.int64(2)]}, "answered"),
+    ("stride ()", "avg_pool2d", [(2, 7, 7)], (2, ()), {}, "answered"),
+    # deliberate differences
+    ("conv zero channels", "conv2d", [(2, 0, 6, 6), (2, 0, 3, 3)], (), {}, "deliberate"),
+    ("average of nothing", "adaptive_avg_pool2d", [(2, 1, 0, 5)], (1,), {}, "deliberate"),
+    ("empty batch, bad dilation", "conv2d", [(0, 1, 7, 1), (1, 1, 4, 1)], (None, 1, "same"),
+     {"dilation": (3, 0)}, "deliberate"),
+    ("return_indices 'yes'", "max_pool2d", [(2, 3, 6, 6)], (2,), {"return_indices": "yes"},
+     "deliberate"),
+    ("numpy output_size", "adaptive_avg_pool2d", [(1, 9, 2)], (np.int64(8),), {}, "answered"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, shapes, args, kwargs, outcome", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_found_by_the_fuzz(name, shapes, args, kwargs, outcome):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    assert check_parity(name, arrays, args, kwargs) == outcome
