@@ -7,10 +7,12 @@ values within 1e-12, indices exactly); if torch refuses, both refuse with a ``Va
 ``TypeError`` that names an argument, in the same words.
 
 The arguments come in every form torch takes: ints, tuples, lists, one-element sequences,
-NumPy integers, ``None`` and ``()`` for a stride, positional or keyword. Not drawn: the forms
-cnncourse refuses on purpose though torch takes them (``stride=True``, ``ceil_mode=1``,
-``kernel_size=2.0``: checks are type-exact, see ``tests/test_errors.py``), and the
-:data:`DELIBERATE` differences below, each tested on its own.
+NumPy integers, ``None`` and ``()`` for a stride, positional or keyword, with now and then a
+wrong value, length or type; inputs may be unbatched, an empty batch, or have no channels or
+an empty axis. Where torch answers and cnncourse refuses on purpose, :data:`DELIBERATE` says
+why (type-exact checks: ``stride=True``, ``ceil_mode=1``, ``return_indices="yes"``; torch
+skipping its checks on empty inputs), and cnncourse must still refuse alike on both backends.
+:data:`CASES` keeps each difference the fuzz found as a fixed example.
 """
 
 import math
@@ -24,9 +26,6 @@ import cnncourse as cc
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
-
-#: How many leading arguments of each function are arrays.
-ARRAYS = {"conv1d": 3, "conv2d": 3}
 
 #: The spatial dimensions of each function.
 SPATIAL = {
