@@ -257,14 +257,15 @@ def conv_calls(draw, name):
     in_per_group = draw(st.sampled_from([1, 1, 2] * 4 + [0]))
     channels = g * in_per_group + (1 if draw(st.integers(0, 19)) == 19 else 0)
     out_channels = g * draw(st.sampled_from([1, 1, 2] * 4 + [0]))
+    out_channels += 1 if draw(st.integers(0, 19)) == 19 else 0
     kernel = tuple(draw(st.sampled_from([1, 2, 3, 4, 5] * 3 + [0])) for _ in range(n))
     bias = draw(st.sampled_from(["none"] * 3 + ["right"] * 4 + ["long", "2-D"]))
     bias_shape = {"none": None, "right": (out_channels,), "long": (out_channels + 1,),
                   "2-D": (out_channels, 1)}[bias]  # fmt: skip
     shapes = [_input(draw, n, channels), (out_channels, in_per_group, *kernel), bias_shape]
-    padding = draw(st.sampled_from(["same", "same", "valid", "axes", "axes", "axes"]))
+    padding = draw(st.sampled_from(["same", "valid", "axes"] * 4 + ["same", "full", "Same"]))
     values = {
-        "stride": per_axis(draw, n, 1, 3),
+        "stride": _stride(draw, n) if draw(st.integers(0, 9)) == 9 else per_axis(draw, n, 1, 3),
         "padding": per_axis(draw, n, 0, 4) if padding == "axes" else padding,
         "dilation": per_axis(draw, n, 1, 3),
         "groups": groups,
@@ -279,6 +280,7 @@ def conv_calls(draw, name):
 
 
 def _stride(draw, n):
+    """A pooling's stride: ``None``, ``()``, ``[]`` (the kernel size) or per axis."""
     form = draw(st.sampled_from(["none", "empty", "empty-list", "axes", "axes", "axes"]))
     if form == "axes":
         return per_axis(draw, n, 1, 3)
@@ -320,7 +322,9 @@ def unfold_calls(draw):
         "kernel_size": per_axis(draw, 2, 1, 4, one=False),
         "dilation": per_axis(draw, 2, 1, 3, one=False),
         "padding": per_axis(draw, 2, 0, 3, one=False),
-        "stride": per_axis(draw, 2, 1, 3, one=False),
+        "stride": (
+            _stride(draw, 2) if draw(st.integers(0, 9)) == 9 else per_axis(draw, 2, 1, 3, one=False)
+        ),
     }
     return arrays, *_split(draw, "unfold", values)
 
