@@ -133,13 +133,14 @@ def check_array(value, name):
         )
 
 
-def check_not_empty(array, name, first_axis):
-    """Require every axis from ``first_axis`` on to be non-empty (torch's rule for layers)."""
+def check_not_empty(array, name, first_axis, what="channel and spatial dimensions"):
+    """Require every axis from ``first_axis`` on to be non-empty (torch's rule for layers).
+
+    ``what`` describes those axes, for the message.
+    """
     shape = tuple(array.shape)
     if 0 in shape[first_axis:]:
-        raise ValueError(
-            f"`{name}` must have non-empty channel and spatial dimensions, got shape {shape}"
-        )
+        raise ValueError(f"`{name}` must have non-empty {what}, got shape {shape}")
 
 
 #: Argument types whose value is its own cache key (with the type beside it).
@@ -149,7 +150,8 @@ PLAIN_TYPES = frozenset({int, float, bool, str, type(None)})
 def _exact_key(value):
     """A cache key that tells ``1``, ``1.0``, ``True`` and ``np.int64(1)`` apart.
 
-    Arrays become their type, shape and dtype (the checks read nothing else of them).
+    NumPy scalars keep their value (``np.int64(0)`` and ``np.int64(2)`` differ); arrays
+    become their type, shape and dtype (the checks read nothing else of them).
     """
     kind = type(value)
     if kind in PLAIN_TYPES:  # the common case first: a layer call is mostly plain ints
@@ -262,18 +264,25 @@ def non_negative(value, name, n, one_for_all=True):
 # --------------------------------------------------------------------------- sizes
 
 
-def check_fits(size, kernel_size, padding, dilation, axis, name="kernel"):
+def check_fits(size, kernel_size, padding, dilation, axis, name="kernel",
+               blame="`kernel_size`, `dilation` and `padding`", ceil_stride=None):  # fmt: skip
     """Require the dilated kernel to fit inside the padded input along one axis.
 
-    ``padding`` is a ``(before, after)`` pair.
+    ``padding`` is a ``(before, after)`` pair; ``blame`` names the arguments to check, for
+    the message. With ``ceil_stride`` (pooling's ``ceil_mode``, the stride), the window may
+    overhang the padded input by less than the stride, as torch allows: the output then
+    still has one window, which starts inside.
     """
     before, after = padding
     extent = geometry.span(kernel_size, dilation)
     padded = size + before + after
-    if extent > padded:
+    overhang = 0 if ceil_stride is None else ceil_stride - 1
+    if extent > padded + overhang:
+        allowed = "" if ceil_stride is None else f" plus the overhang of `ceil_mode` ({overhang})"
         raise ValueError(
             f"{name} extent {extent} (kernel {kernel_size}, dilation {dilation}) is larger "
-            f"than the padded input ({size} + {before} + {after} = {padded}) along {axis}"
+            f"than the padded input ({size} + {before} + {after} = {padded}){allowed} along "
+            f"{axis} (check {blame})"
         )
 
 
@@ -352,9 +361,14 @@ def conv_args(input, weight, bias, stride, padding, dilation, groups, n):
     kernel = tuple(int(k) for k in weight.shape[2:])
     if 0 in kernel:
         raise ValueError(f"`weight` has an empty kernel, shape {tuple(weight.shape)}")
+    if 0 in input.shape[-n:]:
+        raise ValueError(
+            f"`input` must have non-empty spatial dimensions, got shape {tuple(input.shape)}"
+        )
     pads = conv_padding(padding, stride, dilation, kernel, n)
     for axis, size in enumerate(input.shape[-n:]):
-        check_fits(size, kernel[axis], pads[axis], dilation[axis], AXIS_NAMES[n][axis])
+        check_fits(size, kernel[axis], pads[axis], dilation[axis], AXIS_NAMES[n][axis],
+                   blame="the kernel of `weight`, `dilation` and `padding`")  # fmt: skip
     return geometry.Geometry(kernel, stride, pads, dilation)
 
 
@@ -382,11 +396,14 @@ def conv_padding(padding, stride, dilation, kernel, n):
 
 
 @exact_cache
-def pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n):
+def pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n,
+              blame="`kernel_size`, `dilation` and `padding`"):  # fmt: skip
     """Validate a pooling's arguments; return its :class:`~cnncourse.geometry.Geometry`.
 
     ``stride=None`` (or an empty sequence) means ``stride = kernel_size``. Padding may be at
     most half the kernel, as in torch, so that every window holds at least one real input.
+    With ``ceil_mode`` a window may overhang the padded input by less than a stride, as long
+    as one window starts inside (torch's rule). ``blame`` names the size arguments.
     """
     _layer_input(input, n)
     check_not_empty(input, "input", input.ndim - n - 1)
@@ -394,7 +411,7 @@ def pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n):
     no_stride = stride is None or (isinstance(stride, tuple | list) and len(stride) == 0)
     stride = kernel if no_stride else positive(stride, "stride", n)
     dilation = positive(dilation, "dilation", n)
-    flag(ceil_mode, "ceil_mode")
+    ceil_mode = flag(ceil_mode, "ceil_mode")
     pads = non_negative(padding, "padding", n)
     for axis in range(n):
         if pads[axis] > kernel[axis] // 2:
@@ -409,6 +426,8 @@ def pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n):
             dilation[axis],
             AXIS_NAMES[n][axis],
             name="pooling window",
+            blame=blame,
+            ceil_stride=stride[axis] if ceil_mode else None,
         )
     return geometry.Geometry(kernel, stride, tuple((p, p) for p in pads), dilation)
 
@@ -417,7 +436,9 @@ def pool_args(input, kernel_size, stride, padding, dilation, ceil_mode, n):
 def avg_pool_args(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                   divisor_override, n):  # fmt: skip
     """Validate an average pooling; return its :class:`~cnncourse.geometry.Geometry`."""
-    shape = pool_args(input, kernel_size, stride, padding, 1, ceil_mode, n)
+    shape = pool_args(
+        input, kernel_size, stride, padding, 1, ceil_mode, n, "`kernel_size` and `padding`"
+    )
     flag(count_include_pad, "count_include_pad")
     check_divisor_override(divisor_override)
     return shape
@@ -427,11 +448,13 @@ def avg_pool_args(input, kernel_size, stride, padding, ceil_mode, count_include_
 def unfold_args(input, kernel_size, dilation, padding, stride):
     """Validate the arguments of ``unfold``; return its :class:`~cnncourse.geometry.Geometry`.
 
-    As torch's ``unfold``: the input may be unbatched, each size is an int or a pair (a
-    one-element sequence is refused), and padding is symmetric (no ``"same"``).
+    As torch's ``unfold``: the input may be unbatched (but not empty, except its batch),
+    each size is an int or a pair (a one-element sequence is refused), and padding is
+    symmetric (no ``"same"``).
     """
     check_ndim(input, "input", (3, 4), "(C, H, W) or (N, C, H, W)")
     check_numeric(input, "input")
+    check_not_empty(input, "input", input.ndim - 3)
     kernel = positive(kernel_size, "kernel_size", 2, one_for_all=False)
     dilation = positive(dilation, "dilation", 2, one_for_all=False)
     stride = positive(stride, "stride", 2, one_for_all=False)
@@ -456,28 +479,42 @@ def check_divisor_override(divisor_override):
         raise ValueError(f"`divisor_override` must be a nonzero integer, got {divisor_override!r}")
 
 
+#: Which axes of its input an adaptive pooling requires non-empty, as torch does: every
+#: axis after the first for adaptive max pooling (an unbatched input may have no channels),
+#: the spatial axes for adaptive average pooling, channels and space for the global pools.
+NON_EMPTY = {
+    "max": (lambda ndim, n: 1, "dimensions after the first"),
+    "avg": (lambda ndim, n: ndim - n, "spatial dimensions"),
+    "global": (lambda ndim, n: ndim - n - 1, "channel and spatial dimensions"),
+}
+
+
 @exact_cache
-def adaptive_args(input, output_size, n=2):
+def adaptive_args(input, output_size, n=2, kind="global"):
     """Validate an adaptive pooling; return the output size as a tuple of ints.
 
-    ``None`` in ``output_size`` keeps that axis's input size, as in torch.
+    As torch: an output size may be 0 (an empty answer); for 2-D, ``None`` in a pair keeps
+    that axis's input size (``None`` alone is refused, as is any ``None`` in 1-D). ``kind``
+    (``"max"``, ``"avg"`` or ``"global"``) says which axes must be non-empty
+    (:data:`NON_EMPTY`).
     """
     _layer_input(input, n)
-    check_not_empty(input, "input", input.ndim - n - 1)
+    first_axis, what = NON_EMPTY[kind]
+    check_not_empty(input, "input", first_axis(input.ndim, n), what)
     spatial = tuple(input.shape[-n:])
-    pairs = "" if n == 1 else f" or a sequence of {n} of them"
-    expected = f"`output_size` must be a positive integer{pairs}"
-    if is_int(output_size) or output_size is None:
+    pairs = "" if n == 1 else f" or a sequence of {n} of them (None keeps an axis)"
+    expected = f"`output_size` must be a non-negative integer{pairs}"
+    if is_int(output_size):
         sizes = (output_size,) * n
     elif isinstance(output_size, tuple | list):
         sizes = tuple(output_size)
     else:
         raise TypeError(f"{expected}, got {_described(output_size)}")
-    if len(sizes) == n:
+    if len(sizes) == n and n > 1:
         sizes = tuple(spatial[i] if s is None else s for i, s in enumerate(sizes))
     if not all(is_int(s) for s in sizes):
         raise TypeError(f"{expected}, got {output_size!r}")
-    if len(sizes) != n or not all(s > 0 for s in sizes):
+    if len(sizes) != n or not all(s >= 0 for s in sizes):
         raise ValueError(f"{expected}, got {output_size!r}")
     return tuple(int(s) for s in sizes)
 
@@ -500,12 +537,33 @@ def channel_pool_args(input, pool_size):
 
 
 def lp_norm_type(norm_type):
-    """Validate the exponent of Lp pooling."""
+    """Validate the exponent of Lp pooling: any real number but 0, as torch.
+
+    ``inf`` gives the maximum of ``|x|`` over each window and ``-inf`` the minimum; a
+    negative exponent the power mean of that order (zeros give infinities, as in torch).
+    """
     if isinstance(norm_type, bool | np.bool_) or not isinstance(norm_type, numbers.Real):
         raise TypeError(f"`norm_type` must be a real number, got {_described(norm_type)}")
-    if not (norm_type > 0 and math.isfinite(norm_type)):
-        raise ValueError(f"`norm_type` must be a positive finite number, got {norm_type!r}")
+    if norm_type == 0:
+        raise ValueError(f"`norm_type` must be a nonzero real number, got {norm_type!r}")
     return float(norm_type)
+
+
+@exact_cache
+def lp_pool_args(input, norm_type, kernel_size, stride, ceil_mode, n):
+    """Validate an Lp pooling; return ``(p, geometry)``.
+
+    As torch's: no padding or dilation, and ``kernel_size`` is an int in 1-D (or, for an
+    infinite ``norm_type``, anything :func:`max_pool1d` takes), an int or a pair in 2-D (a
+    one-element sequence is refused, as torch's ``lp_pool*d`` refuses it).
+    """
+    p = lp_norm_type(norm_type)
+    if n == 1 and not is_int(kernel_size) and not math.isinf(p):  # torch: max_pool1d for inf
+        raise TypeError(f"`kernel_size` must be a positive integer, got {_described(kernel_size)}")
+    if n == 2:
+        positive(kernel_size, "kernel_size", n, one_for_all=False)
+    shape = pool_args(input, kernel_size, stride, 0, 1, ceil_mode, n, "`kernel_size`")
+    return p, shape
 
 
 # --------------------------------------------------------------------------- signals

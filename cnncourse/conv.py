@@ -271,7 +271,8 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mo
     ----------
     size, kernel_size, stride, padding, dilation : int
     ceil_mode : bool
-        Round up instead of down (pooling), keeping the last window's start inside.
+        Round up instead of down (pooling), keeping the last window's start inside; the
+        window may then overhang the padded input by less than a stride, as in torch.
 
     Returns
     -------
@@ -290,7 +291,8 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mo
     (padding,) = _args.non_negative(padding, "padding", 1)
     (dilation,) = _args.positive(dilation, "dilation", 1)
     ceil_mode = _args.flag(ceil_mode, "ceil_mode")
-    _args.check_fits(size, kernel_size, (padding, padding), dilation, "the axis")
+    _args.check_fits(size, kernel_size, (padding, padding), dilation, "the axis",
+                     ceil_stride=stride if ceil_mode else None)  # fmt: skip
     return geometry.output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
 
 

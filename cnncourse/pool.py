@@ -380,11 +380,20 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def _lp_pool(input, p, shape, ceil_mode, n):
-    """torch's definition: ``(avg_pool(x^p) * kernel area)^(1/p)``, in the input's dtype."""
-    powers = input ** input.dtype.type(p)
-    mean_of_powers = _avg_pool(powers, shape, ceil_mode, True, None, n)
-    area = input.dtype.type(math.prod(shape.kernel))
-    return (mean_of_powers * area) ** input.dtype.type(1.0 / p)
+    """torch's definition: ``(avg_pool(x^p) * kernel area)^(1/p)``, in the input's dtype.
+
+    ``p = inf`` is the maximum of ``|x|`` and ``p = -inf`` the minimum, as in torch. Zeros
+    to a negative power and negative numbers to a fractional one give inf and NaN quietly,
+    as torch's do.
+    """
+    if math.isinf(p):
+        sign = 1 if p > 0 else -1
+        return sign * _max_pool(sign * np.abs(input), shape, ceil_mode, False, n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        powers = input ** input.dtype.type(p)
+        mean_of_powers = _avg_pool(powers, shape, ceil_mode, True, None, n)
+        area = input.dtype.type(math.prod(shape.kernel))
+        return (mean_of_powers * area) ** input.dtype.type(1.0 / p)
 
 
 @dual_backend
@@ -403,8 +412,11 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     ----------
     input : numpy.ndarray, shape (N, C, H, W) or (C, H, W)
     norm_type : float
-        The exponent ``p > 0``.
-    kernel_size, stride, ceil_mode
+        The exponent ``p``, any nonzero real number as in torch: ``inf`` gives the maximum
+        of ``|x|`` over each window, ``-inf`` its minimum.
+    kernel_size : int or pair of int
+        As torch's ``lp_pool2d``, not a one-element sequence.
+    stride, ceil_mode
         As for :func:`max_pool2d`.
 
     Returns
@@ -416,8 +428,7 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     >>> lp_pool2d(np.array([[[[3.0, 4.0]]]]), 2, (1, 2))
     array([[[[5.]]]])
     """
-    p = _args.lp_norm_type(norm_type)
-    shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, 2)
+    p, shape = _args.lp_pool_args(input, norm_type, kernel_size, stride, ceil_mode, 2)
     return on_backend(_lp_pool, input)(input, p, shape, bool(ceil_mode), 2)
 
 
@@ -432,8 +443,10 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     Parameters
     ----------
     input : numpy.ndarray, shape (N, C, L) or (C, L)
-    norm_type, kernel_size, stride, ceil_mode
+    norm_type, stride, ceil_mode
         As for :func:`lp_pool2d`, with single integers.
+    kernel_size : int
+        An int, as torch's ``lp_pool1d`` (not a sequence).
 
     Returns
     -------
@@ -444,8 +457,7 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     >>> lp_pool1d(np.array([[3.0, 4.0]]), 2, 2)
     array([[5.]])
     """
-    p = _args.lp_norm_type(norm_type)
-    shape = _args.pool_args(input, kernel_size, stride, 0, 1, ceil_mode, 1)
+    p, shape = _args.lp_pool_args(input, norm_type, kernel_size, stride, ceil_mode, 1)
     return on_backend(_lp_pool, input)(input, p, shape, bool(ceil_mode), 1)
 
 
@@ -461,8 +473,8 @@ def adaptive_windows(size, output_size):
     ----------
     size : int
         The input length ``n`` (positive).
-    output_size : int
-        How many windows ``m`` (positive).
+    output_size : int or one-element sequence of int
+        How many windows ``m``; 0 gives no windows (an empty answer, as in torch).
 
     Returns
     -------
@@ -517,8 +529,15 @@ def _adaptive_windows_of(input, size, n):
     return _adaptive_gather(x, size), unbatched
 
 
+def _empty_adaptive(input, size, n):
+    """The answer of an adaptive pooling to a size with a 0: an empty array."""
+    return np.empty((*input.shape[:-n], *size), dtype=input.dtype)
+
+
 def _adaptive_avg_pool(input, size, n):
     """Adaptive average pooling of a checked input to ``size`` (a tuple of ``n`` ints)."""
+    if 0 in size:
+        return _empty_adaptive(input, size, n)
     (values, _, mask), unbatched = _adaptive_windows_of(input, size, n)
     total = np.where(mask, values, 0).sum(axis=(-3, -1), dtype=_accumulator(input.dtype))
     y = (total / mask.sum(axis=(1, 3))).astype(input.dtype, copy=False)
@@ -527,6 +546,9 @@ def _adaptive_avg_pool(input, size, n):
 
 def _adaptive_max_pool(input, size, return_indices, n):
     """Adaptive max pooling of a checked input to ``size`` (a tuple of ``n`` ints)."""
+    if 0 in size:
+        values = _empty_adaptive(input, size, n)
+        return (values, values.astype(np.int64)) if return_indices else values
     (values, positions, _), unbatched = _adaptive_windows_of(input, size, n)
     if not return_indices:  # repeated entries cannot change a max
         return _unbatch(values.max(axis=(-3, -1)), n, unbatched)
@@ -562,7 +584,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     Parameters
     ----------
     input : numpy.ndarray, shape (N, C, H, W) or (C, H, W)
-    output_size : int or pair of int (or None to keep an axis)
+    output_size : int or pair of int (or None in a pair to keep an axis)
+        Non-negative; a 0 gives an empty answer, as in torch.
     return_indices : bool
         Also return the flat index ``r * W + c`` of each maximum, as torch does.
 
@@ -577,7 +600,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     array([[12., 14.],
            [22., 24.]])
     """
-    size = _args.adaptive_args(input, output_size, 2)
+    size = _args.adaptive_args(input, output_size, 2, "max")
     return_indices = _args.flag(return_indices, "return_indices")
     return on_backend(_adaptive_max_pool, input)(input, size, return_indices, 2)
 
@@ -589,7 +612,8 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     Parameters
     ----------
     input : numpy.ndarray, shape (N, C, L) or (C, L)
-    output_size : int
+    output_size : int or one-element sequence of int
+        Non-negative; 0 gives an empty answer, as in torch.
     return_indices : bool
         Also return the position in ``L`` of each maximum.
 
@@ -602,7 +626,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     >>> adaptive_max_pool1d(np.array([[1.0, 5.0, 2.0, 0.0, 3.0]]), 2)
     array([[5., 3.]])
     """
-    size = _args.adaptive_args(input, output_size, 1)
+    size = _args.adaptive_args(input, output_size, 1, "max")
     return_indices = _args.flag(return_indices, "return_indices")
     return on_backend(_adaptive_max_pool, input)(input, size, return_indices, 1)
 
@@ -616,7 +640,8 @@ def adaptive_avg_pool2d(input, output_size):
     Parameters
     ----------
     input : numpy.ndarray, shape (N, C, H, W) or (C, H, W)
-    output_size : int or pair of int (or None to keep an axis)
+    output_size : int or pair of int (or None in a pair to keep an axis)
+        Non-negative; a 0 gives an empty answer, as in torch.
 
     Returns
     -------
@@ -627,7 +652,7 @@ def adaptive_avg_pool2d(input, output_size):
     >>> adaptive_avg_pool2d(np.arange(16.0).reshape(1, 1, 4, 4), 1)
     array([[[[7.5]]]])
     """
-    size = _args.adaptive_args(input, output_size, 2)
+    size = _args.adaptive_args(input, output_size, 2, "avg")
     return on_backend(_adaptive_avg_pool, input)(input, size, 2)
 
 
@@ -638,7 +663,8 @@ def adaptive_avg_pool1d(input, output_size):
     Parameters
     ----------
     input : numpy.ndarray, shape (N, C, L) or (C, L)
-    output_size : int
+    output_size : int or one-element sequence of int
+        Non-negative; 0 gives an empty answer, as in torch.
 
     Returns
     -------
@@ -649,7 +675,7 @@ def adaptive_avg_pool1d(input, output_size):
     >>> adaptive_avg_pool1d(np.array([[1.0, 2.0, 3.0, 4.0]]), 2)
     array([[1.5, 3.5]])
     """
-    size = _args.adaptive_args(input, output_size, 1)
+    size = _args.adaptive_args(input, output_size, 1, "avg")
     return on_backend(_adaptive_avg_pool, input)(input, size, 1)
 
 
