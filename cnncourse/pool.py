@@ -473,8 +473,8 @@ def adaptive_windows(size, output_size):
     ----------
     size : int
         The input length ``n`` (positive).
-    output_size : int or one-element sequence of int
-        How many windows ``m``; 0 gives no windows (an empty answer, as in torch).
+    output_size : int
+        How many windows ``m`` (positive).
 
     Returns
     -------
