@@ -48,7 +48,7 @@
         error:
           "kernel extent " + span + " (kernel " + v.k + ", dilation " + v.d + ") is larger " +
           "than the padded input (" + v.n + " + " + v.p + " + " + v.p + " = " + padded +
-          ") along the axis",
+          ") along the axis (check `kernel_size`, `dilation` and `padding`)",
       };
     }
     var nOut = Math.floor((padded - span) / v.s) + 1;
