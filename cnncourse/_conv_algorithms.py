@@ -36,7 +36,7 @@ import threading
 import numpy as np
 
 from ._workspace import scratch
-from .views import view_windows
+from .views import reduce_axis, tap_ranges, view_windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
 BLOCK_BYTES = 16 * 2**20
@@ -172,34 +172,22 @@ def _smallest_window_sum(size, pads, spans):
     extra = [-height % q[0], -width % q[1]]  # zeros up to whole blocks
     padded = scratch("fft check padded", (n, height + extra[0], width + extra[1]), size.dtype)
     padded = _fill_padded(padded, size, ((top, bottom + extra[0]), (left, right + extra[1])))
-    rows = _sums_of_strided_slices(padded, q[0], axis=1)
-    blocks = _sums_of_strided_slices(rows, q[1], axis=2)
+    rows = _window_sums(padded, q[0], q[0], axis=1)
+    blocks = _window_sums(rows, q[1], q[1], axis=2)
     inner = [(span - 2 * b + 2) // b for span, b in zip(spans, q, strict=True)]
-    window_rows = _sums_of_shifted_slices(blocks, inner[0], axis=1)
-    return _sums_of_shifted_slices(window_rows, inner[1], axis=2).min(axis=(1, 2))
+    window_rows = _window_sums(blocks, inner[0], 1, axis=1)
+    return _window_sums(window_rows, inner[1], 1, axis=2).min(axis=(1, 2))
 
 
-def _sums_of_strided_slices(a, step, axis):
-    """``a[i::step] + a[i+1::step] + ...`` along ``axis``: sums of blocks of ``step``."""
-    index = [slice(None)] * a.ndim
-    index[axis] = slice(0, None, step)
-    total = a[tuple(index)].copy()
-    for i in range(1, step):
-        index[axis] = slice(i, None, step)
-        total += a[tuple(index)]
-    return total
+def _window_sums(a, length, step, axis):
+    """Sums of ``length`` consecutive entries, every ``step``, along ``axis`` of ``a``.
 
-
-def _sums_of_shifted_slices(a, length, axis):
-    """Sums of every ``length`` consecutive entries along ``axis`` (a running sum)."""
-    count = a.shape[axis] - length + 1
-    index = [slice(None)] * a.ndim
-    index[axis] = slice(0, count)
-    total = a[tuple(index)].copy()
-    for i in range(1, length):
-        index[axis] = slice(i, i + count)
-        total += a[tuple(index)]
-    return total
+    A tap at a time (:func:`cnncourse.views.reduce_axis`, as pooling sums its windows).
+    """
+    size = a.shape[axis]
+    count = (size - length) // step + 1
+    ranges = tap_ranges(size, count, length, step, 0, 1)
+    return reduce_axis(a, axis, count, step, ranges, np.add, 0)
 
 
 def _fill_padded(target, images, pads):

@@ -23,51 +23,7 @@ import numpy as np
 
 from . import _args, geometry
 from ._dispatch import dual_backend, on_backend
-from .views import add_batch_axis
-
-
-def _tap_ranges(size, count, kernel, stride, before, dilation):
-    """Per tap ``a`` of one axis, the outputs it reaches: ``(first, stop, start)``.
-
-    As :func:`cnncourse.geometry.tap_outputs`; computed once per call, not once per block.
-    """
-    return [geometry.tap_outputs(size, count, stride, before, dilation, a) for a in range(kernel)]
-
-
-def _reduce_axis(x, axis, count, stride, ranges, combine, fill, out=None):
-    """Combine ``x[..., s i - p + d a, ...]`` over the taps ``a`` of one axis (into ``out``).
-
-    Each tap is a strided slice of the whole array, so the loop runs over the ``k`` taps of
-    the window, never over pixels. Padding is never built: a tap that would read padding
-    for some outputs only combines into the others (``ranges``, from :func:`_tap_ranges`),
-    and outputs start from ``fill`` (the padding's value: :math:`-\\infty` for a maximum, 0
-    for a sum) unless one tap covers all.
-    """
-    shape = list(x.shape)
-    shape[axis] = count
-    result = np.empty(shape, dtype=x.dtype) if out is None else out
-    full = [a for a, (first, stop, _) in enumerate(ranges) if first == 0 and stop == count]
-    index = [slice(None)] * x.ndim
-
-    def part(array, start, length, step):
-        index[axis] = slice(start, start + step * (length - 1) + 1, step)
-        return array[tuple(index)]
-
-    if len(full) >= 2:  # the first two full taps combine straight into the result
-        first_tap, second_tap = (part(x, ranges[a][2], count, stride) for a in full[:2])
-        combine(first_tap, second_tap, out=result)
-    elif full:
-        result[...] = part(x, ranges[full[0]][2], count, stride)
-    else:
-        result[...] = fill
-    done = full[:2]
-    for a, (first, stop, start) in enumerate(ranges):
-        if a in done or first == stop:
-            continue
-        target = part(result, first, stop - first, 1)
-        combine(target, part(x, start, stop - first, stride), out=target)
-    return result
-
+from .views import add_batch_axis, reduce_axis, tap_ranges
 
 #: Pooling reduces blocks of images of about this many bytes at a time, so that the result of
 #: the first pass (over rows) is still in the CPU's cache when the second pass reads it.
@@ -80,21 +36,22 @@ def _reduce_windows(x, shape, sizes_out, combine, fill, dtype):
     A window reduction is separable: the maximum (or sum) over a ``kH x kW`` window is the
     maximum over its ``kH`` rows of the maximum over its ``kW`` columns. Reducing the rows,
     then the columns, costs ``kH + kW`` passes over the data instead of ``kH kW``, and no
-    padded copy of the input is made (:func:`_reduce_axis`). The images go through both
-    passes in blocks of about :data:`BLOCK_BYTES`, in ``dtype`` (wider than float16 for sums).
+    padded copy of the input is made (:func:`cnncourse.views.reduce_axis`). The images go
+    through both passes in blocks of about :data:`BLOCK_BYTES`, in ``dtype`` (wider than
+    float16 for sums).
     """
     height, width = x.shape[-2:]
     (out_height, out_width), pads = sizes_out, shape.pads
     (kh, kw), (sh, sw), (dh, dw) = shape.kernel, shape.stride, shape.dilation
-    rows = (out_height, sh, _tap_ranges(height, out_height, kh, sh, pads[0][0], dh))
-    columns = (out_width, sw, _tap_ranges(width, out_width, kw, sw, pads[1][0], dw))
+    rows = (out_height, sh, tap_ranges(height, out_height, kh, sh, pads[0][0], dh))
+    columns = (out_width, sw, tap_ranges(width, out_width, kw, sw, pads[1][0], dw))
     images = x.reshape(-1, height, width)
     out = np.empty((images.shape[0], out_height, out_width), dtype=dtype)
     step = max(1, BLOCK_BYTES // max(1, height * width * x.itemsize))
     for start in range(0, images.shape[0], step):
         block = images[start : start + step].astype(dtype, copy=False)
-        rows_done = _reduce_axis(block, -2, *rows, combine, fill)
-        _reduce_axis(rows_done, -1, *columns, combine, fill, out=out[start : start + step])
+        rows_done = reduce_axis(block, -2, *rows, combine, fill)
+        reduce_axis(rows_done, -1, *columns, combine, fill, out=out[start : start + step])
     return out.reshape(*x.shape[:-2], out_height, out_width)
 
 
@@ -175,7 +132,7 @@ def _max_pool(input, shape, ceil_mode, return_indices, n):
     if return_indices:
         values, indices = _max_with_indices(x, shape, sizes_out)
         return _unbatch(values, n, unbatched), _unbatch(indices, n, unbatched)
-    # Padding is -inf: it never wins a max, so it is never built (see _reduce_axis).
+    # Padding is -inf: it never wins a max, so it is never built (see views.reduce_axis).
     y = _reduce_windows(x, shape, sizes_out, np.maximum, -np.inf, x.dtype)
     return _unbatch(y, n, unbatched)
 

@@ -4,6 +4,8 @@
 convolution is "contract the windows with the kernel" and a pooling is "reduce each window".
 :func:`shift_and_add` is the other reading of a convolution (eq. 9.3): a sum of shifted
 copies of the input, one per kernel tap; both backends' ``convolve`` use it.
+:func:`reduce_axis` reduces every window along one axis a tap at a time (pooling is two of
+them, rows then columns).
 """
 
 import numpy as np
@@ -68,6 +70,50 @@ def view_windows(x, kernel_size, stride=(1, 1), dilation=(1, 1)):
     view = np.lib.stride_tricks.sliding_window_view(x, spans, axis=(-2, -1))
     (sh, sw), (dh, dw) = stride, dilation
     return view[..., ::sh, ::sw, ::dh, ::dw]
+
+
+def tap_ranges(size, count, kernel, stride, before, dilation):
+    """Per tap ``a`` of one axis, the outputs it reaches: ``(first, stop, start)``.
+
+    As :func:`cnncourse.geometry.tap_outputs`; computed once for a reduction that runs
+    block by block.
+    """
+    return [geometry.tap_outputs(size, count, stride, before, dilation, a) for a in range(kernel)]
+
+
+def reduce_axis(x, axis, count, stride, ranges, combine, fill, out=None):
+    """Combine ``x[..., s i - p + d a, ...]`` over the taps ``a`` of one axis (into ``out``).
+
+    Each tap is a strided slice of the whole array, so the loop runs over the ``k`` taps of
+    the window, never over pixels. Padding is never built: a tap that would read padding
+    for some outputs only combines into the others (``ranges``, from :func:`tap_ranges`),
+    and outputs start from ``fill`` (the padding's value: :math:`-\\infty` for a maximum, 0
+    for a sum) unless one tap covers all.
+    """
+    shape = list(x.shape)
+    shape[axis] = count
+    result = np.empty(shape, dtype=x.dtype) if out is None else out
+    full = [a for a, (first, stop, _) in enumerate(ranges) if first == 0 and stop == count]
+    index = [slice(None)] * x.ndim
+
+    def part(array, start, length, step):
+        index[axis] = slice(start, start + step * (length - 1) + 1, step)
+        return array[tuple(index)]
+
+    if len(full) >= 2:  # the first two full taps combine straight into the result
+        first_tap, second_tap = (part(x, ranges[a][2], count, stride) for a in full[:2])
+        combine(first_tap, second_tap, out=result)
+    elif full:
+        result[...] = part(x, ranges[full[0]][2], count, stride)
+    else:
+        result[...] = fill
+    done = full[:2]
+    for a, (first, stop, start) in enumerate(ranges):
+        if a in done or first == stop:
+            continue
+        target = part(result, first, stop - first, 1)
+        combine(target, part(x, start, stop - first, stride), out=target)
+    return result
 
 
 def shift_and_add(x, w, mode, s=None):
