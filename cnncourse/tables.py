@@ -14,6 +14,8 @@ def markdown_table(header, rows):
         Column titles.
     rows : iterable of sequences
         The cells of each row; each cell is shown as ``str(cell)``, so format numbers first.
+        A ``|`` inside a cell is escaped (``\\|``), so it shows as a bar instead of
+        splitting the cell (and breaking the whole table into raw text).
 
     Returns
     -------
@@ -27,9 +29,15 @@ def markdown_table(header, rows):
     | 2 | 4 |
     | 3 | 9 |
     """
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines = [_table_row(header), "|" + "---|" * len(header)]
+    lines += [_table_row(row) for row in rows]
     return "\n".join(lines)
+
+
+def _table_row(cells):
+    """One Markdown table line, each cell's ``|`` escaped and newlines turned into spaces."""
+    texts = [str(cell).replace("|", "\\|").replace("\n", " ") for cell in cells]
+    return "| " + " | ".join(texts) + " |"
 
 
 def show_table(header, rows):

@@ -204,6 +204,13 @@ def test_page_in_browser(browser, server, page):
             )
             assert unrendered == 0, f"{page}: {unrendered} maths errors"
         assert visit.broken_images() == [], f"{page}: images failed to load"
+        raw_tables = visit.page.evaluate(
+            """() => Array.from(document.querySelectorAll('main p, main .output'))
+                 .map(e => e.innerText)
+                 .filter(t => /^\\s*\\|.*\\|\\s*$/m.test(t) && /\\|\\s*:?-{3,}/.test(t))
+                 .map(t => t.slice(0, 80))"""
+        )
+        assert raw_tables == [], f"{page}: Markdown tables shown as raw text: {raw_tables}"
         visit.page.evaluate("window.scrollTo(0, 0)")
         visit.page.screenshot(path=_shot_name(page, "light"), full_page=True)
         violations = visit.axe_violations()

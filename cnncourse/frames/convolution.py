@@ -1,0 +1,521 @@
+"""Frames of the interactive figures, §9.1: flip and shift, channels, Figure 9.1, arithmetic."""
+
+import numpy as np
+
+from .. import conv, signal
+from ..plotting import COLORS, show_grid, show_image
+from ._figure import _figure
+
+
+def flip_shift_terms(x, w, t):
+    """The three curves of the flip-and-shift picture at output index ``t``.
+
+    For the full discrete convolution (9.3), :math:`s(t) = \\sum_a x(a)\\, w(t - a)`:
+
+    * ``shifted[a] = w(t - a)``: the kernel flipped about zero and slid to ``t``;
+    * ``product[a] = x(a) w(t - a)``;
+    * ``s_t = sum(product)``, which equals ``convolve(x, w)[t]``.
+
+    Parameters
+    ----------
+    x, w : 1-D array_like
+    t : int
+        Index into the full convolution, ``0 <= t < len(x) + len(w) - 1``.
+
+    Returns
+    -------
+    shifted, product : numpy.ndarray, shape (len(x),)
+    s_t : float
+
+    Examples
+    --------
+    >>> shifted, product, s_t = flip_shift_terms([1.0, 2.0, 3.0], [1.0, 0.5], 1)
+    >>> shifted, s_t
+    (array([0.5, 1. , 0. ]), 2.5)
+    """
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    last = len(x) + len(w) - 2
+    if not (isinstance(t, int | np.integer) and 0 <= t <= last):
+        raise ValueError(f"`t` must be an integer from 0 to {last}, got {t!r}")
+    a = np.arange(len(x))
+    tap = t - a
+    inside = (tap >= 0) & (tap < len(w))
+    shifted = np.zeros(len(x))
+    shifted[inside] = w[tap[inside]]
+    product = x * shifted
+    return shifted, product, float(product.sum())
+
+
+def flip_axis_limits(n_x, n_w, spacing=1.0, x_start=0.0, w_start=0.0):
+    """The range of ``a`` that holds ``x(a)``, ``w(a)`` and every ``w(t - a)`` of (9.3).
+
+    With samples ``x(x_start + i h)``, ``i < n_x``, and ``w(w_start + j h)``, ``j < n_w``,
+    the flipped, shifted kernel :math:`w(t - a)` lives on
+    :math:`[t - w_\\text{end},\\ t - w_\\text{start}]`, and ``t`` runs over
+    :math:`[x_\\text{start} + w_\\text{start},\\ x_\\text{end} + w_\\text{end}]`. The returned
+    interval covers all of these, so the whole kernel, peak included, stays in view for
+    every ``t``.
+
+    Returns
+    -------
+    (float, float)
+        ``(low, high)``; ``low`` is negative whenever the flipped kernel reaches below zero.
+
+    Examples
+    --------
+    >>> flip_axis_limits(4, 3)
+    (-2.0, 5.0)
+    """
+    x_end = x_start + spacing * (n_x - 1)
+    w_end = w_start + spacing * (n_w - 1)
+    low = min(x_start, w_start, x_start + w_start - w_end)
+    high = max(x_end, w_end, x_end + w_end - w_start)
+    return float(low), float(high)
+
+
+def flipped_kernel_curve(w, t_value, spacing=1.0, w_start=0.0):
+    """The points of :math:`a \\mapsto w(t - a)` for a sampled kernel (the bold curve).
+
+    The sample ``w_j = w(w_start + j h)`` lands at :math:`a = t - (w_\\text{start} + j h)`, so
+    the curve is the kernel reversed (flipped about zero) and moved by ``t``.
+
+    Returns
+    -------
+    a, values : numpy.ndarray
+        Positions in increasing order and the kernel values there.
+
+    Examples
+    --------
+    >>> flipped_kernel_curve([3.0, 2.0, 1.0], 5.0)
+    (array([3., 4., 5.]), array([1., 2., 3.]))
+    """
+    w = np.asarray(w, dtype=float)
+    positions = t_value - (w_start + spacing * np.arange(len(w)))
+    return positions[::-1], w[::-1]
+
+
+def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0):
+    """Draw the flip-and-shift picture of (9.1)/(9.3) at output index ``t``.
+
+    Top: the input :math:`x(a)`, the kernel :math:`w(a)` (faint) and the kernel flipped and
+    slid to ``t``, :math:`w(t - a)` (bold), on an axis that includes negative ``a`` (see
+    ``flip_axis_limits``). Middle: the product :math:`x(a)\\,w(t - a)`. Bottom: the
+    output :math:`s` built up to ``t``. The signals are samples ``x(x_start + i h)`` and
+    ``w(w_start + j h)`` with spacing ``h``; ``s(t)`` is ``h * sum`` (a Riemann sum of (9.1)).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    a = x_start + spacing * np.arange(len(x))
+    _, product, s_t = flip_shift_terms(x, w, t)
+    s = spacing * signal.convolve(x, w)
+    t_axis = x_start + w_start + spacing * np.arange(len(s))
+    t_value = t_axis[t]
+    kernel_a = w_start + spacing * np.arange(len(w))
+    flipped_a, flipped_w = flipped_kernel_curve(w, t_value, spacing, w_start)
+    low, high = flip_axis_limits(len(x), len(w), spacing, x_start, w_start)
+    margin = 0.02 * (high - low)
+
+    fig, axes = plt.subplots(
+        3, 1, figsize=(6.4, 5.4), facecolor="white", sharex=True,
+        gridspec_kw={"height_ratios": [1.3, 1, 1], "hspace": 0.5},
+    )  # fmt: skip
+    top, middle, bottom = axes
+    top.plot(a, x, color=COLORS["input"], lw=2, label="input $x(a)$")
+    top.plot(kernel_a, w, color=COLORS["kernel"], lw=1.2, ls="--", alpha=0.45,
+             label="kernel $w(a)$")  # fmt: skip
+    top.plot(flipped_a, flipped_w, color=COLORS["kernel"], lw=2.6,
+             label="flipped, slid: $w(t-a)$")  # fmt: skip
+    top.axvline(0, color="black", lw=0.6)
+    top.axvline(t_value, color=COLORS["muted"], lw=1, ls=":")
+    right_half = t_value > (low + high) / 2  # keep the label inside the axes
+    top.text(t_value, 0.97, f" a = t = {t_value:.2f} ", transform=top.get_xaxis_transform(),
+             ha="right" if right_half else "left", va="top", fontsize=8,
+             color="#444444")  # fmt: skip
+    top.set_ylim(min(0.0, x.min(), w.min()) - 0.05, 1.3 * max(x.max(), w.max(), 1e-12))
+    top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8, ncol=3, frameon=False,
+               borderaxespad=0.1, handlelength=1.6)  # fmt: skip
+    top.set_ylabel("value")
+    middle.fill_between(a, product, color=COLORS["product"], alpha=0.5)
+    middle.plot(a, product, color=COLORS["product"], lw=1.5)
+    middle.set_ylabel("$x(a)\\,w(t-a)$")
+    middle.set_title(f"multiply, then add: shaded area = s({t_value:.2f}) = {spacing * s_t:.3f}",
+                     fontsize=9)  # fmt: skip
+    bottom.plot(t_axis, s, color=COLORS["muted"], lw=1, ls=":")
+    bottom.plot(t_axis[: t + 1], s[: t + 1], color=COLORS["output"], lw=2)
+    bottom.scatter([t_value], [spacing * s_t], color=COLORS["output"], zorder=3)
+    bottom.set_ylabel("$s(t)$")
+    bottom.set_xlabel("$a$ (top two panels), $t$ (bottom panel)")
+    for ax in axes:
+        ax.set_xlim(low - margin, high + margin)
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def flip_2d_terms(image, kernel, i, j):
+    """One output of the 2-D valid convolution (9.4): the flipped kernel over a window.
+
+    .. math::
+
+        S(i, j) = \\sum_{m, n} I(i + m, j + n)\\, \\tilde K(m, n), \\qquad
+        \\tilde K = \\operatorname{flip}(K)
+
+    Returns
+    -------
+    window : numpy.ndarray
+        The image patch under the flipped kernel.
+    value : float
+        ``S(i, j)``, equal to ``convolve(image, kernel, "valid")[i, j]``.
+    """
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    kh, kw = kernel.shape
+    window = image[i : i + kh, j : j + kw]
+    return window, float((window * signal.flip(kernel)).sum())
+
+
+def flip_2d_progress(image, kernel, step):
+    """The valid convolution (9.4) after ``step + 1`` outputs, computed in raster order.
+
+    Returns
+    -------
+    out : numpy.ndarray
+        The whole valid output ``convolve(image, kernel, "valid")``.
+    done : numpy.ndarray of bool, same shape
+        The outputs computed so far (the first ``step + 1`` in row-major order).
+    """
+    out = signal.convolve(np.asarray(image, dtype=float), np.asarray(kernel, dtype=float),
+                          mode="valid")  # fmt: skip
+    if not (isinstance(step, int | np.integer) and 0 <= step < out.size):
+        raise ValueError(f"`step` must be an integer from 0 to {out.size - 1}, got {step!r}")
+    done = np.zeros(out.shape, dtype=bool)
+    done.flat[: step + 1] = True
+    return out, done
+
+
+def draw_flip_2d_frame(image, kernel, step):
+    """The flipped kernel sliding over an image, ``step + 1`` outputs of (9.4) computed.
+
+    Four panels: the image with the window under the kernel, the kernel :math:`K`, the
+    flipped kernel :math:`K(-m, -n)` that multiplies the window, and the output so far.
+    Outputs not computed yet are left blank; the last step fills every cell.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches as patches
+    import matplotlib.pyplot as plt
+
+    image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
+    out, done = flip_2d_progress(image, kernel, step)
+    i, j = np.unravel_index(step, out.shape)
+    fig, axes = plt.subplots(
+        1, 4, figsize=(10, 3.2), facecolor="white",
+        gridspec_kw={"width_ratios": [1.1, 0.7, 0.7, 1.35], "wspace": 0.22},
+    )  # fmt: skip
+    kh, kw = kernel.shape
+    show_image(image, axes[0], title=f"image I, window at ({i}, {j})")
+    axes[0].add_patch(
+        patches.Rectangle(
+            (j - 0.5, i - 0.5), kw, kh, fill=False, lw=2.5, edgecolor=COLORS["highlight"]
+        )
+    )
+    show_grid(kernel, axes[1], cmap="Oranges", title="kernel $K(m, n)$", fontsize=8)
+    show_grid(signal.flip(kernel), axes[2], cmap="Oranges", fontsize=8,
+              title="flipped $K(-m, -n)$")  # fmt: skip
+    limit = np.abs(out).max() or 1.0
+    shown = np.ma.masked_array(out, mask=~done)  # masked cells stay blank
+    axes[3].imshow(shown, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    for (r, c), value in np.ndenumerate(out):
+        if done[r, c]:
+            text = f"{value:.1f}".replace("-0.0", "0.0")
+            ink = "white" if abs(value) > 0.6 * limit else "black"  # readable on dark cells
+            axes[3].text(c, r, text, ha="center", va="center", fontsize=7.5, color=ink)
+    axes[3].add_patch(
+        patches.Rectangle(
+            (j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5, edgecolor=COLORS["highlight"]
+        )
+    )
+    axes[3].set_xticks([])
+    axes[3].set_yticks([])
+    axes[3].set_title(f"output S({i}, {j}) = {out[i, j]:.2f}", fontsize=10)
+    return fig
+
+
+def channel_terms(input, weight):
+    """The per-pair maps of a multi-channel layer: one 2-D cross-correlation (9.6) each.
+
+    .. math::
+
+        T[o, c] = X_c \\star K_{o, c}, \\qquad
+        Z_o = b_o + \\sum_{c} T[o, c],
+
+    so output channel ``o`` of ``conv2d(input[None], weight, bias)`` is the sum over input
+    channels of ``terms[o]``, plus the bias.
+
+    Parameters
+    ----------
+    input : array_like, shape (C_in, H, W)
+    weight : array_like, shape (C_out, C_in, kH, kW)
+
+    Returns
+    -------
+    numpy.ndarray, shape (C_out, C_in, H - kH + 1, W - kW + 1)
+
+    Examples
+    --------
+    >>> x = np.arange(8.0).reshape(2, 2, 2)
+    >>> channel_terms(x, np.ones((1, 2, 1, 1)))[0].sum(axis=0)
+    array([[ 4.,  6.],
+           [ 8., 10.]])
+    """
+    x, w = np.asarray(input, dtype=float), np.asarray(weight, dtype=float)
+    if x.ndim != 3 or w.ndim != 4 or w.shape[1] != x.shape[0]:
+        raise ValueError(
+            "`input` must have shape (C_in, H, W) and `weight` (C_out, C_in, kH, kW) with the "
+            f"same C_in, got {x.shape} and {w.shape}"
+        )
+    return np.array(
+        [[signal.correlate(x[c], w[o, c], mode="valid") for c in range(w.shape[1])]
+         for o in range(w.shape[0])]
+    )  # fmt: skip
+
+
+def draw_channels_figure(input, weight, bias=None, input_names=None, output_names=None):
+    """A multi-channel layer drawn as a table of (output, input) channel pairs.
+
+    Top row: the input channels :math:`X_c`. Row ``o`` below: for each input channel, the
+    kernel :math:`K_{o, c}` (numbers) and the map :math:`X_c \\star K_{o, c}`; at the end of
+    the row, their sum plus :math:`b_o`, which is output channel :math:`Z_o`. Maps in one
+    row share a colour scale, so their sizes compare.
+
+    Parameters
+    ----------
+    input : array_like, shape (C_in, H, W)
+    weight : array_like, shape (C_out, C_in, kH, kW)
+    bias : array_like, shape (C_out,), optional
+    input_names, output_names : list of str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    x, w = np.asarray(input, dtype=float), np.asarray(weight, dtype=float)
+    terms = channel_terms(x, w)
+    c_out, c_in = w.shape[:2]
+    b = np.zeros(c_out) if bias is None else np.asarray(bias, dtype=float)
+    outputs = terms.sum(axis=1) + b[:, None, None]
+    input_names = input_names or [f"$X_{{{c}}}$" for c in range(c_in)]
+    output_names = output_names or [f"$Z_{{{o}}}$" for o in range(c_out)]
+    panel, kernel_box, sign, margin = 1.3, 0.8, 0.32, 0.3  # inches
+    ratio = x.shape[1] / x.shape[2]
+    row_height = panel * ratio + 0.45
+    block = kernel_box + 0.08 + panel
+    width = 2 * margin + c_in * block + c_in * sign + panel
+    height = 2 * margin + (1 + c_out) * row_height
+    fig = plt.figure(figsize=(width, height), facecolor="white")
+
+    def place(left, bottom, w_in, h_in):
+        return fig.add_axes([left / width, bottom / height, w_in / width, h_in / height])
+
+    def map_left(c):
+        return margin + c * (block + sign) + kernel_box + 0.08
+
+    top = height - margin - row_height
+    for c in range(c_in):
+        ax = place(map_left(c), top, panel, panel * ratio)
+        show_image(x[c], ax, title=f"input channel {input_names[c]}")
+    if c_in == 3:  # three channels: show them together as a colour image
+        ax = place(map_left(c_in) - kernel_box - 0.08, top, panel, panel * ratio)
+        ax.imshow(np.clip(x.transpose(1, 2, 0), 0, 1), interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title("the three together", fontsize=10)
+    for o in range(c_out):
+        bottom = top - (o + 1) * row_height
+        limit = np.abs(terms[o]).max() or 1.0
+        for c in range(c_in):
+            ax_k = place(margin + c * (block + sign), bottom + (panel * ratio - kernel_box) / 2,
+                         kernel_box, kernel_box)  # fmt: skip
+            show_grid(w[o, c] + 0.0, ax_k, cmap=None, fontsize=8)  # + 0.0: no "-0"
+            ax_k.set_title(f"$K_{{{o},{c}}}$", fontsize=9)
+            ax = place(map_left(c), bottom, panel, panel * ratio)
+            ax.imshow(terms[o, c], cmap="RdBu_r", vmin=-limit, vmax=limit,
+                      interpolation="nearest")  # fmt: skip
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"{input_names[c]} $\\star K_{{{o},{c}}}$", fontsize=9)
+            symbol = "=" if c == c_in - 1 else "+"
+            fig.text((map_left(c) + panel + sign / 2) / width,
+                     (bottom + panel * ratio / 2) / height, symbol, ha="center",
+                     va="center", fontsize=16)  # fmt: skip
+        ax = place(map_left(c_in) - kernel_box - 0.08, bottom, panel, panel * ratio)
+        out_limit = np.abs(outputs[o]).max() or 1.0
+        ax.imshow(outputs[o], cmap="RdBu_r", vmin=-out_limit, vmax=out_limit,
+                  interpolation="nearest")  # fmt: skip
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"output channel {o}: {output_names[o]}\n= the sum $+\\ b_{{{o}}}$",
+                     fontsize=9)  # fmt: skip
+    return fig
+
+
+def valid_window(i, j, kernel_shape):
+    """Input cells read by output ``(i, j)`` of a valid cross-correlation (9.6).
+
+    :math:`S(i, j) = \\sum_{m, n} I(i + m, j + n)\\, K(m, n)` reads the
+    ``kernel_shape`` block whose top-left cell is ``(i, j)``.
+
+    Returns
+    -------
+    list of (int, int)
+        ``(row, col)`` of every cell in the window, row by row.
+
+    Examples
+    --------
+    >>> valid_window(1, 2, (2, 2))
+    [(1, 2), (1, 3), (2, 2), (2, 3)]
+    """
+    rows = window_cells(i, kernel_shape[0], stride=1, dilation=1, padding=0)
+    cols = window_cells(j, kernel_shape[1], stride=1, dilation=1, padding=0)
+    return [(r, c) for r in rows for c in cols]
+
+
+def expression_text(expression, terms_per_line=2):
+    """``a*w + b*x + e*y + f*z`` as ``"aw + bx\\n+ ey + fz"``: short lines that fit a cell."""
+    terms = [str(term).replace("*", "") for term in expression.as_ordered_terms()]
+    lines = [
+        " + ".join(terms[k : k + terms_per_line]) for k in range(0, len(terms), terms_per_line)
+    ]
+    return "\n+ ".join(lines)
+
+
+def draw_figure_9_1_frame(input_symbols, kernel_symbols, position):
+    """Figure 9.1: one output of the valid cross-correlation (9.6) and the window it reads.
+
+    The input (top left) has the window under the kernel outlined; the kernel sits top
+    right; an arrow joins the window to the output cell it produces (bottom), and every
+    output shows its expression, computed by :func:`cnncourse.signal.correlate`.
+
+    Parameters
+    ----------
+    input_symbols, kernel_symbols : numpy.ndarray of sympy symbols, 2-D
+    position : int
+        Which output, in row-major order.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches as patches
+    import matplotlib.pyplot as plt
+
+    output = signal.correlate(input_symbols, kernel_symbols, mode="valid")
+    i, j = np.unravel_index(position, output.shape)
+    kh, kw = kernel_symbols.shape
+    cells = np.vectorize(expression_text, otypes=[object])(output)
+    rows, cols = input_symbols.shape
+    out_rows, out_cols = output.shape
+    cell, margin, gap = 0.85, 0.35, 0.8  # inches: every grid uses the same cell size
+    width = margin + cell * (cols + 1 + kw) + margin
+    height = margin + cell * (rows + out_rows) + gap + margin
+    fig = plt.figure(figsize=(width, height), facecolor="white")
+
+    def place(left, bottom, n_rows, n_cols):
+        box = [left / width, bottom / height, n_cols * cell / width, n_rows * cell / height]
+        return fig.add_axes(box)
+
+    top = height - margin - cell * rows
+    ax_in = place(margin, top, rows, cols)
+    ax_k = place(margin + cell * (cols + 1), top + cell * (rows - kh) / 2, kh, kw)
+    # under the input, shifted so that each output sits below the centre of its window
+    ax_out = place(margin + cell * (kw - 1) / 2, margin, out_rows, out_cols)
+    show_grid(input_symbols, ax_in, title="input", fontsize=13)
+    for r, c in valid_window(i, j, kernel_symbols.shape):
+        ax_in.add_patch(patches.Rectangle((c - 0.5, r - 0.5), 1, 1, color=COLORS["highlight"],
+                                          alpha=0.35, zorder=0))  # fmt: skip
+    ax_in.add_patch(patches.Rectangle((j - 0.5, i - 0.5), kw, kh, fill=False, lw=2.5,
+                                      edgecolor=COLORS["kernel"], zorder=3))  # fmt: skip
+    show_grid(kernel_symbols, ax_k, title="kernel", fontsize=13)
+    ax_k.add_patch(patches.Rectangle((-0.5, -0.5), kw, kh, fill=False, lw=2.5,
+                                     edgecolor=COLORS["kernel"], zorder=3))  # fmt: skip
+    show_grid(cells, ax_out, highlight=[(i, j)], fontsize=10, highlight_color=COLORS["kernel"])
+    ax_out.set_xlabel("output (valid)", fontsize=10)
+    ax_out.add_patch(patches.Rectangle((j - 0.5, i - 0.5), 1, 1, color=COLORS["highlight"],
+                                       alpha=0.35, zorder=0))  # fmt: skip
+    arrow = patches.ConnectionPatch(
+        xyA=(j + (kw - 1) / 2, i + kh - 0.5), coordsA=ax_in.transData,
+        xyB=(j, i - 0.5), coordsB=ax_out.transData,
+        arrowstyle="-|>", mutation_scale=16, lw=2, color=COLORS["kernel"], zorder=-1,
+    )  # fmt: skip
+    fig.add_artist(arrow)  # drawn under the grids: where it crosses an output, the text wins
+    for ax in (ax_in, ax_out):
+        ax.patch.set_visible(False)
+    for k, text in enumerate(ax_out.texts):  # show_grid writes the cells in row-major order
+        if k != position:
+            text.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+    return fig
+
+
+def window_cells(output_index, kernel_size, stride, dilation, padding):
+    """Input cells (in padded coordinates) that output ``output_index`` reads, per axis.
+
+    Output ``i`` reads padded input cells ``s i + d a`` for ``a = 0 .. k - 1``.
+    """
+    return [stride * output_index + dilation * a for a in range(kernel_size)]
+
+
+def draw_arithmetic_frame(size, kernel_size, stride=1, padding=0, dilation=1, position=0):
+    """The convolution-arithmetic picture: padded input grid, window, output grid, formula.
+
+    Invalid settings draw the library's own error message instead of a grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches as patches
+
+    try:
+        n_out = conv.conv_output_size(size, kernel_size, stride, padding, dilation)
+    except ValueError as error:
+        fig, axes = _figure(1, 1, (7, 1.6))
+        axes[0, 0].axis("off")
+        axes[0, 0].text(
+            0.5,
+            0.5,
+            f"ValueError: {error}",
+            ha="center",
+            va="center",
+            wrap=True,
+            fontsize=9,
+            color="#b00020",
+        )
+        return fig
+    padded = size + 2 * padding
+    fig, axes = _figure(1, 2, (8.4, 4.2))
+    shade = np.ones((padded, padded), dtype=bool)
+    shade[padding : padding + size, padding : padding + size] = False
+    show_grid(np.zeros((padded, padded)), axes[0, 0], cmap=None, fmt="", shade=shade)
+    row, col = divmod(position % (n_out * n_out), n_out)
+    for r in window_cells(row, kernel_size, stride, dilation, padding):
+        for c in window_cells(col, kernel_size, stride, dilation, padding):
+            axes[0, 0].add_patch(
+                patches.Rectangle((c - 0.5, r - 0.5), 1, 1, color=COLORS["kernel"], alpha=0.7)
+            )
+    axes[0, 0].set_title(f"input {size}x{size}, padding {padding} (grey)", fontsize=10)
+    show_grid(np.zeros((n_out, n_out)), axes[0, 1], cmap=None, fmt="", highlight=[(row, col)])
+    axes[0, 1].set_title(f"output {n_out}x{n_out}", fontsize=10)
+    formula = (
+        f"$n_{{out}} = \\lfloor ({size} + 2\\cdot{padding} - {dilation}\\cdot({kernel_size}-1)"
+        f" - 1) / {stride} \\rfloor + 1 = {n_out}$"
+    )
+    fig.suptitle(formula, fontsize=11)
+    fig.tight_layout()
+    return fig

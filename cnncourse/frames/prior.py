@@ -1,0 +1,69 @@
+"""Frames of the interactive figures, §9.4: the prior-strength frame."""
+
+import numpy as np
+
+from ..plotting import COLORS
+from ._figure import _figure
+
+
+def draw_prior_frame(results, index, W_true):
+    """One value of λ in a prior sweep: the fitted ``W``, and the errors along the sweep.
+
+    λ is the prior precision times the noise variance (see :mod:`cnncourse.prior`); at
+    λ = 0 the fit shown is the minimum-norm one.
+
+    Parameters
+    ----------
+    results : list of dict
+        From :func:`cnncourse.prior.sweep`.
+    index : int
+        Which λ to show.
+    W_true : numpy.ndarray
+        The matrix that generated the data.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from ..prior import precision_label
+
+    chosen = results[index]
+    fig, axes = _figure(1, 3, (9.6, 3.0))
+    boxes = ([0.0, 0.2, 0.3, 0.7], [0.31, 0.2, 0.3, 0.7], [0.71, 0.27, 0.28, 0.63])
+    for ax, box in zip(axes[0], boxes, strict=True):
+        ax.set_position(box)  # fixed boxes: no tight_layout pass per frame
+    limit = np.abs(W_true).max()
+    label = precision_label(chosen["lam"])
+    note = " (minimum norm)" if chosen["lam"] == 0 else ""
+    for ax, matrix, title in (
+        (axes[0, 0], chosen["W"], f"fitted W, λ = {label}{note}"),
+        (axes[0, 1], W_true, "W that generated the data"),
+    ):
+        ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    positions = np.arange(len(results))
+    floor = 1e-8  # a log axis cannot show zero: exact zeros are drawn at this floor
+    ax = axes[0, 2]
+    for key, marker, color, name in (
+        ("test_error", "o", COLORS["output"], "test error"),
+        ("distance", "s", COLORS["input"], "relative distance to a convolution"),
+    ):
+        values = [max(r[key], floor) for r in results]
+        ax.plot(positions, values, marker=marker, ms=4, color=color, label=name)
+    if results[-1]["distance"] < floor:
+        ax.annotate("0", (positions[-1], floor), xytext=(-12, 3), textcoords="offset points",
+                    fontsize=7, color=COLORS["input"])  # fmt: skip
+    ax.axvline(index, color=COLORS["highlight"], lw=2)
+    ax.set_yscale("log")
+    ax.set_ylim(floor / 3, 10)
+    decades = [10.0**e for e in range(0, -9, -2)]
+    ax.set_yticks(decades, [f"{d:.0e}" for d in decades], fontsize=7)  # plain text: no mathtext
+    ax.minorticks_off()
+    ax.set_xticks(positions, [precision_label(r["lam"]) for r in results], rotation=60, fontsize=7)
+    ax.set_xlabel("λ = prior precision × noise variance", fontsize=8)
+    ax.set_ylabel("error, distance", fontsize=8)
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(alpha=0.3)
+    return fig
