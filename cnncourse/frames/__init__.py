@@ -3,8 +3,8 @@
 Each figure has a pure computation (arrays in, arrays out; tested, and asserted in the
 chapters) and a drawing function that turns one state into a matplotlib figure. The
 wiring to sliders lives in :mod:`cnncourse.widgets`. One module per chapter:
-:mod:`.convolution` (§9.1), :mod:`.motivation` (§9.2), :mod:`.pooling` (§9.3),
-:mod:`.prior` (§9.4); this package re-exports their public names.
+``frames.convolution`` (§9.1), ``frames.motivation`` (§9.2), ``frames.pooling`` (§9.3),
+``frames.prior`` (§9.4); this package re-exports their public names.
 """
 
 # ruff: noqa: F401  (re-exports)
