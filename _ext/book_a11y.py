@@ -9,6 +9,10 @@
 * sphinxcontrib-bibtex writes ``role="list"`` around entries with the deprecated role
   ``doc-biblioentry``, which axe does not accept as list items (``aria-required-children``,
   critical); they become ``listitem``.
+* The primary sidebar starts with the book's title link outside any landmark (axe
+  ``region``): the sidebar becomes a navigation landmark named "Book".
+* A table whose top-left header cell is empty (a row-label column) has a ``<th>`` with no
+  text (axe ``empty-table-header``): that cell becomes an ordinary ``<td>``.
 """
 
 import re
@@ -17,6 +21,8 @@ SEARCH_FIELD = re.compile(
     r'(<button class="[^"]*search-button-field[^"]*"[^>]*?)\s+aria-label="[^"]*"'
 )
 BIBLIOENTRY = 'role="doc-biblioentry"'
+SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
+EMPTY_HEADER = re.compile(r'<th class="head">\s*(?:<p>\s*</p>)?\s*</th>')
 
 
 def fix_page(text):
@@ -25,4 +31,5 @@ def fix_page(text):
     text = text.replace('<summary aria-label="Toggle hidden content">', "<summary>")
     if 'class="citation-list"' in text:
         text = text.replace(BIBLIOENTRY, 'role="listitem"')
-    return text
+    text = text.replace(SIDEBAR, SIDEBAR[:-1] + ' role="navigation" aria-label="Book">')
+    return EMPTY_HEADER.sub('<td class="head"></td>', text)

@@ -16,6 +16,8 @@
 * Stores the figures as palette PNGs and lets the browser load them lazily
   (``book_images.py``).
 * Fixes the accessibility faults axe-core finds in the theme's markup (``book_a11y.py``).
+* Gives each page a meta description, loads the search scripts on the search page only, and
+  writes ``/favicon.ico`` (``book_head.py``).
 * Drops script tags that an extension registered twice (sphinx-thebe adds its inline
   configuration once per read, which redeclares a ``const`` and throws in the browser).
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import book_a11y  # noqa: E402
+import book_head  # noqa: E402
 import book_icons  # noqa: E402
 import book_images  # noqa: E402
 import book_widgets  # noqa: E402
@@ -111,6 +114,11 @@ def _rewrite_widgets(app, doctree, docname):
 
 def _page_scripts(app, pagename, templatename, context, doctree):
     """Per page: drop duplicate scripts; swap the widget renderer for the light script."""
+    if doctree is not None:
+        title = context.get("title", "") or ""
+        context["metatags"] = context.get("metatags", "") + book_head.description_tag(
+            doctree, title
+        )
     scripts = context.get("script_files")
     if scripts is None:
         return
@@ -149,9 +157,12 @@ def _after_build(app, exception):
     LOGGER.info(f"[cnncourse] icon fonts cut to {len(points)} glyphs")
     before, after = book_images.compact_figures(Path(app.outdir) / "_images")
     LOGGER.info(f"[cnncourse] figures: {before / 1e3:.0f} kB as built, {after / 1e3:.0f} kB now")
+    book_head.write_favicon_ico(Path(app.outdir) / "favicon.ico")
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         fixed = book_images.lazy_images(book_a11y.fix_page(text))
+        if page.name != "search.html":
+            fixed = book_head.drop_search_scripts(fixed)
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
 
