@@ -327,8 +327,8 @@ def shift_sweep(detector, shifts, widths):
     --------
     >>> row = np.maximum(np.random.default_rng(0).standard_normal(4000), 0)
     >>> sweep = shift_sweep(row, [0, 1], [3])
-    >>> sweep["fraction"]["detector"][0], sweep["relative"][3][0]
-    (0.0, 0.0)
+    >>> print(sweep["fraction"]["detector"][0], sweep["relative"][3][0])
+    0.0 0.0
     """
     from ..pool import max_pool1d
 
@@ -640,3 +640,21 @@ def trace_text(traces):
         lines.append(f"{name}:")
         lines += [f"    {stage:<28} {' x '.join(map(str, shape))}" for stage, shape in trace]
     return "\n".join(lines)
+
+
+def summary_table(average, power_mean, maximum, norm):
+    """Average, power means, max and :math:`L^p` norms of the same windows, in rising order.
+
+    ``power_mean`` and ``norm`` map :math:`p` to one value per window; the rows run average,
+    :math:`M_p` for rising :math:`p`, max, then :math:`L^p` for falling :math:`p`, which for
+    non-negative windows is the order of the values (:math:`M_1 \\le M_2 \\le \\dots \\le
+    \\max \\le \\dots \\le L^2 \\le L^1`).
+    """
+    rows = [
+        ("average", average),
+        *((f"power mean M{p}", power_mean[p]) for p in sorted(power_mean)),
+    ]
+    rows.append(("max", maximum))
+    rows += [(f"L{p} norm (lp_pool1d)", norm[p]) for p in sorted(norm, reverse=True)]
+    header = ["pooling", *(f"window {w + 1}" for w in range(len(np.atleast_1d(maximum))))]
+    return header, [(name, *(f"{v:.3f}" for v in np.atleast_1d(values))) for name, values in rows]
