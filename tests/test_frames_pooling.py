@@ -85,3 +85,140 @@ def test_pooling_window_frame_fills_the_outputs_in_order():
     # the 3 x 3 output of a stride-1 max pool: 12 13 14 / 17 18 19 / 22 23 24; cells 0-4 shown
     assert shown == ["12", "13", "14", "17", "18", "", "", "", ""]
     assert "= 18" in right.get_title()
+
+
+def test_relative_change():
+    assert frames.pooling.relative_change([3.0, 4.0], [3.0, 4.0]) == 0.0
+    assert frames.pooling.relative_change([3.0, 4.0], [0.0, 4.0]) == pytest.approx(0.6)
+    assert frames.pooling.relative_change([0.0, 0.0], [0.0, 0.0]) == 0.0
+    assert frames.pooling.relative_change([0.0, 0.0], [1.0, 0.0]) == float("inf")
+
+
+def test_shift_changes_report_the_relative_change_of_both_rows():
+    rng = np.random.default_rng(2)
+    row = np.maximum(rng.standard_normal(50), 0)
+    result = frames.pooling_shift_changes(row, 2, 3)
+    shifted = np.concatenate([np.zeros(2), row[:-2]])
+    before, after = _torch_pool(row, 3, 1), _torch_pool(shifted, 3, 1)
+    expected = np.linalg.norm(after - before) / np.linalg.norm(before)
+    assert result["pooled_relative_change"] == pytest.approx(expected)
+    expected = np.linalg.norm(shifted - row) / np.linalg.norm(row)
+    assert result["detector_relative_change"] == pytest.approx(expected)
+
+
+def test_shift_sweep_counts_and_sizes():
+    rng = np.random.default_rng(3)
+    row = np.maximum(rng.standard_normal(40_000), 0)
+    shifts, widths = np.arange(7), (2, 3, 5)
+    sweep = frames.pooling.shift_sweep(row, shifts, widths)
+    assert set(sweep["fraction"]) == set(sweep["relative"]) == {"detector", 2, 3, 5}
+    for key, curve in sweep["fraction"].items():
+        assert curve.shape == (7,) and curve[0] == 0.0
+        assert np.allclose(curve, sweep["model"][key], atol=0.02)
+    for w in widths:
+        # a window is zero only when all its w values are: probability 2^-w
+        assert sweep["zero_fraction"][w] == pytest.approx(0.5**w, abs=0.01)
+        # by size, pooling changes less than the detector at every shift
+        assert np.all(sweep["relative"][w][1:] < sweep["relative"]["detector"][1:])
+    # an independent copy of rectified noise: sqrt(2 Var x / E x^2) = sqrt(2 - 2 / pi)
+    assert np.allclose(sweep["relative"]["detector"][1:], np.sqrt(2 - 2 / np.pi), atol=0.02)
+    crossing = {w: frames.pooling.first_shift_above(sweep["model"], w, shifts) for w in widths}
+    assert crossing == {2: 2, 3: 2, 5: 4}
+    assert frames.pooling.first_shift_above(sweep["relative"], 5, shifts) is None
+    header, rows = frames.pooling.sweep_table(sweep)
+    assert header[:3] == ["row", "measure", "d = 0"] and len(header) == 9
+    assert [row[:2] for row in rows[:2]] == [("detector", "count"), ("max pool, width 2", "count")]
+    assert len(rows) == 8 and rows[4][:2] == ("detector", "size")
+    fig = frames.pooling.draw_shift_measures(sweep)
+    left, right = fig.axes
+    assert len(left.lines) == 8 and len(right.lines) == 4  # dots and dashes; one curve each
+
+
+def test_strided_shift_table_matches_the_single_comparisons():
+    rng = np.random.default_rng(4)
+    row = np.maximum(rng.standard_normal(200), 0)
+    settings = {(1, 2): "subsampling", (2, 2): "width 2"}
+    table = frames.pooling.strided_shift_table(row, settings, range(4))
+    for (w, s), fractions in table["moved_back"].items():
+        for d in range(4):
+            assert fractions[d] == frames.pooled_change_up_to_shift(row, d, w, s)["fraction"]
+            cell = frames.pooling_shift_changes(row, d, w, s)["pooled_fraction"]
+            assert table["cell_by_cell"][w, s][d] == cell
+    header, rows = frames.pooling.strided_table(table, settings)
+    assert header == [
+        "stride 2",
+        *(f"d = {d}, {h}" for d in (1, 2) for h in ("cell by cell", "moved back")),
+    ]
+    assert rows[0][0] == "subsampling" and rows[0][4] == "0.00"  # d = 2, moved back
+
+
+def test_rotated_line_responses():
+    angles = np.linspace(0, np.pi, 13)[:-1]
+    single, pooled = frames.pooling.rotated_line_responses(angles, 3)
+    assert single.shape == (12, 3) and pooled.shape == (12,)
+    assert np.allclose(pooled, single.max(axis=1)) and single.max() == pytest.approx(1.0)
+    # each detector answers best to the line at its own angle: 0, 60 and 120 degrees
+    assert list(np.argmax(single, axis=0)) == [0, 4, 8]
+
+
+def test_conv_costs_count_multiply_adds_and_parameters():
+    x = torch.zeros(1, 4, 10, 10)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(4, 6, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(6, 6, 3, groups=2),
+    )
+    costs = frames.pooling.conv_costs(model, x)
+    assert costs["shape"] == (1, 6, 3, 3)
+    assert costs["parameters"] == (4 * 6 * 9 + 6) + (3 * 6 * 9 + 6)
+    assert costs["multiply_adds"] == 6 * 10 * 10 * 4 * 9 + 6 * 3 * 3 * 3 * 9
+    assert all(not m._forward_hooks for m in model.modules())  # the hooks are removed
+    header, rows = frames.pooling.cost_table({"model": costs})
+    assert rows == [("model", "1 × 6 × 3 × 3", f"{costs['parameters']:,}", "23,058")]
+
+
+def test_small_tables():
+    assert frames.pooling.number_text([0.1, 1.0, 0.25]) == "0.1, 1, 0.25"
+    header, rows = frames.pooling.stage_table({"a": -np.ones((1, 2, 3, 4))})
+    assert rows == [("a", "1 × 2 × 3 × 4", "0%")]
+    header, rows = frames.pooling.grid_table(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert header == ["", "column 0", "column 1"] and rows[1] == ("row 1", "3", "4")
+    header, rows = frames.pooling.gradient_table([[0.5, 0.25]], [[1.0, 0.0]])
+    assert header[0] == "input → gradient" and rows == [("row 0", "**0.50 → 1**", "0.25 → 0")]
+    rows = {"detector": np.array([[0.1, 1.0], [0.3, 1.0]])}
+    assert frames.pooling.before_after_table(rows)[1] == [("detector", "0.1, 1", "0.3, 1", 1)]
+
+
+def test_output_size_table_agrees_with_torch():
+    settings = {"2/2": (2, 2, 0), "3/2": (3, 2, 0), "3/2 padded": (3, 2, 1)}
+    header, rows = frames.pooling.output_size_table(settings, (224, 55))
+    assert header == ["window, stride", "224 × 224 in", "55 × 55 in"]
+    for (k, s, p), row in zip(settings.values(), rows, strict=True):
+        for n, text in zip((224, 55), row[1:], strict=True):
+            side = torch.nn.functional.max_pool2d(torch.zeros(1, 1, n, n), k, s, p).shape[-1]
+            assert text == f"{side} × {side}"
+
+
+def test_summary_table_rows_rise():
+    header, rows = frames.pooling.summary_table(
+        np.array([0.2]),
+        {2: np.array([0.3]), 1: np.array([0.2])},
+        np.array([0.5]),
+        {1: np.array([0.9]), 2: np.array([0.6])},
+    )
+    assert header == ["pooling", "window 1"]
+    assert [r[0] for r in rows] == [
+        "average",
+        "power mean M1",
+        "power mean M2",
+        "max",
+        "L2 norm (lp_pool1d)",
+        "L1 norm (lp_pool1d)",
+    ]
+    assert [float(r[1]) for r in rows] == sorted(float(r[1]) for r in rows)
+
+
+def test_trace_text():
+    text = frames.pooling.trace_text({"net": [("input", (3, 8, 8)), ("vector", (192,))]})
+    assert text.splitlines() == ["net:", f"    {'input':<28} 3 x 8 x 8", f"    {'vector':<28} 192"]

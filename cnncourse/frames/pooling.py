@@ -49,17 +49,51 @@ def draw_pooling_window_frame(grid, cell, kernel_size=3):
     return fig
 
 
+def relative_change(before, after):
+    """The size of a change relative to the size of what changed.
+
+    .. math::
+
+        \\frac{\\|\\text{after} - \\text{before}\\|_2}{\\|\\text{before}\\|_2}
+
+    0 when nothing changed; about
+    :math:`\\sqrt{2 \\operatorname{Var} x / \\operatorname{E} x^2}` when ``after`` is an
+    independent copy of ``before``. 0 for an all-zero ``before`` that stays zero, ``inf``
+    if it does not.
+
+    Examples
+    --------
+    >>> relative_change(np.array([3.0, 4.0]), np.array([3.0, 4.0]))
+    0.0
+    >>> relative_change(np.array([3.0, 4.0]), np.array([0.0, 4.0]))
+    0.6
+    """
+    before = np.asarray(before, dtype=float)
+    change = float(np.linalg.norm(np.asarray(after, dtype=float) - before))
+    size = float(np.linalg.norm(before))
+    if size == 0:
+        return 0.0 if change == 0 else float("inf")
+    return change / size
+
+
 def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
     """How a shift of the input changes detector values and max-pooled values (Fig 9.8).
 
     The detector row is shifted ``shift`` samples to the right (zeros enter on the left);
     both rows are max pooled with windows of ``width`` and ``stride``.
 
+    Two measures of the change, for the detector row and for the pooled row: the
+    *fraction of values that changed* (a count, position by position) and the *relative
+    change* :math:`\\|\\text{after} - \\text{before}\\| / \\|\\text{before}\\|`
+    (:func:`relative_change`), which also weighs how far each value moved.
+
     Returns
     -------
     dict
         ``before``/``after`` detector rows, ``pooled_before``/``pooled_after``, boolean
-        ``detector_changed``/``pooled_changed``, and the fractions of each that changed.
+        ``detector_changed``/``pooled_changed``, the fractions of each that changed
+        (``detector_fraction``, ``pooled_fraction``) and their relative changes
+        (``detector_relative_change``, ``pooled_relative_change``).
     """
     from ..pool import max_pool1d
 
@@ -71,6 +105,8 @@ def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
     detector_changed = np.abs(after - before) > tolerance
     pooled_changed = np.abs(pooled_after - pooled_before) > tolerance
     return {
+        "detector_relative_change": relative_change(before, after),
+        "pooled_relative_change": relative_change(pooled_before, pooled_after),
         "before": before,
         "after": after,
         "pooled_before": pooled_before,
@@ -260,3 +296,365 @@ def draw_pooling_frame(detector, shift, width, stride):
     # a fixed layout: tight_layout would draw the figure once more, for every frame
     fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.02)
     return fig
+
+
+def shift_sweep(detector, shifts, widths):
+    """Both measures of what a shift changes, for a detector row and its max pools (stride 1).
+
+    For every shift :math:`d` in ``shifts`` and pooling width :math:`w` in ``widths``,
+    :func:`pooling_shift_changes` compares the rows before and after the shift, position by
+    position, in two ways: the fraction of values that changed, and the relative change
+    :math:`\\|\\text{after} - \\text{before}\\| / \\|\\text{before}\\|`. The model
+    :func:`expected_shift_changes` predicts the fractions.
+
+    Parameters
+    ----------
+    detector : array_like, shape (L,)
+        A detector row, e.g. rectified noise.
+    shifts : sequence of int
+    widths : sequence of int
+        Pooling widths (stride 1).
+
+    Returns
+    -------
+    dict
+        ``shifts`` (array); ``fraction``, ``relative`` and ``model``, each a dict from
+        ``"detector"`` or a width to an array with one value per shift; and
+        ``zero_fraction``, a dict from each width to the fraction of pooled values that are
+        exactly zero (their whole window is zero).
+
+    Examples
+    --------
+    >>> row = np.maximum(np.random.default_rng(0).standard_normal(4000), 0)
+    >>> sweep = shift_sweep(row, [0, 1], [3])
+    >>> print(sweep["fraction"]["detector"][0], sweep["relative"][3][0])
+    0.0 0.0
+    """
+    from ..pool import max_pool1d
+
+    detector = np.asarray(detector, dtype=float)
+    shifts = np.asarray(shifts, dtype=int)
+    keys = ["detector", *widths]
+    fraction = {key: [] for key in keys}
+    relative = {key: [] for key in keys}
+    for d in shifts:
+        for w in widths:
+            result = pooling_shift_changes(detector, int(d), w)
+            fraction[w].append(result["pooled_fraction"])
+            relative[w].append(result["pooled_relative_change"])
+        # the detector's measures do not depend on the pooling width
+        result = pooling_shift_changes(detector, int(d), 1)
+        fraction["detector"].append(result["detector_fraction"])
+        relative["detector"].append(result["detector_relative_change"])
+    model = {"detector": [expected_shift_changes(1, int(d))[0] for d in shifts]}
+    model.update({w: [expected_shift_changes(w, int(d))[1] for d in shifts] for w in widths})
+    zero_fraction = {w: float(np.mean(max_pool1d(detector[None], w, 1)[0] == 0)) for w in widths}
+    as_arrays = lambda curves: {key: np.array(curve) for key, curve in curves.items()}  # noqa: E731
+    return {
+        "shifts": shifts,
+        "fraction": as_arrays(fraction),
+        "relative": as_arrays(relative),
+        "model": as_arrays(model),
+        "zero_fraction": zero_fraction,
+    }
+
+
+def first_shift_above(curves, width, shifts):
+    """The smallest shift at which the pooled curve of ``width`` is above the detector's.
+
+    ``curves`` maps ``"detector"`` and each width to one value per shift (a dict of
+    :func:`shift_sweep`); returns ``None`` if the pooled curve never rises above.
+    """
+    above = np.asarray(curves[width]) > np.asarray(curves["detector"])
+    return int(np.asarray(shifts)[np.argmax(above)]) if above.any() else None
+
+
+def draw_shift_measures(sweep):
+    """Two panels: the fraction of values a shift changes, and the relative change.
+
+    Left, the fractions of :func:`shift_sweep` (dots) with the model (dashes); right, the
+    relative change :math:`\\|\\text{after} - \\text{before}\\| / \\|\\text{before}\\|`.
+    Grey is the detector row, one colour per pooling width.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from ..plotting import COLORS
+
+    fig, axes = _figure(1, 2, (9.6, 3.7))
+    shifts = sweep["shifts"]
+    widths = [key for key in sweep["fraction"] if key != "detector"]
+    colors = {"detector": COLORS["muted"], **{w: f"C{i}" for i, w in enumerate(widths)}}
+    for key, color in colors.items():
+        label = "detector" if key == "detector" else f"max pool, width {key}"
+        ax = axes[0, 0]
+        ax.plot(shifts, sweep["fraction"][key], "o", color=color, label=label)
+        ax.plot(shifts, sweep["model"][key], "--", color=color, lw=1)
+        axes[0, 1].plot(shifts, sweep["relative"][key], "o-", color=color, label=label)
+    axes[0, 0].set_ylabel("fraction of values changed")
+    axes[0, 0].set_title("count: how many values change", fontsize=10)
+    axes[0, 0].set_ylim(-0.03, 1.03)
+    axes[0, 0].legend(
+        fontsize=8, loc="lower right", title="dots: measured, dashes: model", title_fontsize=8
+    )
+    axes[0, 1].set_ylabel("‖after − before‖ / ‖before‖")
+    axes[0, 1].set_title("size: how much the row changes", fontsize=10)
+    axes[0, 1].set_ylim(-0.03, 1.3)
+    axes[0, 1].legend(fontsize=8, loc="lower right")
+    for ax in axes[0]:
+        ax.set_xlabel("shift d of the input (samples)")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def strided_shift_table(detector, settings, shifts):
+    """What a shift changes in strided max pools, cell by cell and after moving back.
+
+    For each ``(width, stride)`` in ``settings`` and each shift in ``shifts``: the fraction
+    of pooled values that changed in place (:func:`pooling_shift_changes`) and the fraction
+    that changed once the pooled row is moved back by the best whole number of cells
+    (:func:`pooled_change_up_to_shift`).
+
+    Returns
+    -------
+    dict
+        ``cell_by_cell`` and ``moved_back``: each a dict from ``(width, stride)`` to an
+        array with one fraction per shift.
+    """
+    cell_by_cell, moved_back = {}, {}
+    for w, s in settings:
+        cell_by_cell[w, s] = np.array(
+            [pooling_shift_changes(detector, int(d), w, s)["pooled_fraction"] for d in shifts]
+        )
+        moved_back[w, s] = np.array(
+            [pooled_change_up_to_shift(detector, int(d), w, s)["fraction"] for d in shifts]
+        )
+    return {"cell_by_cell": cell_by_cell, "moved_back": moved_back}
+
+
+def rotated_line_responses(angles, n_detectors, image_size=31, kernel_size=15, length=13):
+    r"""Line detectors at evenly spaced angles, and their maximum over channels (Fig 9.9).
+
+    Each input is a bar of ``length`` pixels (3 wide) at one of ``angles`` (radians) in an
+    ``image_size`` square; the ``n_detectors`` kernels are the same bar at angles
+    :math:`\pi j / n` (:math:`j = 0, \dots, n - 1`), with their mean removed. A detector's
+    response to an input is the largest value of its valid convolution; the pooled unit
+    is :func:`cnncourse.channel_max_pool` over all detectors, i.e. the largest response.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(single, pooled)``, shapes ``(len(angles), n_detectors)`` and ``(len(angles),)``,
+        both divided by the largest response of any detector at any angle.
+    """
+    from .. import filters
+    from ..conv import conv2d
+    from ..pool import channel_max_pool
+
+    size = (image_size, image_size)
+    stimuli = np.stack([filters.bar(a, size, length, 3) for a in angles])[:, None]
+    detector_angles = np.pi * np.arange(n_detectors) / n_detectors
+    kernels = np.stack(
+        [filters.bar(a, (kernel_size, kernel_size), length, 3) for a in detector_angles]
+    )
+    kernels -= kernels.mean(axis=(1, 2), keepdims=True)
+    maps = conv2d(stimuli, kernels[:, None])  # (angles, detectors, H, W)
+    single = maps.max(axis=(2, 3))
+    pooled = channel_max_pool(maps, n_detectors).max(axis=(2, 3))[:, 0]
+    top = single.max()
+    return single / top, pooled / top
+
+
+def conv_costs(model, x):
+    """Output shape, parameters and multiply-adds of a torch model's convolutions on ``x``.
+
+    A 2-D convolution with :math:`C_\\text{in}/g` input channels per group and a
+    :math:`k_h \\times k_w` kernel does one multiply-add per kernel tap for every output
+    value:
+
+    .. math::
+
+        \\text{multiply-adds} = \\sum_{\\text{convolutions}}
+        \\#\\text{outputs} \\cdot \\frac{C_\\text{in}}{g}\\, k_h k_w .
+
+    Pooling and activation layers have no parameters and do no multiply-adds (a max pool
+    compares instead; comparisons are not counted).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    x : torch.Tensor
+        One input batch.
+
+    Returns
+    -------
+    dict
+        ``shape`` (the output's shape, a tuple), ``parameters`` (int) and
+        ``multiply_adds`` (int, of the ``torch.nn.Conv2d`` layers).
+    """
+    import torch
+
+    counts = []
+
+    def count(layer, inputs, output):
+        counts.append(output.numel() * layer.weight[0].numel())
+
+    convolutions = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    hooks = [m.register_forward_hook(count) for m in convolutions]
+    try:
+        with torch.no_grad():
+            out = model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return {
+        "shape": tuple(out.shape),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "multiply_adds": int(sum(counts)),
+    }
+
+
+# ---- the chapter's tables: (header, rows) for cnncourse.tables.show_table ----
+
+
+def number_text(values, digits=2):
+    """A row of numbers as short text, rounded, trailing zeros dropped: ``0.1, 1, 0.25``.
+
+    Examples
+    --------
+    >>> number_text([0.1, 1.0, 0.25])
+    '0.1, 1, 0.25'
+    """
+    return ", ".join(f"{v:.{digits}f}".rstrip("0").rstrip(".") for v in values)
+
+
+def stage_table(stages):
+    """Shape and share of non-negative values of each stage of a layer (Fig 9.7).
+
+    ``stages`` maps a stage's name to its array, shape (N, C, H, W).
+
+    Examples
+    --------
+    >>> stage_table({"detector": np.ones((1, 2, 3, 4))})
+    (['stage', 'shape (N, C, H, W)', 'values ≥ 0'], [('detector', '1 × 2 × 3 × 4', '100%')])
+    """
+    header = ["stage", "shape (N, C, H, W)", "values ≥ 0"]
+    rows = [
+        (name, " × ".join(map(str, np.shape(a))), f"{np.mean(np.asarray(a) >= 0):.0%}")
+        for name, a in stages.items()
+    ]
+    return header, rows
+
+
+def grid_table(values, fmt="{:.0f}"):
+    """A 2-D array as a table: one row per array row, columns ``column 0``, ``column 1``, …"""
+    values = np.asarray(values)
+    header = ["", *(f"column {j}" for j in range(values.shape[1]))]
+    rows = [(f"row {i}", *(fmt.format(v) for v in values[i])) for i in range(values.shape[0])]
+    return header, rows
+
+
+def gradient_table(values, gradient):
+    """Each input value with its gradient, ``value → gradient``; nonzero gradients in bold."""
+    values, gradient = np.asarray(values, dtype=float), np.asarray(gradient, dtype=float)
+    texts = np.array(
+        [
+            f"**{v:.2f} → {g:g}**" if g else f"{v:.2f} → 0"
+            for v, g in zip(values.ravel(), gradient.ravel(), strict=True)
+        ]
+    ).reshape(values.shape)
+    header, rows = grid_table(texts, "{}")
+    return ["input → gradient", *header[1:]], rows
+
+
+def before_after_table(rows):
+    """Rows before and after a shift, and how many values changed (Fig 9.8).
+
+    ``rows`` maps a row's name to an array of shape (2, L): the values before and after.
+    """
+    header = ["row", "before the shift", "after the shift", "changed"]
+    table = [
+        (name, number_text(a), number_text(b), int(np.sum(np.asarray(a) != np.asarray(b))))
+        for name, (a, b) in rows.items()
+    ]
+    return header, table
+
+
+def sweep_table(sweep):
+    """Both measures of :func:`shift_sweep`, one row per measure and row, one column per shift."""
+    header = ["row", "measure", *(f"d = {d}" for d in sweep["shifts"])]
+    rows = []
+    for measure, curves in (("count", sweep["fraction"]), ("size", sweep["relative"])):
+        for key, curve in curves.items():
+            name = "detector" if key == "detector" else f"max pool, width {key}"
+            rows.append((name, measure, *(f"{v:.2f}" for v in curve)))
+    return header, rows
+
+
+def strided_table(table, names, shifts=(1, 2)):
+    """:func:`strided_shift_table` for a few shifts: cell by cell and moved back, side by side.
+
+    ``names`` maps each ``(width, stride)`` to the row's name.
+    """
+    hows = (("cell by cell", table["cell_by_cell"]), ("moved back", table["moved_back"]))
+    header = ["stride 2", *(f"d = {d}, {how}" for d in shifts for how, _ in hows)]
+    rows = [
+        (name, *(f"{fractions[key][d]:.2f}" for d in shifts for _, fractions in hows))
+        for key, name in names.items()
+    ]
+    return header, rows
+
+
+def output_size_table(settings, sizes):
+    """Output side of each pooling setting for square inputs of each size.
+
+    ``settings`` maps a name to ``(kernel, stride, padding)``; the size is
+    :math:`\\lfloor (n + 2p - k) / s \\rfloor + 1` (:func:`cnncourse.conv_output_size`).
+    """
+    from ..conv import conv_output_size
+
+    header = ["window, stride", *(f"{n} × {n} in" for n in sizes)]
+    rows = []
+    for name, (k, s, p) in settings.items():
+        out = [conv_output_size(n, k, stride=s, padding=p) for n in sizes]
+        rows.append((name, *(f"{m} × {m}" for m in out)))
+    return header, rows
+
+
+def cost_table(costs):
+    """Output shape, parameters and multiply-adds of each design (:func:`conv_costs`)."""
+    header = ["design", "output (N, C, H, W)", "parameters", "multiply-adds"]
+    rows = [
+        (name, " × ".join(map(str, c["shape"])), f"{c['parameters']:,}", f"{c['multiply_adds']:,}")
+        for name, c in costs.items()
+    ]
+    return header, rows
+
+
+def trace_text(traces):
+    """Each network's stages and their shapes, one stage a line (``cnncourse.nn.trace_shapes``)."""
+    lines = []
+    for name, trace in traces.items():
+        lines.append(f"{name}:")
+        lines += [f"    {stage:<28} {' x '.join(map(str, shape))}" for stage, shape in trace]
+    return "\n".join(lines)
+
+
+def summary_table(average, power_mean, maximum, norm):
+    """Average, power means, max and :math:`L^p` norms of the same windows, in rising order.
+
+    ``power_mean`` and ``norm`` map :math:`p` to one value per window; the rows run average,
+    :math:`M_p` for rising :math:`p`, max, then :math:`L^p` for falling :math:`p`, which for
+    non-negative windows is the order of the values (:math:`M_1 \\le M_2 \\le \\dots \\le
+    \\max \\le \\dots \\le L^2 \\le L^1`).
+    """
+    rows = [
+        ("average", average),
+        *((f"power mean M{p}", power_mean[p]) for p in sorted(power_mean)),
+    ]
+    rows.append(("max", maximum))
+    rows += [(f"L{p} norm (lp_pool1d)", norm[p]) for p in sorted(norm, reverse=True)]
+    header = ["pooling", *(f"window {w + 1}" for w in range(len(np.atleast_1d(maximum))))]
+    return header, [(name, *(f"{v:.3f}" for v in np.atleast_1d(values))) for name, values in rows]
