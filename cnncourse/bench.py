@@ -1,6 +1,6 @@
 """Benchmark: the NumPy and torch backends side by side, in one run.
 
-Run ``python -m cnncourse.bench`` (``--help`` for options). For each case of the size grid
+Run ``python -m cnncourse.bench`` (``--help`` for options). For each case of :data:`GRID`
 it prints the median time of
 
 * ``numpy``: ``cnncourse`` on NumPy arrays (the readable definition),
@@ -37,8 +37,8 @@ import cnncourse as cc
 from cnncourse import _workspace
 from cnncourse._optional import require
 
-#: Pause between timing one backend and the next: OpenBLAS threads keep spinning for about
-#: 0.1 s after a NumPy call and would slow a torch call that follows at once.
+#: Seconds of rest between timing one backend and the next, because OpenBLAS threads keep
+#: spinning for about 0.1 s after a NumPy call and would slow a torch call that follows.
 REST_SECONDS = 0.15
 
 
@@ -101,10 +101,10 @@ class Case:
         return int(self.input_shape[0] * np.prod(out[1:]) * kernel * kernel)
 
 
-#: The benchmark's cases (:class:`Case`), in the order of its table: seven convolutions, from
-#: a single 28 x 28 image or Fig 9.6's 1 x 2 edge kernel to a 64-channel layer, a strided
-#: layer and a 31 x 31 kernel, then max and average pooling of a 64 x 64 x 56 x 56 batch with
-#: 2 x 2 and 3 x 3 windows at stride 2. Each case's name states its shapes.
+#: The benchmark's cases (:class:`Case`), in the order of its table. Seven convolutions,
+#: from a single 28 x 28 image or Fig 9.6's 1 x 2 edge kernel to a 64-channel layer, a
+#: strided layer and a 31 x 31 kernel; then max and average pooling of a 64 x 64 x 56 x 56
+#: batch with 2 x 2 and 3 x 3 windows at stride 2. Each case's name states its shapes.
 GRID = [
     Case("Fig 9.6 edge, 1x1x280x320, k 1x2", "conv2d", (1, 1, 280, 320), (1, 1, 1, 2)),
     Case("MNIST-size 1x1x28x28, 3x3", "conv2d", (1, 1, 28, 28), (1, 1, 3, 3)),
@@ -196,7 +196,7 @@ def gemm_rate(size=2048, repeat=5):
     """The float32 matrix-multiply rate NumPy's BLAS reaches here, in GFLOP/s.
 
     The :func:`median_time` of ``a @ b`` for two random ``size`` x ``size`` float32 matrices,
-    counted as :math:`2 n^3` operations, with the BLAS's default number of threads. It is a
+    counted as ``2 * size**3`` operations, with the BLAS's default number of threads. It is a
     yardstick, not the processor's peak: other code, such as torch's convolutions, can run
     faster than it.
     """
@@ -309,7 +309,7 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
 
 
 def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",), min_seconds=0.2):
-    """Time every case; return one dict per case with seconds per backend and GFLOP/s.
+    """Time every case; return one dict per case with seconds per backend and its flop count.
 
     Parameters
     ----------
