@@ -1,18 +1,27 @@
 """Benchmark: the NumPy and torch backends side by side, in one run.
 
-Run ``python -m cnncourse.bench`` (``--help`` for options). For each case of the size grid
+Run ``python -m cnncourse.bench`` (``--help`` for options). For each case of :data:`GRID`
 it prints the median time of
 
 * ``numpy``: ``cnncourse`` on NumPy arrays (the readable definition),
 * ``torch``: ``cnncourse`` on CPU tensors (validation + ``torch.nn.functional``),
-* ``F``: ``torch.nn.functional`` called directly (to show the wrapper costs nothing),
+* ``F``: ``torch.nn.functional`` called directly, to measure what the wrapper (argument
+  checks and dispatch) adds: a few microseconds per call, nothing next to a large layer but
+  comparable to the whole of a tiny one such as the MNIST-size case,
 * ``cuda``: ``cnncourse`` on CUDA tensors, when a GPU is present (``--device cuda``), next
   to ``torch.nn.functional`` (cuDNN) called directly on the GPU, and the largest difference
   of the GPU result from the CPU one,
 
-the ratio numpy / torch, and the achieved GFLOP/s. It also measures the machine's float32
-matrix-multiply rate, so that GFLOP/s can be read as a fraction of the peak. Timings on a
-shared machine are noisy: compare ratios measured in the same run, not absolute numbers.
+the ratio numpy / torch, the NumPy backend's GFLOP/s, and the most memory it held during one
+call. It also measures the machine's float32 matrix-multiply rate (:func:`gemm_rate`), so
+that GFLOP/s can be read as a fraction of it; that rate is what NumPy's BLAS reaches on
+large square matrices, not the processor's peak, and torch's convolutions can exceed it.
+Timings on a shared machine are noisy: compare ratios measured in the same run, not
+absolute numbers.
+
+The appendix builds its tables from the same pieces: :data:`GRID` (or :func:`size_sweep`)
+timed by :func:`run_grid`, the algorithms compared by :func:`compare_algorithms`, and
+:func:`median_time` for its own timings.
 """
 
 import argparse
@@ -28,14 +37,35 @@ import cnncourse as cc
 from cnncourse import _workspace
 from cnncourse._optional import require
 
-#: Pause between timing one backend and the next: OpenBLAS threads keep spinning for about
-#: 0.1 s after a NumPy call and would slow a torch call that follows at once.
+#: Seconds of rest between timing one backend and the next, because OpenBLAS threads keep
+#: spinning for about 0.1 s after a NumPy call and would slow a torch call that follows.
 REST_SECONDS = 0.15
 
 
 @dataclass
 class Case:
-    """One benchmark case: an operation on inputs of fixed shapes."""
+    """One benchmark case: a ``cnncourse`` operation on inputs of fixed shapes.
+
+    Parameters
+    ----------
+    name : str
+        The row's label; by convention it states the shapes.
+    op : str
+        The name of the function timed, the same in ``cnncourse`` and in
+        ``torch.nn.functional``: ``"conv2d"``, ``"max_pool2d"``, ``"avg_pool2d"``, ...
+    input_shape : tuple of int
+        Shape (N, C, H, W) of the input, filled with standard normal values.
+    weight_shape : tuple of int, optional
+        Shape (C_out, C_in, kH, kW) of the weights of a convolution; None for pooling.
+    kwargs : dict
+        Further keyword arguments of ``op`` (``padding``, ``stride``, ``kernel_size``, ...).
+
+    Examples
+    --------
+    >>> case = Case("tiny", "conv2d", (1, 1, 8, 8), (2, 1, 3, 3))
+    >>> case.flops()  # 2 operations x 9 taps x 6 x 6 positions x 2 output channels
+    1296
+    """
 
     name: str
     op: str
@@ -56,7 +86,10 @@ class Case:
         return cc.conv_algorithm(x, w, **self.kwargs)
 
     def flops(self):
-        """Floating-point operations: 2 per multiply-add of a convolution, 1 per pooled input."""
+        """Floating-point operations: 2 per multiply-add of a convolution, 1 per pooled input.
+
+        For pooling, every output counts ``kernel_size`` squared inputs (a square window).
+        """
         x = np.zeros(self.input_shape, dtype=np.float32)
         if self.op == "conv2d":
             w = np.zeros(self.weight_shape, dtype=np.float32)
@@ -68,6 +101,10 @@ class Case:
         return int(self.input_shape[0] * np.prod(out[1:]) * kernel * kernel)
 
 
+#: The benchmark's cases (:class:`Case`), in the order of its table. Seven convolutions,
+#: from a single 28 x 28 image or Fig 9.6's 1 x 2 edge kernel to a 64-channel layer, a
+#: strided layer and a 31 x 31 kernel; then max and average pooling of a 64 x 64 x 56 x 56
+#: batch with 2 x 2 and 3 x 3 windows at stride 2. Each case's name states its shapes.
 GRID = [
     Case("Fig 9.6 edge, 1x1x280x320, k 1x2", "conv2d", (1, 1, 280, 320), (1, 1, 1, 2)),
     Case("MNIST-size 1x1x28x28, 3x3", "conv2d", (1, 1, 28, 28), (1, 1, 3, 3)),
@@ -94,6 +131,16 @@ def size_sweep(sides=(8, 16, 32, 64, 128), batch=8, channels=16, kernel_size=3):
 
     A ``kernel_size`` x ``kernel_size`` convolution with ``"same"`` padding, ``channels`` in
     and out, on a batch of ``batch`` square images of each side in ``sides``.
+
+    Returns
+    -------
+    list of Case
+        One per side, to time with :func:`run_grid`.
+
+    Examples
+    --------
+    >>> [case.input_shape for case in size_sweep(sides=(8, 16))]
+    [(8, 16, 8, 8), (8, 16, 16, 16)]
     """
     return [
         Case(
@@ -108,7 +155,12 @@ def size_sweep(sides=(8, 16, 32, 64, 128), batch=8, channels=16, kernel_size=3):
 
 
 def median_time(function, repeat, min_seconds=0.2):
-    """Median wall time of ``function()`` over at least ``repeat`` calls (after a warm-up)."""
+    """Median wall time, in seconds, of calls of ``function()`` after one untimed warm-up.
+
+    Calls are timed one at a time with ``time.perf_counter`` until there are at least
+    ``repeat`` of them and at least ``min_seconds`` have passed, but never more than
+    ``50 * repeat`` calls. The median ignores the few calls that a busy machine delays.
+    """
     function()
     times = []
     started = time.perf_counter()
@@ -124,7 +176,7 @@ def median_time(function, repeat, min_seconds=0.2):
 def peak_extra_memory(function):
     """Peak memory (bytes) that NumPy allocates during one call of ``function``.
 
-    NumPy reports its allocations to :mod:`tracemalloc`, so this counts every temporary the
+    NumPy reports its allocations to ``tracemalloc``, so this counts every temporary the
     call makes, and its result. The work arrays the convolutions keep between calls are
     released first, so that they are allocated, and counted, again.
     """
@@ -141,7 +193,13 @@ def peak_extra_memory(function):
 
 
 def gemm_rate(size=2048, repeat=5):
-    """The machine's float32 matrix-multiply rate in GFLOP/s (NumPy/BLAS, all threads)."""
+    """The float32 matrix-multiply rate NumPy's BLAS reaches here, in GFLOP/s.
+
+    The :func:`median_time` of ``a @ b`` for two random ``size`` x ``size`` float32 matrices,
+    counted as ``2 * size**3`` operations, with the BLAS's default number of threads. It is a
+    yardstick, not the processor's peak: other code, such as torch's convolutions, can run
+    faster than it.
+    """
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size)).astype(np.float32)
     b = rng.standard_normal((size, size)).astype(np.float32)
@@ -217,7 +275,18 @@ def _time_cuda(case, tx, tw, repeat):
 def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
     """Time every NumPy convolution algorithm, forced, on the stride-1 convolution cases.
 
-    This is the evidence behind the rule of :func:`cnncourse.conv_algorithm`.
+    This is the evidence behind the rule of :func:`cnncourse.conv_algorithm`. Each algorithm
+    of :data:`cnncourse.ALGORITHMS` is forced with :func:`cnncourse.use_algorithm`; a forced
+    FFT still gives way to the shifted GEMM on data where its answer would not equal a
+    direct sum's.
+
+    Parameters
+    ----------
+    cases : list of Case, optional
+        Default :data:`GRID`; pooling and strided cases are skipped.
+    dtype : str
+    repeat, min_seconds
+        As for :func:`median_time`.
 
     Returns
     -------
@@ -240,7 +309,7 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
 
 
 def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",), min_seconds=0.2):
-    """Time every case; return one dict per case with seconds per backend and GFLOP/s.
+    """Time every case; return one dict per case with seconds per backend and its flop count.
 
     Parameters
     ----------
@@ -258,8 +327,10 @@ def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",), min_second
     Returns
     -------
     list of dict
-        Keys: ``case``, ``op``, ``flops`` and one time in seconds per backend
-        (``numpy``, ``torch``, ``F``; with CUDA also ``cuda``, ``F_cuda`` and ``cuda_error``).
+        Keys: ``case`` (its name), ``op``, ``algorithm`` (the NumPy algorithm, ``"-"`` for
+        pooling), ``flops`` (:meth:`Case.flops`), one time in seconds per backend (``numpy``,
+        ``torch``, ``F``; with CUDA also ``cuda`` and ``F_cuda``), ``numpy_peak_bytes``
+        (:func:`peak_extra_memory`) and, with CUDA, ``cuda_error``.
     """
     rows = []
     for case in GRID if cases is None else cases:

@@ -95,10 +95,15 @@ def fig_9_11_networks(num_classes=1000, width=64, in_channels=3):
     """The three classification networks of Fig 9.11, as ``nn.Sequential`` with named stages.
 
     * ``"strided"``: pooling with stride 4 twice, then a dense layer on the 16 x 16 x 64
-      feature map (16,384 units): only accepts 256 x 256 inputs.
-    * ``"grid"``: pooling to a 3 x 3 grid (576 units) before the dense layer: any size.
+      feature map (16,384 units, for the default ``width``). The two poolings keep
+      ``floor(floor(H / 4) / 4) = floor(H / 16)`` rows, so the dense layer fits only inputs
+      whose height and width are each 256 to 271 (pooling in floor mode drops the last
+      ``H - 256`` rows and ``W - 256`` columns); any other size stops with torch's
+      ``RuntimeError`` on the matrix product.
+    * ``"grid"``: pooling to a 3 x 3 grid (576 units) before the dense layer: any size of
+      at least 4 x 4 (the first pooling needs a 4 x 4 input).
     * ``"fully convolutional"``: a convolution to ``num_classes`` maps, then global average
-      pooling: any size.
+      pooling: any size of at least 16 x 16 (the second pooling needs a 4 x 4 map).
 
     Returns
     -------

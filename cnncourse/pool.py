@@ -355,15 +355,26 @@ def _lp_pool(input, p, shape, ceil_mode, n):
 
 @dual_backend
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """2-D power-average (Lp) pooling, as ``torch.nn.functional.lp_pool2d``.
+    """2-D :math:`L^p` pooling: the p-norm of each window, as ``torch.nn.functional.lp_pool2d``.
 
     .. math::
 
         y[n, c, i, j] = \\Big( \\sum_{a, b} x[n, c, s_h i + a, s_w j + b]^p \\Big)^{1/p}
 
-    ``p = 1`` is sum pooling (average times window size); as ``p`` grows, on non-negative
-    input, the result approaches max pooling. Negative inputs with non-integer ``p`` give
-    NaN, as in torch.
+    On non-negative input (after a ReLU, say) this is the :math:`L^p` norm of the window, not
+    a power mean: ``p = 1`` is sum pooling (the average times the window's :math:`k_h k_w`
+    entries), and as ``p`` grows the result falls towards max pooling. Torch's docstring
+    calls it "power-average" because it computes it from an average, as this function does:
+    ``(avg_pool2d(x ** p) * k_h * k_w) ** (1 / p)``. The powers are ``x ** p``, not
+    ``|x| ** p``, so negative input can give NaN, as in torch: ``x ** p`` for a non-integer
+    ``p``, or a negative sum of powers raised to a non-integer ``1 / p``.
+
+    With ``ceil_mode``, a window that overhangs the input (in the last row or column of
+    windows) holds only :math:`m < k_h k_w` values. The average then divides by :math:`m`,
+    and the factor :math:`k_h k_w` restores a full window, so such an output is
+    :math:`\\big(\\tfrac{k_h k_w}{m} \\sum x^p\\big)^{1/p}`: the norm of the values present
+    times :math:`(k_h k_w / m)^{1/p}`, as torch computes it, not their norm. (``p = inf``
+    and ``-inf`` take the largest and the smallest ``|x|`` of the values present, unscaled.)
 
     Parameters
     ----------
@@ -391,11 +402,15 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 @dual_backend
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """1-D power-average (Lp) pooling, as ``torch.nn.functional.lp_pool1d``.
+    """1-D :math:`L^p` pooling: the p-norm of each window, as ``torch.nn.functional.lp_pool1d``.
 
     .. math::
 
         y[n, c, i] = \\Big( \\sum_a x[n, c, s i + a]^p \\Big)^{1/p}
+
+    Computed as ``(avg_pool1d(x ** p) * k) ** (1 / p)``, like torch; see :func:`lp_pool2d`
+    for negative input and for the ceil-mode windows that overhang the input (there, ``m < k``
+    values give the norm times :math:`(k / m)^{1/p}`).
 
     Parameters
     ----------
@@ -413,6 +428,8 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     --------
     >>> lp_pool1d(np.array([[3.0, 4.0]]), 2, 2)
     array([[5.]])
+    >>> lp_pool1d(np.array([[3.0, 4.0, 2.0]]), 2, 2, ceil_mode=True)  # last: sqrt(2 * 2.0**2)
+    array([[5.        , 2.82842712]])
     """
     p, shape = _args.lp_pool_args(input, norm_type, kernel_size, stride, ceil_mode, 1)
     return on_backend(_lp_pool, input)(input, p, shape, bool(ceil_mode), 1)

@@ -6,7 +6,8 @@ their bounds, and ``mode`` picks which part of the result to return,
 
 * ``"full"``: every shift at which ``x`` and ``w`` overlap, size ``n + k - 1``;
 * ``"same"``: the centre of the full result, the size of ``x``;
-* ``"valid"``: only shifts where ``w`` lies inside ``x``, size ``n - k + 1``.
+* ``"valid"``: only shifts where ``w`` lies inside ``x``, size ``n - k + 1`` (or where ``x``
+  lies inside ``w``, size ``k - n + 1``, when the kernel is the larger).
 
 The functions work on 1-D signals and 2-D images of any numeric dtype, and on object arrays
 of ``sympy`` symbols, so that Figure 9.1 of the book can be computed rather than typed.
@@ -72,7 +73,15 @@ def convolve(x, w, mode="full"):
     w : array_like, same number of dimensions as ``x``
         The kernel.
     mode : {"full", "same", "valid"}
-        Which part of the result to return (see the module docstring).
+        Which part of the result to return, per axis, for an input of size ``n`` and a
+        kernel of size ``k`` (both arrays are zero outside their bounds):
+
+        * ``"full"``: every shift at which ``x`` and ``w`` overlap, size ``n + k - 1``;
+        * ``"same"``: the centre of the full result, size ``n`` (it starts at index
+          ``(k - 1) // 2`` of the full result, as in ``scipy.signal``);
+        * ``"valid"``: only the shifts at which one array lies entirely inside the other,
+          size ``|n - k| + 1`` (``n - k + 1`` when the kernel is the smaller; in 2-D one
+          array must be at least as large as the other along both axes).
 
     Returns
     -------
