@@ -162,7 +162,8 @@ def test_install_cell_installs_from_the_configured_repository():
     url = _repository_url()
     branch = _config()["repository"].get("branch", "main")
     source = install_cells.cell_source()
-    assert f'%pip install --quiet "cnncourse[book] @ git+{url}@{branch}"' in source
+    assert f'source = "cnncourse[book] @ git+{url}@{branch}"' in source
+    assert '[sys.executable, "-m", "pip", "install", "--quiet", *wanted]' in source
 
 
 def _third_party_imports(source):
@@ -214,54 +215,118 @@ def test_install_cell_extra_covers_every_import():
     assert uncovered == {}, f"cnncourse[book] does not install {uncovered}"
 
 
-def _run_install_cell(prelude):
-    """Run the install cell in a fresh interpreter; return (printed lines, pip magics called)."""
-    from IPython.core.inputtransformer2 import TransformerManager
+# The install cell in three states of a fresh virtual environment (no packages at all), run by
+# that environment's Python as a plain script. `python -m pip` finds a fake pip first on
+# PYTHONPATH: it records its arguments, and "installs" by writing stub modules into a folder
+# on the path (FAKE_PIP_PROVIDES), or fails the way pip does (FAKE_PIP_FAIL). No network.
 
-    code = TransformerManager().transform_cell(install_cells.cell_source())
-    script = (
-        "import json\n"
-        "calls = []\n"
-        "class Shell:\n"
-        "    def run_line_magic(self, name, line, *args):\n"
-        "        calls.append([name, line])\n"
-        "def get_ipython():\n"
-        "    return Shell()\n"
-        f"{prelude}\n"
-        f"{code}\n"
-        "print('CALLS', json.dumps(calls))\n"
-    )
+FAKE_PIP = r"""
+import json, os, pathlib, sys
+site = pathlib.Path(os.environ["FAKE_SITE"])
+with open(os.environ["FAKE_PIP_LOG"], "a") as log:
+    log.write(json.dumps(sys.argv[1:]) + "\n")
+if os.environ.get("FAKE_PIP_FAIL"):
+    print("ERROR: Could not find a version that satisfies the requirement", file=sys.stderr)
+    sys.exit(1)
+for name in filter(None, os.environ.get("FAKE_PIP_PROVIDES", "").split(",")):
+    (site / name).mkdir(exist_ok=True)
+    (site / name / "__init__.py").write_text(f"__version__ = {os.environ['VERSION']!r}\n")
+"""
+
+
+@pytest.fixture(scope="module")
+def bare_venv(tmp_path_factory):
+    """A virtual environment with nothing installed, not even pip."""
+    path = tmp_path_factory.mktemp("bare") / "venv"
+    venv.create(path, with_pip=False)
+    return path / "bin" / "python"
+
+
+def _run_install_cell(bare_venv, tmp_path, present=(), provides=(), fail=False, version=None):
+    """Run the cell in ``bare_venv`` with stub modules ``present``; return (result, pip calls)."""
+    fake, site = tmp_path / "fake", tmp_path / "site"
+    (fake / "pip").mkdir(parents=True)
+    (fake / "pip" / "__main__.py").write_text(FAKE_PIP)
+    site.mkdir()
+    version = version or install_cells.package_version()
+    for name in present:
+        (site / name).mkdir()
+        (site / name / "__init__.py").write_text(f"__version__ = {version!r}\n")
+    log = tmp_path / "pip.log"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": f"{fake}:{site}",
+        "FAKE_SITE": str(site),
+        "FAKE_PIP_LOG": str(log),
+        "FAKE_PIP_PROVIDES": ",".join(provides),
+        "VERSION": install_cells.package_version(),
+    }
+    if fail:
+        env["FAKE_PIP_FAIL"] = "1"
+    script = tmp_path / "cell.py"
+    script.write_text(install_cells.cell_source())
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+        [str(bare_venv), str(script)], capture_output=True, text=True, env=env, cwd=tmp_path
     )
-    lines = result.stdout.strip().splitlines()
-    return lines[:-1], json.loads(lines[-1].removeprefix("CALLS "))
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return result, calls
 
 
-def test_install_cell_does_nothing_when_installed():
-    printed, calls = _run_install_cell("")
-    assert calls == []
+NEEDED = install_cells.extra_needs()
+
+
+def test_install_cell_does_nothing_when_installed(bare_venv, tmp_path):
+    result, calls = _run_install_cell(bare_venv, tmp_path, present=["cnncourse", *NEEDED])
+    assert calls == [] and result.returncode == 0, result.stderr
+    printed = result.stdout.strip().splitlines()
     assert len(printed) == 1 and printed[0].startswith("cnncourse 0.") and "installed" in printed[0]
 
 
-def test_install_cell_installs_when_a_package_is_missing():
-    hide_sklearn = (
-        "import importlib.util\n"
-        "_find = importlib.util.find_spec\n"
-        "importlib.util.find_spec = lambda n, *a: None if n == 'sklearn' else _find(n, *a)"
+def test_install_cell_installs_cnncourse_when_absent(bare_venv, tmp_path):
+    """No cnncourse: pip installs cnncourse[book] from the configured repository, once."""
+    provides = ["cnncourse", *NEEDED]
+    result, calls = _run_install_cell(bare_venv, tmp_path, provides=provides)
+    requirement = install_cells.install_requirement()
+    assert calls == [["install", "--quiet", requirement]]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith(f"Installed {requirement};")
+
+
+def test_install_cell_adds_only_the_missing_package(bare_venv, tmp_path):
+    """cnncourse present, torch missing: pip installs torch's requirement, not cnncourse."""
+    present = ["cnncourse", *(name for name in NEEDED if name != "torch")]
+    result, calls = _run_install_cell(bare_venv, tmp_path, present=present, provides=["torch"])
+    assert calls == [["install", "--quiet", NEEDED["torch"]]]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith(f"Installed {NEEDED['torch']};")
+
+
+def test_install_cell_reports_a_failing_pip(bare_venv, tmp_path):
+    """pip fails: pip's message, then an error naming what failed and the command to run."""
+    present = ["cnncourse", *(name for name in NEEDED if name != "torch")]
+    result, calls = _run_install_cell(bare_venv, tmp_path, present=present, fail=True)
+    assert calls == [["install", "--quiet", NEEDED["torch"]]]
+    assert result.returncode != 0 and "Installed" not in result.stdout
+    assert "Could not find a version" in result.stdout
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("RuntimeError: pip could not install torch>=2.1 (exit code 1")
+    assert f'-m pip install "{NEEDED["torch"]}"` in a terminal' in message
+
+
+def test_install_cell_checks_the_import_after_pip(bare_venv, tmp_path):
+    """pip exits 0 but torch is still not importable (another environment): an error."""
+    present = ["cnncourse", *(name for name in NEEDED if name != "torch")]
+    result, _ = _run_install_cell(bare_venv, tmp_path, present=present)
+    assert result.returncode != 0 and "Installed" not in result.stdout
+    assert "(exit code 0; still missing: torch)" in result.stderr
+
+
+def test_install_cell_installs_over_an_incompatible_version(bare_venv, tmp_path):
+    present = ["cnncourse", *NEEDED]
+    result, calls = _run_install_cell(
+        bare_venv, tmp_path, present=present, provides=["cnncourse"], version="0.0.9"
     )
-    printed, calls = _run_install_cell(hide_sklearn)
-    url = _repository_url()
-    assert calls == [["pip", f'install --quiet "cnncourse[book] @ git+{url}@main"']]
-    assert printed == [
-        "Installed cnncourse[book]; restart the kernel if an older cnncourse was loaded."
-    ]
-
-
-def test_install_cell_installs_over_an_incompatible_version():
-    old = "import cnncourse\ncnncourse.__version__ = '0.0.9'"
-    printed, calls = _run_install_cell(old)
-    assert [name for name, _ in calls] == ["pip"]
+    assert calls == [["install", "--quiet", install_cells.install_requirement()]]
 
 
 # --- sdist and wheel metadata -----------------------------------------------------------
