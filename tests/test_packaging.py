@@ -8,10 +8,10 @@ import json
 import subprocess
 import sys
 import tarfile
+import tomllib
 import venv
 
 import pytest
-import tomllib
 import yaml
 from book_pages import ROOT, notebooks
 from packaging.requirements import Requirement
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import install_cells  # noqa: E402
 
 # conda-forge spells a few packages differently from PyPI.
-CONDA_NAMES = {"torch": "pytorch"}
+CONDA_NAMES = {"torch": "pytorch", "build": "python-build", "playwright": "playwright-python"}
 BUILD_TOOLS = {"jupyter-book", "pytest", "playwright", "ruff", "nbval", "hypothesis", "build"}
 
 
@@ -55,6 +55,31 @@ def _config():
     return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
+def _python_versions():
+    """The supported Python versions: the ``3.X`` classifiers of pyproject.toml, in order."""
+    prefix = "Programming Language :: Python :: 3."
+    minors = sorted(
+        int(c[len(prefix) :]) for c in _project()["classifiers"] if c.startswith(prefix)
+    )
+    return [f"3.{minor}" for minor in minors]
+
+
+def _oldest_python():
+    return _python_versions()[0]
+
+
+def test_python_range_is_stated_once():
+    """requires-python's lower bound is the oldest classifier; the classifiers are consecutive;
+    the README names the range once, in the same words; the interpreter here is in range."""
+    versions = _python_versions()
+    minors = [int(v.split(".")[1]) for v in versions]
+    assert minors == list(range(minors[0], minors[-1] + 1))
+    assert _project()["requires-python"] == f">={versions[0]}"
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count(f"Python {versions[0]} to {versions[-1]}") == 1
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" in versions
+
+
 def test_import_is_light():
     """``import cnncourse`` must not import torch, ipywidgets or scipy's heavy parts."""
     code = (
@@ -71,37 +96,64 @@ def test_extras_are_layered():
     assert [_name(r) for r in _project()["dependencies"]] == ["numpy"]
     assert {_name(r) for r in extras["torch"]} <= {_name(r) for r in extras["book"]}
     assert "cnncourse[book]" in extras["jupyter"]
-    assert {_name(r) for r in _own(extras["jupyter"])} == {"jupyterlab", "notebook"}
+    assert {_name(r) for r in _own(extras["jupyter"])} == {
+        "jupyterlab",
+        "jupyterlab-myst",
+        "notebook",
+    }
     assert extras["all"] == ["cnncourse[jupyter,dev]"]
     runtime = {_name(r) for r in extras["book"] + extras["jupyter"]}
     assert runtime & BUILD_TOOLS == set(), "the reader's extras carry the build toolchain"
     assert BUILD_TOOLS <= {_name(r) for r in extras["dev"]}
 
 
-def test_environment_yml_is_the_jupyter_extra():
-    """environment.yml (Binder, conda) = the package + [book] + [jupyter], nothing to build."""
-    extras = _extras()
-    wanted = _project()["dependencies"] + _own(extras["book"]) + _own(extras["jupyter"])
-    wanted = {CONDA_NAMES.get(_name(r), _name(r)) for r in wanted}
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+def _conda_specs(path):
+    """The conda package specs of an environment file (not python, pip or the pip section)."""
+    environment = yaml.safe_load((ROOT / path).read_text())
     specs = [d for d in environment["dependencies"] if isinstance(d, str)]
-    conda = {_name(d) for d in specs} - {"python", "pip"}
-    assert conda == wanted
+    return [d for d in specs if _name(d) not in ("python", "pip")]
+
+
+def _conda_wanted(*extras):
+    wanted = _project()["dependencies"] + sum((_own(_extras()[e]) for e in extras), [])
+    return {CONDA_NAMES.get(_name(r), _name(r)) for r in wanted}
+
+
+def test_environment_yml_is_the_complete_environment():
+    """environment.yml = everything [all] installs: the package, [book], [jupyter] and the
+    build and test toolchain (jupyter-book, nbval, pytest, ...), so conda users can build
+    and test; the package itself from the pip section."""
+    conda = {_name(d) for d in _conda_specs("environment.yml")}
+    assert conda == _conda_wanted("book", "jupyter", "dev")
+    assert {CONDA_NAMES.get(t, t) for t in BUILD_TOOLS} <= conda
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
     assert pip_section in (["."], ["-e ."]), "environment.yml must install the package itself"
 
 
-def test_environment_yml_admits_the_pinned_versions():
-    """Every range in environment.yml admits the version the book is tested with."""
+def test_binder_environment_is_the_reader_extra():
+    """binder/environment.yml = the package + [book] + [jupyter], no toolchain; postBuild
+    installs the package itself from the repository."""
+    conda = {_name(d) for d in _conda_specs("binder/environment.yml")}
+    assert conda == _conda_wanted("book", "jupyter")
+    assert "jupyterlab-myst" in conda
+    assert conda & {CONDA_NAMES.get(t, t) for t in BUILD_TOOLS} == set()
+    post_build = ROOT / "binder" / "postBuild"
+    assert "pip install --no-deps -e ." in post_build.read_text()
+
+
+@pytest.mark.parametrize("path", ["environment.yml", "binder/environment.yml"])
+def test_environment_yml_admits_the_pinned_versions(path):
+    """Every range in the conda environments admits the version the book is tested with,
+    and both use the Python version CI tests the pins with first."""
     pins = _pins()
     pypi_names = {conda: pypi for pypi, conda in CONDA_NAMES.items()}
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
-    for spec in environment["dependencies"]:
-        if not isinstance(spec, str) or _name(spec) in ("python", "pip"):
-            continue
+    for spec in _conda_specs(path):
         name = pypi_names.get(_name(spec), _name(spec))
         ranges = SpecifierSet(spec[len(_name(spec)) :].strip())
         assert pins[name].split("+")[0] in ranges, f"{spec} excludes the pinned {pins[name]}"
+    environment = yaml.safe_load((ROOT / path).read_text())
+    assert f"python={_oldest_python()}" in environment["dependencies"]
 
 
 def test_constraints_pin_the_build():
@@ -132,6 +184,7 @@ def _repository_url():
 
 def _text_files():
     skip = {".venv", "_build", "node_modules", ".git", "vendor", "__pycache__", "dist", "build"}
+    skip.add("work")  # the learner's copy of book/
     suffixes = {".py", ".md", ".yml", ".yaml", ".toml", ".txt", ".cfg", ".ipynb", ".js", ".css"}
     for path in sorted(ROOT.rglob("*")):
         parts = set(path.relative_to(ROOT).parts)

@@ -33,9 +33,9 @@ import json
 import re
 import secrets
 import sys
+import tomllib
 from pathlib import Path
 
-import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
