@@ -109,6 +109,8 @@ def test_extras_are_layered():
 
 def _conda_specs(path):
     """The conda package specs of an environment file (not python, pip or the pip section)."""
+    if not (ROOT / path).exists():  # binder/ is not in the sdist (MANIFEST.in)
+        pytest.skip(f"{path} is not in this tree")
     environment = yaml.safe_load((ROOT / path).read_text())
     specs = [d for d in environment["dependencies"] if isinstance(d, str)]
     return [d for d in specs if _name(d) not in ("python", "pip")]
@@ -186,11 +188,12 @@ def _text_files():
     skip = {".venv", "_build", "node_modules", ".git", "vendor", "__pycache__", "dist", "build"}
     skip.add("work")  # the learner's copy of book/
     suffixes = {".py", ".md", ".yml", ".yaml", ".toml", ".txt", ".cfg", ".ipynb", ".js", ".css"}
+    suffixes.add(".cff")  # CITATION.cff
     for path in sorted(ROOT.rglob("*")):
         parts = set(path.relative_to(ROOT).parts)
         if parts & skip or any(p.endswith(".egg-info") for p in parts) or not path.is_file():
             continue
-        if path.suffix in suffixes or path.name in ("Makefile", "run"):
+        if path.suffix in suffixes or path.name in ("Makefile", "run", "postBuild"):
             yield path
 
 
