@@ -12,7 +12,24 @@ export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export PATH := $(BIN):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test check style notebook-times chromium pdf jupyter install-cells env assets lint format clean clean-cache
+# torch from another wheel index, e.g. the CPU-only build (about 190 MB instead of the several
+# GB of CUDA libraries PyPI's Linux build pulls in): `make book TORCH_INDEX=cpu` (short for
+# https://download.pytorch.org/whl/cpu) or any URL; handed to pip as --extra-index-url when
+# .venv is set up (a fresh clone, or after `rm .venv/.installed`).
+TORCH_INDEX ?=
+TORCH_URL   := $(if $(filter cpu,$(TORCH_INDEX)),https://download.pytorch.org/whl/cpu,$(TORCH_INDEX))
+PIP_TORCH   := $(if $(TORCH_URL),--extra-index-url $(TORCH_URL),)
+
+# `make jupyter`: extra arguments for `jupyter lab` (`JUPYTER_ARGS="--no-browser --port 8890"`);
+# --allow-root is added when make runs as root (containers, CI), where Jupyter refuses otherwise.
+JUPYTER_ARGS ?=
+USER_ID      ?= $(shell id -u)
+ROOT_ARG     := $(if $(filter 0,$(USER_ID)),--allow-root,)
+# The learner's copy of the chapters (git-ignored): made from book/ on the first `make jupyter`;
+# a file already there is never overwritten, so book/ stays as committed and the work stays.
+WORK := work
+
+.PHONY: book test check style notebook-times chromium pdf jupyter work install-cells env assets lint format clean clean-cache
 
 book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
@@ -47,9 +64,16 @@ pdf: $(STAMP) $(ASSETS)
 	CNNCOURSE_PDF=cnncourse.pdf $(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	$(BIN)/python tools/pdf.py --html _build/html --out _build/html/cnncourse.pdf
 
-# The book in JupyterLab, widgets live with a kernel.
-jupyter: $(STAMP)
-	$(BIN)/jupyter lab book/
+# The book in JupyterLab, widgets live with a kernel, on the learner's copy work/ (see WORK).
+jupyter: $(STAMP) work
+	$(BIN)/jupyter lab $(ROOT_ARG) $(JUPYTER_ARGS) $(WORK)/
+
+# Copy into work/ each file of book/ that is not there yet (delete one to get it afresh).
+work:
+	@mkdir -p $(WORK)
+	@for f in book/*; do \
+		if [ -e "$(WORK)/$${f#book/}" ]; then :; else cp -R "$$f" "$(WORK)/" && echo "copied $$f to $(WORK)/"; fi; \
+	done
 
 # Rewrite each notebook's first (install) cell from _config.yml's repository setting.
 install-cells: $(STAMP)
@@ -60,7 +84,7 @@ env: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[all]"
+	$(BIN)/python -m pip install --quiet $(PIP_TORCH) -c constraints.txt -e ".[all]"
 	touch $(STAMP)
 
 assets: $(ASSETS)

@@ -436,4 +436,7 @@ def _report(args):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ImportError as error:  # torch is missing: one line naming the extra, no traceback
+        sys.exit(f"{error}")

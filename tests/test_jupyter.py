@@ -1,17 +1,22 @@
-"""The README's way into Jupyter works: JupyterLab opens a chapter, runs it, and a widget
-redraws live with a kernel.
+"""The README's way into Jupyter works: ``make jupyter`` opens JupyterLab on the learner's
+copy of the chapters, a chapter runs, a widget redraws live with a kernel, MyST exercises
+render as admonitions with their solutions folded, and the tracked ``book/`` is untouched.
 
-Starts ``jupyter lab`` from this environment on 127.0.0.1 with a token, on a copy of one
-chapter (so nothing is written into ``book/``), opens it in headless Chromium, runs all cells,
+Starts JupyterLab the README's way, ``make jupyter`` with ``JUPYTER_ARGS`` (``--no-browser``,
+127.0.0.1, a port and a token; as root make adds ``--allow-root`` itself), with the learner's
+copy ``WORK`` in a temporary folder, opens a chapter in headless Chromium, runs all cells,
 checks that every code cell ran without an error, then moves the first slider of a widget and
 waits until its picture changes: in JupyterLab the widget is live (``CNNCOURSE_WIDGETS`` is not
-``static``), so the new picture is drawn by the kernel.
+``static``), so the new picture is drawn by the kernel. It then saves the notebook (into the
+copy) and checks that no file of ``book/`` changed.
 """
 
+import hashlib
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -50,39 +55,57 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def jupyterlab(tmp_path):
-    """A JupyterLab server on a copy of one chapter: yields (url of the notebook, its name)."""
+def _book_digests():
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (ROOT / "book").iterdir()}
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """JupyterLab started by ``make jupyter`` on a fresh learner's copy of book/: yields
+    (url of the chapter's notebook, its name, the copy's folder, book/'s digests before)."""
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    tmp_path = tmp_path_factory.mktemp("jupyter")
     chapter = _widget_chapter()
     work = tmp_path / "work"
-    work.mkdir()
-    shutil.copy(chapter, work / chapter.name)
+    before = _book_digests()
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ)
     env.pop("CNNCOURSE_WIDGETS", None)  # live widgets: the kernel draws every frame
     env.pop("MPLBACKEND", None)
     env.update(
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-        JUPYTER_PATH=str(Path(sys.prefix) / "share" / "jupyter"),
         JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
         IPYTHONDIR=str(tmp_path / "ipython"),
     )
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
+    stamp = tmp_path / "installed"  # this environment is set up: make installs nothing
+    stamp.touch()
+    arguments = [
         "--no-browser",
         "--ip=127.0.0.1",
         f"--port={port}",
         f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={work}",
         "--LabApp.expose_app_in_browser=True",
     ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")  # CI runs as root
-    log = (tmp_path / "jupyterlab.log").open("w")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    command = [
+        "make",
+        "-s",
+        "--no-print-directory",
+        "-C",
+        str(ROOT),
+        "jupyter",
+        f"BIN={Path(sys.executable).parent}",
+        f"STAMP={stamp}",
+        f"WORK={work}",
+        f"JUPYTER_PATH={Path(sys.prefix) / 'share' / 'jupyter'}",
+        f"JUPYTER_ARGS={' '.join(arguments)}",
+    ]
+    log_path = tmp_path / "jupyterlab.log"
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -93,16 +116,16 @@ def jupyterlab(tmp_path):
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    text = (tmp_path / "jupyterlab.log").read_text()
-                    pytest.fail(f"JupyterLab did not start:\n{text[-3000:]}")
+                    pytest.fail(f"make jupyter did not start:\n{log_path.read_text()[-3000:]}")
                 time.sleep(0.5)
-        yield f"{base}/lab/tree/{chapter.name}?token={token}", chapter.name
+        url = f"{base}/lab/tree/{chapter.name}?token={token}"
+        yield url, chapter.name, work, before
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)  # make and the jupyter lab it started
         try:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
         log.close()
 
 
@@ -128,7 +151,7 @@ RUN_STATE = """() => {
 
 @pytest.mark.browser
 def test_jupyterlab_runs_a_chapter_and_its_widget_redraws(jupyterlab, browser):
-    url, name = jupyterlab
+    url, name, work, _ = jupyterlab
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -176,5 +199,67 @@ def test_jupyterlab_runs_a_chapter_and_its_widget_redraws(jupyterlab, browser):
         shot_after = picture.screenshot()
         (SHOTS / f"jupyterlab-{Path(name).stem}-widget-moved.png").write_bytes(box.screenshot())
         assert shot_before != shot_after, f"{name}: the picture did not change"
+        page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+        page.wait_for_function(
+            "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000
+        )
     finally:
         context.close()
+    saved = json.loads((work / name).read_text())
+    assert any(c.get("outputs") for c in saved["cells"]), "the run was not saved in the copy"
+
+
+#: What jupyterlab-myst draws: an exercise is an <aside> admonition; a solution marked
+#: ``:class: dropdown`` is a <details> (folded until its <summary> is clicked).
+MYST_STATE = """() => {
+    const panel = window.jupyterapp.shell.currentWidget;
+    const root = panel.content.node;
+    const rendered = [...root.querySelectorAll('.jp-RenderedMarkdown')];
+    const raw = rendered.map(n => n.textContent)
+        .filter(t => /\\{(exercise|solution-start|solution-end|cite[:a-z]*|term)\\}/.test(t));
+    const exercises = [...root.querySelectorAll('aside.myst-exercise')]
+        .filter(n => n.textContent.includes('Exercise'));
+    const solutions = [...root.querySelectorAll('details.myst-exercise')];
+    return {
+        markdown: rendered.length, raw: raw.length, exercises: exercises.length,
+        solutions: solutions.length, open: solutions.filter(d => d.open).length,
+    };
+}"""
+
+
+@pytest.mark.browser
+def test_jupyterlab_renders_exercises_with_folded_solutions(jupyterlab, browser):
+    url, name, _, _ = jupyterlab
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.wait_for_function(
+            "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
+            " && window.jupyterapp.shell.currentWidget.content"
+            " && window.jupyterapp.shell.currentWidget.content.node"
+            ".querySelector('aside.myst-exercise')",
+            timeout=120_000,
+        )
+        page.wait_for_timeout(1000)
+        state = page.evaluate(MYST_STATE)
+        assert state["raw"] == 0, f"{name}: MyST markup shown as text in {state['raw']} cells"
+        assert state["exercises"] >= 1 and state["solutions"] >= 1, state
+        assert state["open"] == 0, f"{name}: {state['open']} solutions are unfolded"
+        solution = page.locator("details.myst-exercise").first
+        solution.scroll_into_view_if_needed()
+        body = solution.locator(":scope > :not(summary)").first
+        assert not body.is_visible(), "a folded solution's text is visible"
+        solution.locator("summary").first.click()
+        body.wait_for(state="visible", timeout=10_000)
+        (SHOTS / f"jupyterlab-{Path(name).stem}-solution.png").write_bytes(solution.screenshot())
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_jupyterlab_leaves_book_unchanged(jupyterlab):
+    """After the runs above (and a save), every file of the tracked book/ is as it was."""
+    _, _, work, before = jupyterlab
+    assert _book_digests() == before
+    assert set(before) <= {p.name for p in work.iterdir()}, "the copy lacks a file of book/"

@@ -8,10 +8,10 @@ import json
 import subprocess
 import sys
 import tarfile
+import tomllib
 import venv
 
 import pytest
-import tomllib
 import yaml
 from book_pages import ROOT, notebooks
 from packaging.requirements import Requirement
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import install_cells  # noqa: E402
 
 # conda-forge spells a few packages differently from PyPI.
-CONDA_NAMES = {"torch": "pytorch"}
+CONDA_NAMES = {"torch": "pytorch", "build": "python-build", "playwright": "playwright-python"}
 BUILD_TOOLS = {"jupyter-book", "pytest", "playwright", "ruff", "nbval", "hypothesis", "build"}
 
 
@@ -55,6 +55,31 @@ def _config():
     return yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
+def _python_versions():
+    """The supported Python versions: the ``3.X`` classifiers of pyproject.toml, in order."""
+    prefix = "Programming Language :: Python :: 3."
+    minors = sorted(
+        int(c[len(prefix) :]) for c in _project()["classifiers"] if c.startswith(prefix)
+    )
+    return [f"3.{minor}" for minor in minors]
+
+
+def _oldest_python():
+    return _python_versions()[0]
+
+
+def test_python_range_is_stated_once():
+    """requires-python's lower bound is the oldest classifier; the classifiers are consecutive;
+    the README names the range once, in the same words; the interpreter here is in range."""
+    versions = _python_versions()
+    minors = [int(v.split(".")[1]) for v in versions]
+    assert minors == list(range(minors[0], minors[-1] + 1))
+    assert _project()["requires-python"] == f">={versions[0]}"
+    readme = (ROOT / "README.md").read_text()
+    assert readme.count(f"Python {versions[0]} to {versions[-1]}") == 1
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" in versions
+
+
 def test_import_is_light():
     """``import cnncourse`` must not import torch, ipywidgets or scipy's heavy parts."""
     code = (
@@ -71,37 +96,66 @@ def test_extras_are_layered():
     assert [_name(r) for r in _project()["dependencies"]] == ["numpy"]
     assert {_name(r) for r in extras["torch"]} <= {_name(r) for r in extras["book"]}
     assert "cnncourse[book]" in extras["jupyter"]
-    assert {_name(r) for r in _own(extras["jupyter"])} == {"jupyterlab", "notebook"}
+    assert {_name(r) for r in _own(extras["jupyter"])} == {
+        "jupyterlab",
+        "jupyterlab-myst",
+        "notebook",
+    }
     assert extras["all"] == ["cnncourse[jupyter,dev]"]
     runtime = {_name(r) for r in extras["book"] + extras["jupyter"]}
     assert runtime & BUILD_TOOLS == set(), "the reader's extras carry the build toolchain"
     assert BUILD_TOOLS <= {_name(r) for r in extras["dev"]}
 
 
-def test_environment_yml_is_the_jupyter_extra():
-    """environment.yml (Binder, conda) = the package + [book] + [jupyter], nothing to build."""
-    extras = _extras()
-    wanted = _project()["dependencies"] + _own(extras["book"]) + _own(extras["jupyter"])
-    wanted = {CONDA_NAMES.get(_name(r), _name(r)) for r in wanted}
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+def _conda_specs(path):
+    """The conda package specs of an environment file (not python, pip or the pip section)."""
+    if not (ROOT / path).exists():  # binder/ is not in the sdist (MANIFEST.in)
+        pytest.skip(f"{path} is not in this tree")
+    environment = yaml.safe_load((ROOT / path).read_text())
     specs = [d for d in environment["dependencies"] if isinstance(d, str)]
-    conda = {_name(d) for d in specs} - {"python", "pip"}
-    assert conda == wanted
+    return [d for d in specs if _name(d) not in ("python", "pip")]
+
+
+def _conda_wanted(*extras):
+    wanted = _project()["dependencies"] + sum((_own(_extras()[e]) for e in extras), [])
+    return {CONDA_NAMES.get(_name(r), _name(r)) for r in wanted}
+
+
+def test_environment_yml_is_the_complete_environment():
+    """environment.yml = everything [all] installs: the package, [book], [jupyter] and the
+    build and test toolchain (jupyter-book, nbval, pytest, ...), so conda users can build
+    and test; the package itself from the pip section."""
+    conda = {_name(d) for d in _conda_specs("environment.yml")}
+    assert conda == _conda_wanted("book", "jupyter", "dev")
+    assert {CONDA_NAMES.get(t, t) for t in BUILD_TOOLS} <= conda
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
     assert pip_section in (["."], ["-e ."]), "environment.yml must install the package itself"
 
 
-def test_environment_yml_admits_the_pinned_versions():
-    """Every range in environment.yml admits the version the book is tested with."""
+def test_binder_environment_is_the_reader_extra():
+    """binder/environment.yml = the package + [book] + [jupyter], no toolchain; postBuild
+    installs the package itself from the repository."""
+    conda = {_name(d) for d in _conda_specs("binder/environment.yml")}
+    assert conda == _conda_wanted("book", "jupyter")
+    assert "jupyterlab-myst" in conda
+    assert conda & {CONDA_NAMES.get(t, t) for t in BUILD_TOOLS} == set()
+    post_build = ROOT / "binder" / "postBuild"
+    assert "pip install --no-deps -e ." in post_build.read_text()
+
+
+@pytest.mark.parametrize("path", ["environment.yml", "binder/environment.yml"])
+def test_environment_yml_admits_the_pinned_versions(path):
+    """Every range in the conda environments admits the version the book is tested with,
+    and both use the Python version CI tests the pins with first."""
     pins = _pins()
     pypi_names = {conda: pypi for pypi, conda in CONDA_NAMES.items()}
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
-    for spec in environment["dependencies"]:
-        if not isinstance(spec, str) or _name(spec) in ("python", "pip"):
-            continue
+    for spec in _conda_specs(path):
         name = pypi_names.get(_name(spec), _name(spec))
         ranges = SpecifierSet(spec[len(_name(spec)) :].strip())
         assert pins[name].split("+")[0] in ranges, f"{spec} excludes the pinned {pins[name]}"
+    environment = yaml.safe_load((ROOT / path).read_text())
+    assert f"python={_oldest_python()}" in environment["dependencies"]
 
 
 def test_constraints_pin_the_build():
@@ -132,12 +186,14 @@ def _repository_url():
 
 def _text_files():
     skip = {".venv", "_build", "node_modules", ".git", "vendor", "__pycache__", "dist", "build"}
+    skip.add("work")  # the learner's copy of book/
     suffixes = {".py", ".md", ".yml", ".yaml", ".toml", ".txt", ".cfg", ".ipynb", ".js", ".css"}
+    suffixes.add(".cff")  # CITATION.cff
     for path in sorted(ROOT.rglob("*")):
         parts = set(path.relative_to(ROOT).parts)
         if parts & skip or any(p.endswith(".egg-info") for p in parts) or not path.is_file():
             continue
-        if path.suffix in suffixes or path.name in ("Makefile", "run"):
+        if path.suffix in suffixes or path.name in ("Makefile", "run", "postBuild"):
             yield path
 
 
@@ -162,7 +218,8 @@ def test_install_cell_installs_from_the_configured_repository():
     url = _repository_url()
     branch = _config()["repository"].get("branch", "main")
     source = install_cells.cell_source()
-    assert f'%pip install --quiet "cnncourse[book] @ git+{url}@{branch}"' in source
+    assert f'source = "cnncourse[book] @ git+{url}@{branch}"' in source
+    assert '[sys.executable, "-m", "pip", "install", "--quiet", *wanted]' in source
 
 
 def _third_party_imports(source):
@@ -214,54 +271,118 @@ def test_install_cell_extra_covers_every_import():
     assert uncovered == {}, f"cnncourse[book] does not install {uncovered}"
 
 
-def _run_install_cell(prelude):
-    """Run the install cell in a fresh interpreter; return (printed lines, pip magics called)."""
-    from IPython.core.inputtransformer2 import TransformerManager
+# The install cell in three states of a fresh virtual environment (no packages at all), run by
+# that environment's Python as a plain script. `python -m pip` finds a fake pip first on
+# PYTHONPATH: it records its arguments, and "installs" by writing stub modules into a folder
+# on the path (FAKE_PIP_PROVIDES), or fails the way pip does (FAKE_PIP_FAIL). No network.
 
-    code = TransformerManager().transform_cell(install_cells.cell_source())
-    script = (
-        "import json\n"
-        "calls = []\n"
-        "class Shell:\n"
-        "    def run_line_magic(self, name, line, *args):\n"
-        "        calls.append([name, line])\n"
-        "def get_ipython():\n"
-        "    return Shell()\n"
-        f"{prelude}\n"
-        f"{code}\n"
-        "print('CALLS', json.dumps(calls))\n"
-    )
+FAKE_PIP = r"""
+import json, os, pathlib, sys
+site = pathlib.Path(os.environ["FAKE_SITE"])
+with open(os.environ["FAKE_PIP_LOG"], "a") as log:
+    log.write(json.dumps(sys.argv[1:]) + "\n")
+if os.environ.get("FAKE_PIP_FAIL"):
+    print("ERROR: Could not find a version that satisfies the requirement", file=sys.stderr)
+    sys.exit(1)
+for name in filter(None, os.environ.get("FAKE_PIP_PROVIDES", "").split(",")):
+    (site / name).mkdir(exist_ok=True)
+    (site / name / "__init__.py").write_text(f"__version__ = {os.environ['VERSION']!r}\n")
+"""
+
+
+@pytest.fixture(scope="module")
+def bare_venv(tmp_path_factory):
+    """A virtual environment with nothing installed, not even pip."""
+    path = tmp_path_factory.mktemp("bare") / "venv"
+    venv.create(path, with_pip=False)
+    return path / "bin" / "python"
+
+
+def _run_install_cell(bare_venv, tmp_path, present=(), provides=(), fail=False, version=None):
+    """Run the cell in ``bare_venv`` with stub modules ``present``; return (result, pip calls)."""
+    fake, site = tmp_path / "fake", tmp_path / "site"
+    (fake / "pip").mkdir(parents=True)
+    (fake / "pip" / "__main__.py").write_text(FAKE_PIP)
+    site.mkdir()
+    version = version or install_cells.package_version()
+    for name in present:
+        (site / name).mkdir()
+        (site / name / "__init__.py").write_text(f"__version__ = {version!r}\n")
+    log = tmp_path / "pip.log"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": f"{fake}:{site}",
+        "FAKE_SITE": str(site),
+        "FAKE_PIP_LOG": str(log),
+        "FAKE_PIP_PROVIDES": ",".join(provides),
+        "VERSION": install_cells.package_version(),
+    }
+    if fail:
+        env["FAKE_PIP_FAIL"] = "1"
+    script = tmp_path / "cell.py"
+    script.write_text(install_cells.cell_source())
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+        [str(bare_venv), str(script)], capture_output=True, text=True, env=env, cwd=tmp_path
     )
-    lines = result.stdout.strip().splitlines()
-    return lines[:-1], json.loads(lines[-1].removeprefix("CALLS "))
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return result, calls
 
 
-def test_install_cell_does_nothing_when_installed():
-    printed, calls = _run_install_cell("")
-    assert calls == []
+NEEDED = install_cells.extra_needs()
+
+
+def test_install_cell_does_nothing_when_installed(bare_venv, tmp_path):
+    result, calls = _run_install_cell(bare_venv, tmp_path, present=["cnncourse", *NEEDED])
+    assert calls == [] and result.returncode == 0, result.stderr
+    printed = result.stdout.strip().splitlines()
     assert len(printed) == 1 and printed[0].startswith("cnncourse 0.") and "installed" in printed[0]
 
 
-def test_install_cell_installs_when_a_package_is_missing():
-    hide_sklearn = (
-        "import importlib.util\n"
-        "_find = importlib.util.find_spec\n"
-        "importlib.util.find_spec = lambda n, *a: None if n == 'sklearn' else _find(n, *a)"
+def test_install_cell_installs_cnncourse_when_absent(bare_venv, tmp_path):
+    """No cnncourse: pip installs cnncourse[book] from the configured repository, once."""
+    provides = ["cnncourse", *NEEDED]
+    result, calls = _run_install_cell(bare_venv, tmp_path, provides=provides)
+    requirement = install_cells.install_requirement()
+    assert calls == [["install", "--quiet", requirement]]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith(f"Installed {requirement};")
+
+
+def test_install_cell_adds_only_the_missing_package(bare_venv, tmp_path):
+    """cnncourse present, torch missing: pip installs torch's requirement, not cnncourse."""
+    present = ["cnncourse", *(name for name in NEEDED if name != "torch")]
+    result, calls = _run_install_cell(bare_venv, tmp_path, present=present, provides=["torch"])
+    assert calls == [["install", "--quiet", NEEDED["torch"]]]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith(f"Installed {NEEDED['torch']};")
+
+
+def test_install_cell_reports_a_failing_pip(bare_venv, tmp_path):
+    """pip fails: pip's message, then an error naming what failed and the command to run."""
+    present = ["cnncourse", *(name for name in NEEDED if name != "torch")]
+    result, calls = _run_install_cell(bare_venv, tmp_path, present=present, fail=True)
+    assert calls == [["install", "--quiet", NEEDED["torch"]]]
+    assert result.returncode != 0 and "Installed" not in result.stdout
+    assert "Could not find a version" in result.stdout
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith("RuntimeError: pip could not install torch>=2.1 (exit code 1")
+    assert f'-m pip install "{NEEDED["torch"]}"` in a terminal' in message
+
+
+def test_install_cell_checks_the_import_after_pip(bare_venv, tmp_path):
+    """pip exits 0 but torch is still not importable (another environment): an error."""
+    present = ["cnncourse", *(name for name in NEEDED if name != "torch")]
+    result, _ = _run_install_cell(bare_venv, tmp_path, present=present)
+    assert result.returncode != 0 and "Installed" not in result.stdout
+    assert "(exit code 0; still missing: torch)" in result.stderr
+
+
+def test_install_cell_installs_over_an_incompatible_version(bare_venv, tmp_path):
+    present = ["cnncourse", *NEEDED]
+    result, calls = _run_install_cell(
+        bare_venv, tmp_path, present=present, provides=["cnncourse"], version="0.0.9"
     )
-    printed, calls = _run_install_cell(hide_sklearn)
-    url = _repository_url()
-    assert calls == [["pip", f'install --quiet "cnncourse[book] @ git+{url}@main"']]
-    assert printed == [
-        "Installed cnncourse[book]; restart the kernel if an older cnncourse was loaded."
-    ]
-
-
-def test_install_cell_installs_over_an_incompatible_version():
-    old = "import cnncourse\ncnncourse.__version__ = '0.0.9'"
-    printed, calls = _run_install_cell(old)
-    assert [name for name, _ in calls] == ["pip"]
+    assert calls == [["install", "--quiet", install_cells.install_requirement()]]
 
 
 # --- sdist and wheel metadata -----------------------------------------------------------

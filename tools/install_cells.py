@@ -11,7 +11,13 @@ A notebook opened on its own (Colab, Binder without the environment, a download)
 * the compatible versions come from ``cnncourse.__version__`` (same major and minor).
 
 The cell does nothing when ``cnncourse`` is importable at a compatible version and every
-package of the extra is importable, and says so in one line; otherwise it runs ``%pip install``.
+package of the extra is importable, and says so in one line. Otherwise it installs what is
+missing, with this kernel's own pip (``sys.executable -m pip``): ``cnncourse[book]`` from the
+repository when ``cnncourse`` is absent or of another minor version, else only the packages of
+the extra that are missing. It then checks pip's exit code and imports again; on a failure it
+shows pip's last lines and raises an error naming what failed and the command to run, so it
+never says "Installed" after a failure (``tests/test_packaging.py`` runs it against a fake
+pip in a fresh virtual environment).
 
 Usage::
 
@@ -27,9 +33,9 @@ import json
 import re
 import secrets
 import sys
+import tomllib
 from pathlib import Path
 
-import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +55,8 @@ TEMPLATE = """\
 # Opened on its own (Colab, a download)? This cell installs what the page needs.
 # {marker} from _config.yml and pyproject.toml: do not edit.
 import importlib.util
+import subprocess
+import sys
 
 try:
     import cnncourse
@@ -56,13 +64,30 @@ try:
     ready = cnncourse.__version__.split(".")[:2] == {major_minor}
 except ImportError:
     ready = False
-needed = {modules}
+needed = {needed}
 missing = [name for name in needed if importlib.util.find_spec(name) is None]
 if ready and not missing:
     print(f"cnncourse {{cnncourse.__version__}} and {{', '.join(needed)}} are installed.")
 else:
-    %pip install --quiet "{requirement}"
-    print("Installed {extra_requirement}; restart the kernel if an older cnncourse was loaded.")"""
+    # cnncourse itself when it is absent or of another version (its [{extra}] extra brings
+    # the rest), otherwise only the packages that are missing
+    source = "{requirement}"
+    wanted = [needed[name] for name in missing] if ready else [source]
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", *wanted]
+    done = subprocess.run(pip, capture_output=True, text=True)
+    importlib.invalidate_caches()
+    checked = missing if ready else ["cnncourse", *needed]
+    absent = [name for name in checked if importlib.util.find_spec(name) is None]
+    if done.returncode != 0 or absent:
+        print(*(done.stdout + done.stderr).strip().splitlines()[-15:], sep="\\n")
+        command = "pip install " + " ".join(f'"{{r}}"' for r in wanted)
+        raise RuntimeError(
+            f"pip could not install {{', '.join(wanted)}} (exit code {{done.returncode}}"
+            + (f"; still missing: {{', '.join(absent)}})" if absent else ")")
+            + f". Run `{{sys.executable}} -m {{command}}` in a terminal, or `%{{command}}` in a"
+            " cell, then restart the kernel."
+        )
+    print(f"Installed {{', '.join(wanted)}}; restart the kernel if an old cnncourse was loaded.")"""
 
 
 def repository(root=ROOT):
@@ -112,14 +137,21 @@ def install_requirement(root=ROOT, extra=EXTRA):
     return f"cnncourse[{extra}] @ git+{url}@{branch}"
 
 
+def extra_needs(extra=EXTRA, root=ROOT):
+    """``{import name: requirement}`` of an extra, e.g. ``{"sklearn": "scikit-learn>=1.3"}``."""
+    return dict(zip(extra_modules(extra, root), extra_requirements(extra, root), strict=True))
+
+
 def cell_source(root=ROOT, extra=EXTRA):
     """The full source of the install cell."""
+    needs = extra_needs(extra, root)
+    lines = [f"    {json.dumps(name)}: {json.dumps(req)}," for name, req in needs.items()]
     return TEMPLATE.format(
         marker=MARKER,
         major_minor=json.dumps(package_version(root).split(".")[:2]),
-        modules=json.dumps(extra_modules(extra, root)),
+        needed="{\n" + "\n".join(lines) + "\n}",
         requirement=install_requirement(root, extra),
-        extra_requirement=f"cnncourse[{extra}]",
+        extra=extra,
     )
 
 
@@ -134,7 +166,8 @@ def notebooks(root=ROOT):
 
 def _is_install_cell(cell):
     source = "".join(cell["source"])
-    return cell["cell_type"] == "code" and "pip install" in source and "cnncourse" in source
+    written = MARKER in source or "pip install" in source
+    return cell["cell_type"] == "code" and written and "cnncourse" in source
 
 
 def updated(notebook, source):
