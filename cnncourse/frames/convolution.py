@@ -905,3 +905,14 @@ def draw_block_pattern(matrix, block_shape, ax=None, title=None, marked=None):
     for boundary in range(0, m.shape[0] + 1, p):
         ax.axhline(boundary - 0.5, color=COLORS["highlight"], lw=0.8)
     return ax
+
+
+def number_list(values, digits=4):
+    """A short, rounded, comma-separated rendering of an array, for a table cell or a print.
+
+    Examples
+    --------
+    >>> number_list([0.5, -1.0, 2.000001])
+    '0.5, -1, 2'
+    """
+    return ", ".join(f"{value:.{digits}g}" for value in np.asarray(values, dtype=float).ravel())
