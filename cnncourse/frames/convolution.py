@@ -724,8 +724,8 @@ def operation_name(output, x, w, mode="valid"):
 def fit_kernel(layer, signals, targets, size, max_iter=50):
     """Fit a kernel of ``size`` taps, from zero, by L-BFGS on the mean squared error.
 
-    Minimises :math:`\\frac{1}{N}\\sum (\\text{layer}(x, k) - y)^2` over :math:`k`
-    (``torch.optim.LBFGS`` with a strong-Wolfe line search).
+    Minimises the mean squared error, :math:`\\operatorname{mean}\\,(\\text{layer}(x, k) - y)^2`
+    over all outputs, in :math:`k` (``torch.optim.LBFGS`` with a strong-Wolfe line search).
 
     Parameters
     ----------
