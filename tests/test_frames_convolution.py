@@ -144,3 +144,151 @@ def test_channels_figure_draws_one_panel_per_pair():
     # inputs (3) + colour image (1) + per output: 3 kernels + 3 maps + 1 sum
     assert len(fig.axes) == 3 + 1 + 2 * 7
     assert widgets.figure_to_png(fig).startswith(b"\x89PNG")
+
+
+def _flip_example(h=0.05):
+    a = np.arange(0, 3, h)
+    return ((a >= 0) & (a <= 1)).astype(float), np.exp(-a)
+
+
+def test_flip_frame_draws_s_only_up_to_t_on_a_fixed_axis():
+    h = 0.05
+    x, w = _flip_example(h)
+    s = h * cc.convolve(x, w)
+    last = len(s) - 1
+    limits = set()
+    for t in (0, 10, 20, 40, last - 1):
+        fig = frames.draw_flip_frame(x, w, t, spacing=h)
+        bottom = fig.axes[2]
+        (curve,) = bottom.get_lines()
+        assert np.isclose(curve.get_xdata().max(), h * t), "nothing of s beyond the current t"
+        assert np.allclose(curve.get_ydata(), s[: t + 1])
+        assert not bottom.texts, "the peak is not marked before the answer is asked for"
+        limits.add(bottom.get_ylim())
+        matplotlib.pyplot.close(fig)
+    assert len(limits) == 1, "the s axis does not move with t (it would hint at the peak)"
+    assert min(limits)[1] > 1.4 * s.max()
+    for fig in (
+        frames.draw_flip_frame(x, w, last, spacing=h),
+        frames.draw_flip_frame(x, w, 10, spacing=h, reveal=True),
+    ):
+        (curve,) = fig.axes[2].get_lines()
+        assert np.allclose(curve.get_ydata(), s), "the answer: the whole curve"
+        assert fig.axes[2].texts[0].get_text() == f"peak: s(1.00) = {s.max():.3f}"
+        matplotlib.pyplot.close(fig)
+
+
+def test_flip_output_limit_bounds_every_output():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        x, w = rng.standard_normal(rng.integers(1, 15)), rng.standard_normal(rng.integers(1, 15))
+        h = rng.uniform(0.1, 2)
+        assert np.abs(h * cc.convolve(x, w)).max() <= frames.convolution.flip_output_limit(x, w, h)
+    assert frames.convolution.flip_output_limit(np.ones(3), np.ones(3)) == 3.0  # attained
+
+
+def test_modes_match_numpy_scipy_and_a_padded_layer():
+    import scipy.signal
+
+    fc = frames.convolution
+    rng = np.random.default_rng(6)
+    for n in range(1, 9):
+        for k in range(1, n + 1):
+            x, w = rng.standard_normal(n), rng.standard_normal(k)
+            for mode in fc.MODES:
+                (left, right), starts = fc.mode_windows(n, k, mode)
+                assert left + right == {"valid": 0, "same": k - 1, "full": 2 * (k - 1)}[mode]
+                assert len(starts) == len(np.convolve(x, w, mode=mode))
+                padded = cc.correlate(np.pad(x, (left, right)), w, mode="valid")
+                padding = k - 1 if mode == "full" else mode
+                assert np.allclose(padded, cc.conv1d(x[None, None], w[None, None], padding=padding))
+                if k % 2:
+                    assert np.allclose(padded, scipy.signal.correlate(x, w, mode=mode))
+    with pytest.raises(ValueError, match="`mode` must be one of"):
+        fc.mode_padding(3, "wrap")
+    with pytest.raises(ValueError, match="does not fit"):
+        fc.mode_windows(2, 3, "valid")
+
+
+def test_modes_figure_draws_every_window():
+    fig = frames.convolution.draw_modes_figure(5, 3)
+    assert [ax.get_title().split(":")[0] for ax in fig.axes] == ["valid", "same", "full"]
+    for ax, n_out in zip(fig.axes, (3, 5, 7), strict=True):
+        assert f"{n_out} outputs" in ax.get_title()
+        dashed = [p for p in ax.patches if p.get_linestyle() == "--"]
+        assert len(dashed) == {3: 0, 5: 2, 7: 4}[n_out], "padding is drawn dashed"
+    assert widgets.figure_to_png(fig).startswith(b"\x89PNG")
+
+
+def test_operation_name_tells_the_flip():
+    fc = frames.convolution
+    x, w = np.arange(1.0, 7.0), np.array([1.0, 0.0, -2.0])
+    assert fc.operation_name(np.convolve(x, w, "valid"), x, w) == "convolution (flipped kernel)"
+    assert fc.operation_name(np.correlate(x, w, "valid"), x, w) == "cross-correlation (no flip)"
+    assert fc.operation_name(np.zeros(4), x, w) == "neither"
+    assert fc.operation_name(np.zeros(3), x, w) == "neither"  # wrong length
+    with pytest.raises(ValueError, match="asymmetric"):
+        fc.operation_name(x, x, np.ones(3))
+
+
+def test_fit_kernel_recovers_a_hidden_kernel():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    hidden = torch.tensor([1.0, -0.5, 0.25], dtype=torch.float64)
+    signals = torch.randn(16, 1, 20, dtype=torch.float64)
+    targets = cc.conv1d(signals, hidden[None, None])
+    kernel, loss = frames.convolution.fit_kernel(
+        lambda x, k: cc.conv1d(x, k[None, None]), signals, targets, size=3
+    )
+    assert np.allclose(kernel, hidden.numpy(), atol=1e-6) and loss < 1e-10
+
+
+def test_periodic_matrix_is_the_wrap_around_correlation():
+    import scipy.ndimage
+
+    fc = frames.convolution
+    rng = np.random.default_rng(7)
+    for shape, kshape in [((6, 6), (3, 3)), ((5, 7), (3, 1)), ((4, 6), (1, 3))]:
+        image, kernel = rng.standard_normal(shape), rng.standard_normal(kshape)
+        periodic = fc.periodic_matrix(kernel, shape)
+        wrapped = scipy.ndimage.correlate(image, kernel, mode="wrap")
+        assert np.allclose(periodic @ image.ravel(), wrapped.ravel())
+        zero_padded = cc.conv_matrix(kernel, shape, mode="same", flip=False)
+        block = (shape[1], shape[1])
+        assert fc.is_doubly_block(periodic, block, "circulant")
+        assert fc.is_doubly_block(zero_padded, block, "toeplitz")
+        assert not fc.is_doubly_block(zero_padded, block, "circulant")
+    x, w = rng.standard_normal(8), rng.standard_normal(3)
+    by_fft = np.fft.ifft(np.fft.fft(x) * np.conj(np.fft.fft(w, 8))).real  # anchored at tap 0
+    assert np.allclose(fc.periodic_matrix(w, 8) @ x, np.roll(by_fft, 1))
+    assert fc.is_circulant(fc.periodic_matrix(w, 8))
+    with pytest.raises(ValueError, match="dimensions"):
+        fc.periodic_matrix(np.ones((2, 2)), 5)
+
+
+def test_toeplitz_and_circulant_predicates():
+    fc = frames.convolution
+    toeplitz = cc.conv_matrix(np.array([1.0, 2.0, 3.0]), 6, mode="full", flip=False)[2:]
+    assert fc.is_toeplitz(toeplitz) and not fc.is_circulant(toeplitz)
+    assert fc.is_circulant(np.array([np.roll([1, 2, 3, 0], i) for i in range(4)]))
+    assert not fc.is_toeplitz(np.array([[1, 2], [3, 4]]))
+    assert not fc.is_circulant(np.ones((2, 3)))
+    valid = cc.conv_matrix(np.arange(9.0).reshape(3, 3) + 1, (6, 6), mode="valid", flip=False)
+    assert fc.is_doubly_block(valid, (4, 6), "toeplitz")
+    assert not fc.is_doubly_block(valid, (4, 6), "circulant")
+    with pytest.raises(ValueError, match="`kind`"):
+        fc.is_doubly_block(valid, (4, 6), "hankel")
+
+
+def test_block_pattern_marks_the_given_entries():
+    fc = frames.convolution
+    kernel = np.arange(1.0, 10.0).reshape(3, 3)
+    periodic = fc.periodic_matrix(kernel, (6, 6))
+    zero_padded = cc.conv_matrix(kernel, (6, 6), mode="same", flip=False)
+    marked = (periodic != 0) & (zero_padded == 0)
+    assert marked.sum() == 68
+    ax = fc.draw_block_pattern(periodic, (6, 6), marked=marked)
+    overlay = ax.get_images()[1].get_array()
+    assert (~np.ma.getmaskarray(overlay)).sum() == 68
+    assert len(ax.lines) == 7 + 7, "block boundaries"
+    matplotlib.pyplot.close(ax.figure)

@@ -94,14 +94,42 @@ def flipped_kernel_curve(w, t_value, spacing=1.0, w_start=0.0):
     return positions[::-1], w[::-1]
 
 
-def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0):
+def flip_output_limit(x, w, spacing=1.0):
+    """A bound on :math:`|s(t)|` that does not depend on where :math:`s` peaks.
+
+    .. math::
+
+        |s(t)| = h\\,\\Big|\\sum_a x(a)\\, w(t - a)\\Big|
+        \\le h\\, \\min\\big(\\|x\\|_1 \\max|w|,\\ \\|w\\|_1 \\max|x|\\big),
+
+    so the flip widget can fix its output axis in advance: an axis scaled to the curve
+    would tell the reader how high :math:`s` gets before they have predicted it.
+
+    Examples
+    --------
+    >>> flip_output_limit([1.0, 1.0, 1.0], [1.0, 0.5])
+    1.5
+    """
+    x, w = np.abs(np.asarray(x, dtype=float)), np.abs(np.asarray(w, dtype=float))
+    return float(spacing * min(x.sum() * w.max(), w.sum() * x.max()))
+
+
+def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None):
     """Draw the flip-and-shift picture of (9.1)/(9.3) at output index ``t``.
 
     Top: the input :math:`x(a)`, the kernel :math:`w(a)` (faint) and the kernel flipped and
     slid to ``t``, :math:`w(t - a)` (bold), on an axis that includes negative ``a`` (see
     ``flip_axis_limits``). Middle: the product :math:`x(a)\\,w(t - a)`. Bottom: the
-    output :math:`s` built up to ``t``. The signals are samples ``x(x_start + i h)`` and
-    ``w(w_start + j h)`` with spacing ``h``; ``s(t)`` is ``h * sum`` (a Riemann sum of (9.1)).
+    output :math:`s` built up to ``t`` and nothing beyond it, on an axis fixed by
+    ``flip_output_limit`` (so the frame does not give away where :math:`s` peaks). The
+    signals are samples ``x(x_start + i h)`` and ``w(w_start + j h)`` with spacing ``h``;
+    ``s(t)`` is ``h * sum`` (a Riemann sum of (9.1)).
+
+    Parameters
+    ----------
+    reveal : bool, optional
+        Draw the whole output curve and mark its maximum (the answer to "where does
+        :math:`s` peak?"). Default: only at the last ``t``, where :math:`s` is complete.
 
     Returns
     -------
@@ -145,9 +173,20 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0):
     middle.set_ylabel("$x(a)\\,w(t-a)$")
     middle.set_title(f"multiply, then add: shaded area = s({t_value:.2f}) = {spacing * s_t:.3f}",
                      fontsize=9)  # fmt: skip
-    bottom.plot(t_axis, s, color=COLORS["muted"], lw=1, ls=":")
-    bottom.plot(t_axis[: t + 1], s[: t + 1], color=COLORS["output"], lw=2)
+    if reveal is None:
+        reveal = t == len(s) - 1
+    shown = len(s) if reveal else t + 1  # no part of s beyond t until the answer is asked for
+    bottom.plot(t_axis[:shown], s[:shown], color=COLORS["output"], lw=2, label="s so far")
     bottom.scatter([t_value], [spacing * s_t], color=COLORS["output"], zorder=3)
+    bound = flip_output_limit(x, w, spacing)
+    bottom.set_ylim(-0.05 * bound if s.min() >= 0 else -1.05 * bound, 1.05 * bound)
+    if reveal:
+        peak = int(np.argmax(s))
+        bottom.scatter([t_axis[peak]], [s[peak]], marker="*", s=140, zorder=4,
+                       color=COLORS["highlight"], edgecolor="black", lw=0.6)  # fmt: skip
+        bottom.annotate(f"peak: s({t_axis[peak]:.2f}) = {s[peak]:.3f}",
+                        (t_axis[peak], s[peak]), xytext=(12, 4), textcoords="offset points",
+                        fontsize=9)  # fmt: skip
     bottom.set_ylabel("$s(t)$")
     bottom.set_xlabel("$a$ (top two panels), $t$ (bottom panel)")
     for ax in axes:
@@ -519,3 +558,361 @@ def draw_arithmetic_frame(size, kernel_size, stride=1, padding=0, dilation=1, po
     fig.suptitle(formula, fontsize=11)
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- valid, same, full
+
+MODES = ("valid", "same", "full")
+
+
+def mode_padding(kernel_size, mode):
+    """Zeros added on the left and on the right of the input by each output mode.
+
+    With ``p_l`` zeros on the left and ``p_r`` on the right, a kernel of size ``k`` fits
+    :math:`n + p_l + p_r - k + 1` times (stride 1):
+
+    * ``"valid"``: no padding, :math:`n - k + 1` outputs (the kernel lies inside the input);
+    * ``"same"``: :math:`k - 1` zeros, ``(k - 1) // 2`` on the left, :math:`n` outputs;
+    * ``"full"``: :math:`k - 1` zeros on each side, :math:`n + k - 1` outputs (every
+      position where the kernel overlaps the input at all).
+
+    For an odd ``k`` the "same" padding is symmetric; for an even one the extra zero goes on
+    the right, as in ``torch.nn.functional.conv1d(..., padding="same")`` and
+    :func:`cnncourse.conv1d`.
+
+    Returns
+    -------
+    (int, int)
+
+    Examples
+    --------
+    >>> [mode_padding(3, mode) for mode in MODES]
+    [(0, 0), (1, 1), (2, 2)]
+    >>> mode_padding(4, "same")
+    (1, 2)
+    """
+    if mode not in MODES:
+        raise ValueError(f"`mode` must be one of {MODES}, got {mode!r}")
+    if mode == "valid":
+        return 0, 0
+    if mode == "full":
+        return kernel_size - 1, kernel_size - 1
+    left = (kernel_size - 1) // 2
+    return left, kernel_size - 1 - left
+
+
+def mode_windows(size, kernel_size, mode):
+    """Where the kernel sits, in padded coordinates, for each output of a mode (stride 1).
+
+    Output ``i`` reads padded cells ``i, …, i + k - 1``; padded cell ``c`` is input cell
+    ``c - p_l`` (a zero when that is outside ``0 … n - 1``).
+
+    Returns
+    -------
+    padding : (int, int)
+        ``mode_padding(kernel_size, mode)``.
+    starts : numpy.ndarray of int
+        The first padded cell of each output's window, ``0, 1, …, n_out - 1``.
+
+    Examples
+    --------
+    >>> mode_windows(5, 3, "full")
+    ((2, 2), array([0, 1, 2, 3, 4, 5, 6]))
+    """
+    left, right = mode_padding(kernel_size, mode)
+    n_out = size + left + right - kernel_size + 1
+    if n_out < 1:
+        raise ValueError(
+            f"a kernel of size {kernel_size} does not fit an input of size {size} in mode {mode!r}"
+        )
+    return (left, right), np.arange(n_out)
+
+
+def draw_modes_figure(size=5, kernel_size=3):
+    """The three output modes of a 1-D convolution, in ``conv_arithmetic``'s convention.
+
+    One panel per mode (valid, same, full). Each panel shows the input cells (blue), the
+    padding (dashed, empty), one row per output with the kernel's window on the padded
+    input (orange), and the output cells (green) with the size
+    :math:`n - k + 1`, :math:`n`, :math:`n + k - 1`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches as patches
+    import matplotlib.pyplot as plt
+
+    widest = size + 2 * (kernel_size - 1)
+    layouts = [mode_windows(size, kernel_size, mode) for mode in MODES]
+    rows = max(len(starts) for _, starts in layouts)
+    x_range, y_range = (-2.4, widest + 2.0), (-(rows + 0.6), 1.0)
+    unit = 10.5 / 3 / (x_range[1] - x_range[0])  # inches per cell
+    fig, axes = plt.subplots(
+        1, 3, figsize=(10.5, unit * (y_range[1] - y_range[0]) + 1.1), facecolor="white",
+        gridspec_kw={"wspace": 0.0, "left": 0.0, "right": 1.0, "top": 0.8, "bottom": 0.1},
+    )  # fmt: skip
+    for ax, mode, ((left, right), starts) in zip(axes, MODES, layouts, strict=True):
+        offset = (widest - (size + left + right)) / 2  # centre the input in every panel
+
+        def cell(col, row, ax=ax, offset=offset, **style):
+            ax.add_patch(patches.Rectangle((offset + col, -row), 0.92, 0.8, **style))
+
+        for c in range(size + left + right):
+            inside = left <= c < left + size
+            if inside:
+                cell(c, 0, facecolor=COLORS["input"], alpha=0.55, edgecolor="black", lw=0.6)
+            else:
+                cell(c, 0, fill=False, edgecolor="black", lw=0.8, ls="--")
+        for i, start in enumerate(starts):
+            for c in range(size + left + right):
+                in_window = start <= c < start + kernel_size
+                style = dict(facecolor=COLORS["kernel"], alpha=0.7) if in_window else dict(
+                    facecolor="#f2f2f2")  # fmt: skip
+                cell(c, 1.2 + i, edgecolor="white", lw=0.6, **style)
+            ax.add_patch(patches.Rectangle((widest + 0.6, -1.2 - i), 0.92, 0.8,
+                                           facecolor=COLORS["product"], alpha=0.55,
+                                           edgecolor="black", lw=0.6))  # fmt: skip
+        ax.text(offset - 0.3, 0.4, "input", ha="right", va="center", fontsize=8)
+        ax.text(widest + 1.06, 0.95, "output", ha="center", va="bottom", fontsize=8)
+        formula = {"valid": "n - k + 1", "same": "n", "full": "n + k - 1"}[mode]
+        ax.set_title(f"{mode}: {len(starts)} outputs = ${formula}$\n"
+                     f"padding {left} left, {right} right", fontsize=10)  # fmt: skip
+        ax.set_xlim(*x_range)
+        ax.set_ylim(*y_range)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    fig.text(0.5, 0.01, f"n = {size} inputs (blue), kernel k = {kernel_size} (orange window, "
+             "one row per output), padded zeros dashed", ha="center", fontsize=9)  # fmt: skip
+    return fig
+
+
+# --------------------------------------------------------------------------- which operation
+
+
+def operation_name(output, x, w, mode="valid"):
+    """Name what a library computed: ``convolve(x, w)`` (9.3) or ``correlate(x, w)`` (9.6).
+
+    For an asymmetric kernel the two differ (:math:`\\operatorname{conv}(x, w) =
+    \\operatorname{xcorr}(x, \\operatorname{flip}(w))`), so comparing ``output`` with both
+    tells them apart.
+
+    Returns
+    -------
+    str
+        ``"convolution (flipped kernel)"``, ``"cross-correlation (no flip)"`` or
+        ``"neither"``.
+
+    Examples
+    --------
+    >>> operation_name([2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 0.0])
+    'convolution (flipped kernel)'
+    """
+    output = np.asarray(output, dtype=float).ravel()
+    x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
+    if np.allclose(signal.convolve(x, w, mode=mode), signal.correlate(x, w, mode=mode)):
+        raise ValueError("convolution and correlation agree for this kernel: use an asymmetric one")
+    for name, reference in (
+        ("convolution (flipped kernel)", signal.convolve(x, w, mode=mode)),
+        ("cross-correlation (no flip)", signal.correlate(x, w, mode=mode)),
+    ):
+        if output.shape == reference.shape and np.allclose(output, reference):
+            return name
+    return "neither"
+
+
+def fit_kernel(layer, signals, targets, size, max_iter=50):
+    """Fit a kernel of ``size`` taps, from zero, by L-BFGS on the mean squared error.
+
+    Minimises the mean squared error, :math:`\\operatorname{mean}\\,(\\text{layer}(x, k) - y)^2`
+    over all outputs, in :math:`k` (``torch.optim.LBFGS`` with a strong-Wolfe line search).
+
+    Parameters
+    ----------
+    layer : callable
+        ``layer(signals, kernel) -> outputs``, differentiable in ``kernel`` (torch).
+    signals, targets : torch.Tensor
+    size : int
+
+    Returns
+    -------
+    kernel : numpy.ndarray, shape (size,)
+    loss : float
+        The final mean squared error.
+    """
+    import torch
+
+    kernel = torch.zeros(size, dtype=signals.dtype, requires_grad=True)
+    optimiser = torch.optim.LBFGS(
+        [kernel], max_iter=max_iter, tolerance_grad=1e-12, line_search_fn="strong_wolfe"
+    )
+
+    def loss_and_gradient():
+        optimiser.zero_grad()
+        loss = ((layer(signals, kernel) - targets) ** 2).mean()
+        loss.backward()
+        return loss
+
+    optimiser.step(loss_and_gradient)
+    return kernel.detach().numpy(), float(loss_and_gradient().item())
+
+
+# --------------------------------------------------------------------------- Toeplitz, circulant
+
+
+def periodic_matrix(w, input_shape):
+    """The matrix of a *periodic* cross-correlation, centred like mode ``"same"``.
+
+    .. math::
+
+        S(i, j) = \\sum_{m, n} K(m, n)\\;
+                  I\\big((i + m - c_0) \\bmod H,\\ (j + n - c_1) \\bmod W\\big),
+        \\qquad c = k - 1 - \\lfloor (k - 1) / 2 \\rfloor,
+
+    i.e. the input wraps around its edges instead of being padded with zeros. Where no
+    window crosses an edge it equals ``conv_matrix(w, input_shape, "same", flip=False)``;
+    it is circulant in 1-D and doubly block circulant in 2-D.
+
+    Parameters
+    ----------
+    w : array_like, 1-D or 2-D
+    input_shape : int or tuple of int
+
+    Returns
+    -------
+    numpy.ndarray, shape (prod(input_shape), prod(input_shape))
+
+    Examples
+    --------
+    >>> periodic_matrix([1, 2, 3], 4)
+    array([[2., 3., 0., 1.],
+           [1., 2., 3., 0.],
+           [0., 1., 2., 3.],
+           [3., 0., 1., 2.]])
+    """
+    w = np.asarray(w, dtype=float)
+    shape = (input_shape,) if np.isscalar(input_shape) else tuple(input_shape)
+    if w.ndim != len(shape):
+        raise ValueError(f"`w` has {w.ndim} dimensions but `input_shape` is {shape}")
+    size = int(np.prod(shape))
+    matrix = np.zeros((size, size))
+    centre = [k - 1 - (k - 1) // 2 for k in w.shape]
+    for out in np.ndindex(shape):
+        row = np.ravel_multi_index(out, shape)
+        for tap in np.ndindex(w.shape):
+            source = tuple(
+                (o + t - c) % n for o, t, c, n in zip(out, tap, centre, shape, strict=True)
+            )
+            matrix[row, np.ravel_multi_index(source, shape)] += w[tap]
+    return matrix
+
+
+def is_toeplitz(matrix):
+    """Whether ``matrix`` is constant along each diagonal: :math:`M_{ij}` depends on :math:`j - i`.
+
+    Examples
+    --------
+    >>> is_toeplitz(np.array([[1, 2, 0], [0, 1, 2]]))
+    True
+    """
+    m = np.asarray(matrix)
+    return all(np.all(np.diagonal(m, d) == np.diagonal(m, d)[0])
+               for d in range(-m.shape[0] + 1, m.shape[1]))  # fmt: skip
+
+
+def is_circulant(matrix):
+    """Whether ``matrix`` is square and :math:`M_{ij}` depends only on :math:`(j - i) \\bmod n`.
+
+    Each row is the row above shifted right by one, the entry that falls off the end
+    coming back at the start (a wrap-around, periodic shift). A circulant matrix is
+    Toeplitz; a Toeplitz matrix whose corners are zero is not circulant.
+
+    Examples
+    --------
+    >>> is_circulant(np.array([[1, 2, 0], [0, 1, 2], [2, 0, 1]]))
+    True
+    >>> is_circulant(np.array([[1, 2, 0], [0, 1, 2], [0, 0, 1]]))
+    False
+    """
+    m = np.asarray(matrix)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        return False
+    return all(np.array_equal(np.roll(m[0], i), m[i]) for i in range(m.shape[0]))
+
+
+def blocks(matrix, block_shape):
+    """Cut ``matrix`` into blocks: ``blocks(M, (p, q))[I, J]`` is rows ``I p…``, columns ``J q…``.
+
+    For a 2-D convolution of an ``H × W`` image into an ``H' × W'`` output, the blocks of
+    shape ``(W', W)`` are one per (output row, input row).
+    """
+    m = np.asarray(matrix)
+    p, q = block_shape
+    return m.reshape(m.shape[0] // p, p, m.shape[1] // q, q).transpose(0, 2, 1, 3)
+
+
+def is_doubly_block(matrix, block_shape, kind):
+    """Whether ``matrix`` is doubly block Toeplitz or doubly block circulant.
+
+    *Doubly block Toeplitz*: the block ``B[I, J]`` depends only on :math:`J - I` (block
+    Toeplitz) and every block is Toeplitz. *Doubly block circulant*: ``B[I, J]`` depends
+    only on :math:`(J - I) \\bmod` the number of blocks, and every block is circulant.
+
+    Parameters
+    ----------
+    kind : {"toeplitz", "circulant"}
+    """
+    if kind not in ("toeplitz", "circulant"):
+        raise ValueError(f"`kind` must be 'toeplitz' or 'circulant', got {kind!r}")
+    grid = blocks(matrix, block_shape)
+    rows, cols = grid.shape[:2]
+    if kind == "circulant":
+        same_blocks = rows == cols and all(
+            np.array_equal(grid[i, j], grid[0, (j - i) % cols])
+            for i in range(rows) for j in range(cols)
+        )  # fmt: skip
+        return same_blocks and all(is_circulant(grid[0, j]) for j in range(cols))
+    same_blocks = all(
+        np.array_equal(grid[i, j], grid[max(0, i - j), max(0, j - i)])
+        for i in range(rows) for j in range(cols)
+    )  # fmt: skip
+    return same_blocks and all(is_toeplitz(b) for b in grid.reshape(-1, *grid.shape[2:]))
+
+
+def draw_block_pattern(matrix, block_shape, ax=None, title=None, marked=None):
+    """The sparsity pattern of a 2-D convolution matrix with its blocks outlined.
+
+    Dark: nonzero entries; orange lines: the block boundaries (``block_shape``, one block per
+    output row and input row). ``marked``, a boolean array like ``matrix``, draws those
+    entries in the kernel colour (e.g. the wrap-around entries of a circulant matrix).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from ..plotting import show_pattern
+
+    m = np.asarray(matrix)
+    ax = show_pattern(m, ax, title=title)
+    if marked is not None:
+        from matplotlib.colors import ListedColormap
+
+        overlay = np.ma.masked_where(~np.asarray(marked, dtype=bool), np.ones(m.shape))
+        ax.imshow(overlay, cmap=ListedColormap([COLORS["kernel"]]), interpolation="nearest")
+    p, q = block_shape
+    for boundary in range(0, m.shape[1] + 1, q):
+        ax.axvline(boundary - 0.5, color=COLORS["highlight"], lw=0.8)
+    for boundary in range(0, m.shape[0] + 1, p):
+        ax.axhline(boundary - 0.5, color=COLORS["highlight"], lw=0.8)
+    return ax
+
+
+def number_list(values, digits=4):
+    """A short, rounded, comma-separated rendering of an array, for a table cell or a print.
+
+    Examples
+    --------
+    >>> number_list([0.5, -1.0, 2.000001])
+    '0.5, -1, 2'
+    """
+    return ", ".join(f"{value:.{digits}g}" for value in np.asarray(values, dtype=float).ravel())
