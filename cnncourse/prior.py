@@ -431,3 +431,97 @@ def dense_vs_conv_cost(n_inputs, n_outputs, taps):
     conv_mults = n_outputs * taps
     return {"dense": dense, "zeros": 1 - conv_mults / dense, "conv_weights": taps,
             "conv_mults": conv_mults}  # fmt: skip
+
+
+def cost_table(costs):
+    """Header and rows comparing layers' costs from :func:`dense_vs_conv_cost`.
+
+    Parameters
+    ----------
+    costs : dict
+        ``{layer name: dense_vs_conv_cost(...)}``.
+
+    Returns
+    -------
+    header : list of str
+    rows : list of tuple of str
+    """
+    header = ["layer", "dense: weights = multiplications", "of them zeros",
+              "convolution: weights", "multiplications"]  # fmt: skip
+    rows = [
+        (name, f"{c['dense']:,}", f"{c['zeros']:.3%}", f"{c['conv_weights']}",
+         f"{c['conv_mults']:,}")
+        for name, c in costs.items()
+    ]  # fmt: skip
+    return header, rows
+
+
+def torch_objective(X, Y, kernel_size, lam):
+    """The MAP objective of :func:`fit_with_conv_prior` as a torch function of ``W``.
+
+    .. math::
+
+        L(W) = \\sum_s \\lVert y_s - W x_s \\rVert^2 + \\lambda \\lVert W - P(W) \\rVert_F^2,
+
+    with :math:`P(W)` computed in torch (the mean of each diagonal of the band, put back on
+    the band), so autograd gives the gradient that :func:`minimise_lbfgs` follows.
+
+    Returns
+    -------
+    callable
+        ``loss(W)`` for a float64 tensor ``W`` of shape ``(m - k + 1, m)``.
+    """
+    import torch
+
+    basis = torch.tensor(conv_basis(X.shape[1], kernel_size))
+    X, Y = torch.as_tensor(X, dtype=torch.float64), torch.as_tensor(Y, dtype=torch.float64)
+
+    def loss(W):
+        kernel = torch.einsum("jnm,nm->j", basis, W) / basis.sum(dim=(1, 2))  # diagonal means
+        projected = torch.einsum("j,jnm->nm", kernel, basis)  # P(W)
+        return ((Y - X @ W.T) ** 2).sum() + lam * ((W - projected) ** 2).sum()
+
+    return loss
+
+
+def sweep_summary(errors, lambdas):
+    """Header and rows summarising test-error sweeps: both ends, the best λ, and their ratio.
+
+    Parameters
+    ----------
+    errors : dict
+        ``{number of training examples: test errors, one per λ}``.
+    lambdas : sequence of float
+        The λ of each error, from ``0`` to ``inf``.
+
+    Returns
+    -------
+    header : list of str
+    rows : list of tuple of str
+        Per size: the test error at λ = 0, the best λ and its error, the error at λ = ∞,
+        and the ratio (error at λ = 0) / (error at λ = ∞).
+    """
+    header = ["training examples", "test error at λ = 0", "best λ", "its test error",
+              "at λ = ∞", "ratio λ = 0 / λ = ∞"]  # fmt: skip
+    rows = []
+    for n, values in errors.items():
+        best = int(np.argmin(values))
+        rows.append((str(n), f"{values[0]:.3f}", precision_label(lambdas[best]),
+                     f"{values[best]:.4f}", f"{values[-1]:.4f}",
+                     f"{values[0] / values[-1]:.3g}"))  # fmt: skip
+    return header, rows
+
+
+def accuracy_table(accuracy):
+    """Header and rows of mean ± standard deviation of accuracies, original and permuted.
+
+    Parameters
+    ----------
+    accuracy : dict
+        ``{model name: (accuracies on original pixels, on permuted pixels)}``, as returned
+        by :func:`train_original_and_permuted`.
+    """
+    header = ["model", "original pixels", "permuted pixels"]
+    rows = [(name, *[f"{a.mean():.3f} ± {a.std():.3f}" for a in pair])
+            for name, pair in accuracy.items()]  # fmt: skip
+    return header, rows

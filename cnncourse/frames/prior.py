@@ -130,3 +130,22 @@ def draw_test_errors(errors, lambdas):
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def draw_permuted_digits(images, permuted, labels, count=8):
+    """The first ``count`` digits (top row) and the same digits with permuted pixels (bottom).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from ..plotting import show_image
+
+    fig, axes = _figure(2, count, (count, 2.3))
+    for i in range(count):
+        show_image(images[i], axes[0, i], title=str(labels[i]))
+        show_image(permuted[i], axes[1, i])
+    axes[0, 0].set_ylabel("original", fontsize=8)
+    axes[1, 0].set_ylabel("permuted", fontsize=8)
+    fig.tight_layout()
+    return fig
