@@ -320,8 +320,10 @@ def minimise_lbfgs(loss, shape, max_iter=200):
     import torch
 
     W = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
-    optimiser = torch.optim.LBFGS([W], max_iter=max_iter, tolerance_grad=1e-12,
-                                  tolerance_change=1e-14, line_search_fn="strong_wolfe")  # fmt: skip
+    optimiser = torch.optim.LBFGS(
+        [W], max_iter=max_iter, tolerance_grad=1e-12, tolerance_change=1e-14,
+        line_search_fn="strong_wolfe",
+    )  # fmt: skip
 
     def closure():
         optimiser.zero_grad()

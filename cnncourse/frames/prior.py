@@ -92,7 +92,9 @@ def draw_prior_densities(widths, grid):
     ax = axes[0, 0]
     for sd in widths:
         density = scipy.stats.norm(0, sd)
-        ax.plot(grid, density.pdf(grid), lw=2, label=f"σ = {sd}: entropy {density.entropy():.2f} nats")
+        ax.plot(
+            grid, density.pdf(grid), lw=2, label=f"σ = {sd}: entropy {density.entropy():.2f} nats"
+        )
     ax.set_xlim(grid[0], grid[-1])
     ax.set_xlabel("weight $w$")
     ax.set_ylabel("prior density $p(w)$")
