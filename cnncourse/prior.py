@@ -225,3 +225,305 @@ def precision_label(lam):
     if np.isinf(lam):
         return "inf"
     return f"{lam:.0e}"
+
+
+def kernel_design(X, kernel_size):
+    """The matrix that maps a kernel to every output of every example: shape ``(S n, k)``.
+
+    A convolution-structured matrix is :math:`C = \\sum_j w_j B_j` (:func:`conv_basis`), and
+    :math:`C x_s` is linear in the kernel :math:`w`: row ``(s, i)`` of the design holds
+    :math:`(B_j x_s)_i` for ``j = 0 … k-1``. Its rank is ``k`` exactly when no nonzero
+    convolution matrix maps every example to zero; then the fit at ``lam = inf`` is unique,
+    and for every ``lam > 0`` the posterior is proper (see :func:`posterior_precision`).
+    """
+    basis = conv_basis(X.shape[1], kernel_size)
+    return np.einsum("jnm,sm->snj", basis, X).reshape(-1, kernel_size)
+
+
+def posterior_precision(X, kernel_size, alpha, noise):
+    """The Hessian of the negative log posterior in ``vec(W)``: its precision matrix.
+
+    With likelihood :math:`N(y_s; W x_s, \\sigma^2 I)` and prior density
+    :math:`\\propto \\exp(-\\tfrac{\\alpha}{2} \\lVert W - P(W) \\rVert_F^2)`,
+
+    .. math::
+
+        H = \\frac{1}{\\sigma^2}\\, I_n \\otimes X^\\top X + \\alpha\\, Q,
+        \\qquad Q = I - U U^\\top .
+
+    The posterior is a proper Gaussian exactly when :math:`H` is positive definite. For
+    :math:`v = \\operatorname{vec}(V)`, :math:`v^\\top H v = \\sum_s \\lVert V x_s \\rVert^2 /
+    \\sigma^2 + \\alpha \\lVert V - P(V) \\rVert_F^2`, which is zero only if :math:`V` is a
+    convolution matrix (for :math:`\\alpha > 0`) that maps every example to zero: so for
+    :math:`\\alpha > 0`, :math:`H` is positive definite iff :func:`kernel_design` has rank
+    ``k``. The prior alone (:math:`X = 0`) is flat along the ``k`` convolution directions
+    for every :math:`\\alpha`: improper.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n m, n m)
+    """
+    return prior_system(X, kernel_size, alpha * noise**2) / noise**2
+
+
+def limit_fit(X, Y, kernel_size):
+    """The limit of :func:`fit_with_conv_prior` as ``lam`` tends to ``0`` from above.
+
+    As :math:`\\lambda \\to 0^+` the training error dominates, so the limit is a least-squares
+    fit; among those, :math:`W_0 + N` with the rows of :math:`N` in the null space of the
+    inputs (:math:`X N^\\top = 0`), the penalty picks the one nearest to a convolution:
+
+    .. math::
+
+        W_{0^+} = \\arg\\min \\{\\lVert W - P(W) \\rVert_F :
+        W \\text{ minimises } \\lVert Y - X W^\\top \\rVert_F \\} .
+
+    It is unique when :func:`kernel_design` has rank ``k``. This is a least-squares problem
+    in the coefficients of :math:`N` (solved here without any ``lam``). With as many
+    independent examples as inputs the null space is empty and the limit is the plain
+    least-squares fit.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, m)
+    """
+    W_zero = fit_with_conv_prior(X, Y, kernel_size, 0)
+    n, m = W_zero.shape
+    rank = np.linalg.matrix_rank(X)
+    Z = np.linalg.svd(X)[2][rank:].T  # (m, m - rank): the directions no example sees
+    if Z.shape[1] == 0:
+        return W_zero
+    U = conv_basis(m, kernel_size).reshape(kernel_size, -1).T / np.sqrt(n)
+    residual = np.eye(n * m) - U @ U.T  # vec(W) -> vec(W - P(W))
+    columns = residual @ np.kron(np.eye(n), Z)  # what each coefficient of N does to it
+    coefficients = np.linalg.lstsq(columns, -residual @ W_zero.reshape(-1), rcond=None)[0]
+    return W_zero + coefficients.reshape(n, -1) @ Z.T
+
+
+def minimise_lbfgs(loss, shape, max_iter=200):
+    """Minimise ``loss(W)`` over a float64 torch tensor ``W`` of ``shape`` with L-BFGS, from zero.
+
+    A gradient-based route to the minimiser that :func:`fit_with_conv_prior` finds in closed
+    form: torch's L-BFGS with a strong-Wolfe line search and tight tolerances.
+
+    Parameters
+    ----------
+    loss : callable
+        Takes the tensor ``W`` and returns a scalar tensor.
+    shape : tuple of int
+    max_iter : int
+
+    Returns
+    -------
+    numpy.ndarray of ``shape``
+    """
+    import torch
+
+    W = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+    optimiser = torch.optim.LBFGS(
+        [W], max_iter=max_iter, tolerance_grad=1e-12, tolerance_change=1e-14,
+        line_search_fn="strong_wolfe",
+    )  # fmt: skip
+
+    def closure():
+        optimiser.zero_grad()
+        value = loss(W)
+        value.backward()
+        return value
+
+    optimiser.step(closure)
+    return W.detach().numpy()
+
+
+def sweep_table(results):
+    """Header and rows of a sweep's table: λ, relative distance, train and test error.
+
+    Parameters
+    ----------
+    results : list of dict
+        From :func:`sweep`.
+
+    Returns
+    -------
+    header : list of str
+    rows : list of tuple of str
+    """
+    header = ["λ", "relative distance d(W)", "train error", "test error"]
+    rows = [
+        (precision_label(r["lam"]), f"{r['distance']:.1e}", f"{r['train_error']:.1e}",
+         f"{r['test_error']:.3f}")
+        for r in results
+    ]  # fmt: skip
+    return header, rows
+
+
+def train_original_and_permuted(architecture, images, permuted, labels, train, test, seeds,
+                                device=None, epochs=20, lr=1e-2):  # fmt: skip
+    """Test accuracies of one architecture trained on original and on permuted pixels.
+
+    For each seed, a model initialised with ``torch.manual_seed(seed)`` is trained on the
+    original images and another, initialised the same way, on the permuted images; all
+    ``2 len(seeds)`` models are trained at once as one stack (:class:`cnncourse.nn.MLPStack`
+    or :class:`cnncourse.nn.SmallCNNStack`), each on its own images in its own seed's order,
+    taking the steps it would take alone (:func:`cnncourse.nn.train_stack`).
+
+    Parameters
+    ----------
+    architecture : {"MLP", "CNN"}
+    images, permuted : numpy.ndarray, shape (N, 8, 8)
+        The images, and the same images with their pixels permuted.
+    labels : numpy.ndarray of int, shape (N,)
+    train, test : numpy.ndarray of int
+        Indices of the training and test images.
+    seeds : sequence of int
+    device : str, optional
+    epochs, lr
+        Passed to :func:`cnncourse.nn.train_stack`.
+
+    Returns
+    -------
+    original, permuted : numpy.ndarray, shape (len(seeds),)
+    """
+    import torch
+
+    from . import nn
+
+    make, stack = {"MLP": (nn.MLP, nn.MLPStack), "CNN": (nn.SmallCNN, nn.SmallCNNStack)}[
+        architecture
+    ]
+    seeds = list(seeds)
+    models = []
+    for seed in seeds * 2:  # first on original pixels, then on permuted pixels
+        torch.manual_seed(seed)
+        models.append(make())
+    count = len(seeds)
+    scores = nn.train_stack(
+        stack(models),
+        np.stack([images[train]] * count + [permuted[train]] * count),
+        labels[train],
+        np.stack([images[test]] * count + [permuted[test]] * count),
+        labels[test],
+        epochs=epochs, lr=lr, seeds=seeds * 2, device=device,
+    )  # fmt: skip
+    return scores[:count], scores[count:]
+
+
+def dense_vs_conv_cost(n_inputs, n_outputs, taps):
+    """Storage and multiplications of one layer, as a dense matrix and as a convolution.
+
+    A dense layer stores all :math:`n m` entries of its matrix and multiplies each by an
+    input; a convolution with ``taps`` kernel values stores those and does :math:`n \\cdot
+    \\text{taps}` multiplications (one per nonzero entry of the dense matrix). The other
+    :math:`n (m - \\text{taps})` entries are zeros the prior forces.
+
+    Parameters
+    ----------
+    n_inputs, n_outputs : int
+        :math:`m` and :math:`n` (for an image, the number of pixels in and out).
+    taps : int
+        Kernel values (``k`` in 1-D, ``kh * kw`` for an image).
+
+    Returns
+    -------
+    dict
+        ``dense`` (entries stored = multiplications per example), ``zeros`` (the fraction of
+        them that are zero), ``conv_weights``, ``conv_mults``.
+    """
+    dense = n_inputs * n_outputs
+    conv_mults = n_outputs * taps
+    return {"dense": dense, "zeros": 1 - conv_mults / dense, "conv_weights": taps,
+            "conv_mults": conv_mults}  # fmt: skip
+
+
+def cost_table(costs):
+    """Header and rows comparing layers' costs from :func:`dense_vs_conv_cost`.
+
+    Parameters
+    ----------
+    costs : dict
+        ``{layer name: dense_vs_conv_cost(...)}``.
+
+    Returns
+    -------
+    header : list of str
+    rows : list of tuple of str
+    """
+    header = ["layer", "dense: weights = multiplications", "of them zeros",
+              "convolution: weights", "multiplications"]  # fmt: skip
+    rows = [
+        (name, f"{c['dense']:,}", f"{c['zeros']:.3%}", f"{c['conv_weights']}",
+         f"{c['conv_mults']:,}")
+        for name, c in costs.items()
+    ]  # fmt: skip
+    return header, rows
+
+
+def torch_objective(X, Y, kernel_size, lam):
+    """The MAP objective of :func:`fit_with_conv_prior` as a torch function of ``W``.
+
+    .. math::
+
+        L(W) = \\sum_s \\lVert y_s - W x_s \\rVert^2 + \\lambda \\lVert W - P(W) \\rVert_F^2,
+
+    with :math:`P(W)` computed in torch (the mean of each diagonal of the band, put back on
+    the band), so autograd gives the gradient that :func:`minimise_lbfgs` follows.
+
+    Returns
+    -------
+    callable
+        ``loss(W)`` for a float64 tensor ``W`` of shape ``(m - k + 1, m)``.
+    """
+    import torch
+
+    basis = torch.tensor(conv_basis(X.shape[1], kernel_size))
+    X, Y = torch.as_tensor(X, dtype=torch.float64), torch.as_tensor(Y, dtype=torch.float64)
+
+    def loss(W):
+        kernel = torch.einsum("jnm,nm->j", basis, W) / basis.sum(dim=(1, 2))  # diagonal means
+        projected = torch.einsum("j,jnm->nm", kernel, basis)  # P(W)
+        return ((Y - X @ W.T) ** 2).sum() + lam * ((W - projected) ** 2).sum()
+
+    return loss
+
+
+def sweep_summary(errors, lambdas):
+    """Header and rows summarising test-error sweeps: both ends, the best λ, and their ratio.
+
+    Parameters
+    ----------
+    errors : dict
+        ``{number of training examples: test errors, one per λ}``.
+    lambdas : sequence of float
+        The λ of each error, from ``0`` to ``inf``.
+
+    Returns
+    -------
+    header : list of str
+    rows : list of tuple of str
+        Per size: the test error at λ = 0, the best λ and its error, the error at λ = ∞,
+        and the ratio (error at λ = 0) / (error at λ = ∞).
+    """
+    header = ["training examples", "test error at λ = 0", "best λ", "its test error",
+              "at λ = ∞", "ratio λ = 0 / λ = ∞"]  # fmt: skip
+    rows = []
+    for n, values in errors.items():
+        best = int(np.argmin(values))
+        rows.append((str(n), f"{values[0]:.3f}", precision_label(lambdas[best]),
+                     f"{values[best]:.4f}", f"{values[-1]:.4f}",
+                     f"{values[0] / values[-1]:.3g}"))  # fmt: skip
+    return header, rows
+
+
+def accuracy_table(accuracy):
+    """Header and rows of mean ± standard deviation of accuracies, original and permuted.
+
+    Parameters
+    ----------
+    accuracy : dict
+        ``{model name: (accuracies on original pixels, on permuted pixels)}``, as returned
+        by :func:`train_original_and_permuted`.
+    """
+    header = ["model", "original pixels", "permuted pixels"]
+    rows = [(name, *[f"{a.mean():.3f} ± {a.std():.3f}" for a in pair])
+            for name, pair in accuracy.items()]  # fmt: skip
+    return header, rows

@@ -67,3 +67,87 @@ def draw_prior_frame(results, index, W_true):
     ax.legend(fontsize=7, loc="lower left")
     ax.grid(alpha=0.3)
     return fig
+
+
+def draw_prior_densities(widths, grid):
+    """Gaussian densities :math:`N(0, \\sigma^2)` on one weight, labelled with their entropy.
+
+    The differential entropy of :math:`N(0, \\sigma^2)` is :math:`\\tfrac12 \\log(2 \\pi e
+    \\sigma^2)` nats; it is negative once :math:`\\sigma < 1/\\sqrt{2 \\pi e} \\approx 0.242`.
+
+    Parameters
+    ----------
+    widths : sequence of float
+        Standard deviations :math:`\\sigma`.
+    grid : numpy.ndarray
+        Weights at which to draw the densities.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import scipy.stats
+
+    fig, axes = _figure(1, 1, (6.4, 3.0))
+    ax = axes[0, 0]
+    for sd in widths:
+        density = scipy.stats.norm(0, sd)
+        ax.plot(
+            grid, density.pdf(grid), lw=2, label=f"σ = {sd}: entropy {density.entropy():.2f} nats"
+        )
+    ax.set_xlim(grid[0], grid[-1])
+    ax.set_xlabel("weight $w$")
+    ax.set_ylabel("prior density $p(w)$")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def draw_test_errors(errors, lambdas):
+    """Test error against λ, one line per training-set size.
+
+    Parameters
+    ----------
+    errors : dict
+        ``{number of training examples: list of test errors, one per λ}``.
+    lambdas : sequence of float
+        The λ of each point (prior precision times noise variance), ``0`` to ``inf``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from ..prior import precision_label
+
+    fig, axes = _figure(1, 1, (6.4, 3.2))
+    ax = axes[0, 0]
+    for n_examples, values in errors.items():
+        ax.plot(range(len(lambdas)), values, marker="o", label=f"{n_examples} examples")
+    ax.set_xticks(range(len(lambdas)), [precision_label(p) for p in lambdas], rotation=45)
+    ax.set_yscale("log")
+    ax.set_xlabel("λ (prior precision × noise variance)")
+    ax.set_ylabel("test error (mean squared)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def draw_permuted_digits(images, permuted, labels, count=8):
+    """The first ``count`` digits (top row) and the same digits with permuted pixels (bottom).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from ..plotting import show_image
+
+    fig, axes = _figure(2, count, (count, 2.3))
+    for i in range(count):
+        show_image(images[i], axes[0, i], title=str(labels[i]))
+        show_image(permuted[i], axes[1, i])
+    axes[0, 0].set_ylabel("original", fontsize=8)
+    axes[1, 0].set_ylabel("permuted", fontsize=8)
+    fig.tight_layout()
+    return fig
