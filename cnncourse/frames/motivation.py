@@ -370,9 +370,7 @@ def padded_reads(layers, input_length, output_index):
         padded = reads[(reads < 0) | (reads >= lengths[level - 1])]
         if padded.size:
             spans = [receptive_field_span(layers[: level - 1], b) for b in padded]
-            found.append(
-                (level - 1, padded, (min(a for a, _ in spans), max(b for _, b in spans)))
-            )
+            found.append((level - 1, padded, (min(a for a, _ in spans), max(b for _, b in spans))))
     return found
 
 
@@ -410,7 +408,10 @@ def edge_layer_costs(kernel, shape, rng):
         "dense matrix": ("no", "no", cost.dense_entries, cost.dense_flops),
         "shared, not sparse": ("no", "yes", int(np.prod(offsets)), cost.dense_flops),
         "sparse, not shared": (
-            "yes", "no", np.unique(local.data).size, int(np.sum(2 * terms_per_output - 1)),
+            "yes",
+            "no",
+            np.unique(local.data).size,
+            int(np.sum(2 * terms_per_output - 1)),
         ),  # fmt: skip
         "convolution": ("yes", "yes", cost.parameters, cost.flops),
     }
@@ -519,7 +520,7 @@ def draw_timings(times):
 
 
 def null_space_of(constraints, n):
-    """An orthonormal basis (columns) of the ``n × n`` matrices ``W`` that every constraint maps to 0.
+    """An orthonormal basis (columns) of the ``n × n`` matrices that every constraint maps to 0.
 
     Each constraint is a linear function of ``W`` returning a 1-D array; it is turned into a
     matrix by applying it to the ``n²`` unit matrices, and the basis spans that matrix's
@@ -576,7 +577,7 @@ def draw_effective_field(profiles):
         ax.plot(fine, np.exp(-(fine**2) / (2 * sd**2)) / (sd * np.sqrt(2 * np.pi)),
                 color=COLORS["kernel"], lw=1.4, label="Gaussian")  # fmt: skip
         third = field.size / 6
-        ax.axvspan(-third, third, color=COLORS["highlight"], alpha=0.15, lw=0)
+        ax.axvspan(-third, third, color=COLORS["highlight"], alpha=0.15, lw=0, zorder=0)
         ax.set_title(f"{label}: field {field.size}", fontsize=10)
         ax.set_xlabel("input offset from centre")
         ax.set_yticks([])
@@ -584,3 +585,115 @@ def draw_effective_field(profiles):
     axes[0, -1].legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def field_size(layers):
+    """Receptive-field size of a stack given as layer dicts, by :func:`cnncourse.receptive_field`.
+
+    .. math:: r_L = 1 + \\sum_{l=1}^{L} d_l (k_l - 1) \\prod_{i<l} s_i
+    """
+    args = [_layer_args(layer) for layer in layers]
+    return conv.receptive_field(
+        [k for k, _, _, _ in args], [s for _, s, _, _ in args], [d for _, _, _, d in args]
+    )
+
+
+def effect_table(costs):
+    """What sparsity, sharing and both divide the storage and the operations by.
+
+    Parameters
+    ----------
+    costs : dict
+        The result of :func:`edge_layer_costs`.
+
+    Returns
+    -------
+    (list of str, list of list of str)
+        Header and rows for :func:`cnncourse.tables.show_table`.
+    """
+    from ..tables import sci
+
+    dense, _, local, conv = ((row[2], row[3]) for row in costs.values())  # (stored, flops)
+    rows = [
+        ["sparsity (dense → sparse, not shared)", f"÷ {dense[0] / local[0]:,.0f}",
+         f"÷ {dense[1] / local[1]:,.0f}"],
+        ["sharing, on top (sparse → convolution)", f"÷ {local[0] / conv[0]:,.0f}",
+         f"÷ {local[1] / conv[1]:.0f}"],
+        ["both (dense → convolution)", f"÷ {sci(dense[0] / conv[0])}",
+         f"÷ {dense[1] / conv[1]:,.0f}"],
+    ]  # fmt: skip
+    return ["effect", "stored numbers", "operations"], rows
+
+
+def timing_table(times):
+    """Header and rows of :func:`time_edge_maps`'s result: one row per crop, in µs."""
+    sides = list(next(iter(times.values())))
+    rows = [
+        [f"{s} × {max(s, 2)}"]
+        + [f"{t[s] * 1e6:,.1f} µs" if s in t else "–" for t in times.values()]
+        for s in sides
+    ]
+    return ["crop"] + list(times), rows
+
+
+def growth_exponent(times, small, large):
+    """Exponent :math:`b` in :math:`t - t_1 \\propto P^b` between two square crops.
+
+    .. math:: b = \\frac{\\ln\\big((t_L - t_1) / (t_S - t_1)\\big)}{\\ln(P_L / P_S)}
+
+    with :math:`t_1` the time of the 1 × 2 call (side 1), :math:`P` the pixels of a crop:
+    how fast the time *beyond* the fixed cost grows.
+    """
+    work = times[large] - times[1], times[small] - times[1]
+    return float(np.log(work[0] / work[1]) / np.log((large / small) ** 2))
+
+
+def fixed_cost_table(times, crops):
+    """Header and rows: each method's fixed cost, its share at 8 × 8, and :func:`growth_exponent`.
+
+    ``crops`` maps each method to the two sides its exponent is measured between.
+    """
+    header = ["method", "fixed cost $t_1$", "$t_1$'s share of the time at 8 × 8", "crops",
+              "exponent $b$"]  # fmt: skip
+    rows = [
+        [name, f"{t[1] * 1e6:.1f} µs", f"{t[1] / t[8]:.0%}", "{}² → {}²".format(*crops[name]),
+         f"{growth_exponent(t, *crops[name]):.1f}"]
+        for name, t in times.items()
+    ]  # fmt: skip
+    return header, rows
+
+
+def quarter_turn_table(image, kernels):
+    """For quarter and half turns ``R``: is ``R⁻¹K = K``, and the largest ``|f(RI) - R f(I)|``.
+
+    ``f`` is the valid cross-correlation with ``K``; ``R`` is ``numpy.rot90`` (pixels to
+    pixels, no interpolation).
+
+    Returns
+    -------
+    (list of str, list of list of str)
+    """
+    from .. import signal
+
+    def f(x, kernel):
+        return signal.correlate(x, kernel, mode="valid")
+
+    rows = []
+    for name, kernel in kernels.items():
+        row = [name]
+        for turns in (1, 2):
+            turned_image = np.rot90(image, turns)
+            gap = np.abs(f(turned_image, kernel) - np.rot90(f(image, kernel), turns)).max()
+            symmetric = np.allclose(np.rot90(kernel, -turns), kernel)
+            row += ["yes" if symmetric else "no", f"{gap:.1g}"]
+        rows.append(row)
+    header = ["kernel", "$R^{-1}K = K$ (90°)", "max gap (90°)", "$R^{-1}K = K$ (180°)",
+              "max gap (180°)"]  # fmt: skip
+    return header, rows
+
+
+def gap_table(gaps):
+    """Header and rows of ``{column: {kernel: gap}}``: one row per kernel, two digits."""
+    names = list(next(iter(gaps.values())))
+    rows = [[name] + [f"{by_name[name]:.2g}" for by_name in gaps.values()] for name in names]
+    return ["kernel"] + [f"max gap inside, {column}" for column in gaps], rows
