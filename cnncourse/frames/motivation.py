@@ -172,8 +172,9 @@ def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", ga
     for number, title in enumerate(titles):
         ax.text(number * step + (width - 1) / 2, -2, title, ha="center", va="bottom", fontsize=10)
     if interior.any():  # the outline of the inside, on the difference panel
-        xs = 2 * step + np.arange(width)
-        ax.contour(xs, np.arange(height), interior.astype(float), levels=[0.5],
+        framed = np.pad(interior, 1).astype(float)  # outside the image counts as outside
+        xs = 2 * step + np.arange(-1, width + 1)
+        ax.contour(xs, np.arange(-1, height + 1), framed, levels=[0.5],
                    colors=[COLORS["highlight"]], linewidths=1.4)  # fmt: skip
     ax.set_axis_off()
     unit = {"shift": " px", "rotate": " deg", "scale": "x"}[transform]
