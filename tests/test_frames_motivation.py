@@ -288,3 +288,13 @@ def test_sci_formats_counts():
 
     assert sci(1728) == "1,728" and sci(8_003_072_000) == "8.0 × 10⁹"
     assert sci(1.6e10) == "1.6 × 10¹⁰"
+
+
+def test_draw_receptive_field_tells_input_padding_from_later_padding():
+    layers = [dict(kernel_size=3, padding=1)] * 3
+    layers[1] = dict(kernel_size=3, stride=2, padding=1)
+    ax = frames.draw_receptive_field(layers, 16, [0]).axes[0]
+    hatched = {(round(p.get_x(), 1), round(p.get_width(), 1), p.get_hatch()) for p in ax.patches}
+    assert (-1.5, 1.0, "////") in hatched  # -1: the zero padded onto the input
+    assert (-4.5, 3.0, "....") in hatched  # -4 … -2: under the zeros of layers 2 and 3
+    assert any(text.get_text() == "unit 0: field -4..4" for text in ax.texts)

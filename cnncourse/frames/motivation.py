@@ -291,8 +291,10 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
 
     Every unit is a circle above the centre of its own receptive field. The units that a
     chosen output depends on are filled in that output's colour, down to the input, where a
-    bar marks the span of :func:`receptive_field_span` (hatched where it hangs over into
-    the padding).
+    bar marks the span of :func:`receptive_field_span`. Where it hangs over the input's
+    ends it is hatched: with lines over the zeros padded onto the input (the first layer's
+    padding), with dots beyond them, where only the zeros that later layers pad onto their
+    own inputs are read.
 
     Returns
     -------
@@ -327,13 +329,20 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
         start, stop = receptive_field_span(layers, unit)
         y = -0.45 - offset
         ax.add_patch(Rectangle((start - 0.5, y), stop - start + 1, 0.12, color=colour, lw=0))
-        for lo, hi in ((start - 0.5, -0.5), (input_length - 0.5, stop + 0.5)):
-            if hi > lo:  # the part in the padding
+        pad = _layer_args(layers[0])[2] if layers else 0  # zeros padded onto the input
+        outside = (  # (from, to, hatch): the input's own padding, then what lies beyond it
+            (max(start, -pad) - 0.5, -0.5, "////"),
+            (start - 0.5, max(start, -pad) - 0.5, "...."),
+            (input_length - 0.5, min(stop, input_length - 1 + pad) + 0.5, "////"),
+            (min(stop, input_length - 1 + pad) + 0.5, stop + 0.5, "...."),
+        )
+        for lo, hi, hatch in outside:
+            if hi > lo:
                 ax.add_patch(
                     Rectangle((lo, y), hi - lo, 0.12, facecolor="white", edgecolor=colour,
-                              hatch="////", lw=0.8)
+                              hatch=hatch, lw=0.8)
                 )  # fmt: skip
-        label = f"unit {unit}: inputs {start}..{stop}"
+        label = f"unit {unit}: field {start}..{stop}"
         ax.text(stop + 0.8, y + 0.06, label, fontsize=8, va="center", color=colour)
     names = names or ["input"] + [f"layer {level}" for level in range(1, len(lengths))]
     ax.set_yticks(range(len(lengths)), names)
