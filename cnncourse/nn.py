@@ -150,16 +150,56 @@ def trace_shapes(model, x):
     return shapes
 
 
-def receptive_field_by_gradient(layers, input_length, output_index=None):
-    """Which inputs affect one output of a stack of 1-D layers, found by back-propagation.
+def input_gradient(layers, input_length, output_index=None):
+    """Gradient of one output of a stack of 1-D layers with respect to the input.
 
-    The gradient of output ``output_index`` with respect to the input is nonzero exactly on
-    the output's receptive field (with weights of one, nothing cancels).
+    With every weight equal to one, :math:`\\partial y_u / \\partial x_j` counts the paths
+    from input :math:`j` up to output :math:`u` through the stack: it is nonzero exactly on
+    the output's receptive field, and its profile across the field is what Luo et al. (2016)
+    call the *effective* receptive field (for a stack of equal kernels, the kernel convolved
+    with itself once per layer: near-Gaussian as the stack deepens).
 
     Parameters
     ----------
     layers : list of dict
-        Each ``{"kernel_size": k, "stride": s, "dilation": d}`` (missing keys default to 1).
+        Each ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}`` (missing
+        stride and dilation default to 1, padding to 0).
+    input_length : int
+    output_index : int, optional
+        Default: the middle output of the last layer.
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (input_length,)
+    """
+    x = torch.ones(1, 1, input_length, dtype=torch.float64, requires_grad=True)
+    y = x
+    for layer in layers:
+        w = torch.ones(1, 1, layer["kernel_size"], dtype=torch.float64)
+        y = cc.conv1d(
+            y,
+            w,
+            stride=layer.get("stride", 1),
+            padding=layer.get("padding", 0),
+            dilation=layer.get("dilation", 1),
+        )
+    index = y.shape[-1] // 2 if output_index is None else output_index
+    y[0, 0, index].backward()
+    return x.grad[0, 0].numpy()
+
+
+def receptive_field_by_gradient(layers, input_length, output_index=None):
+    """Which inputs affect one output of a stack of 1-D layers, found by back-propagation.
+
+    The gradient of output ``output_index`` with respect to the input
+    (:func:`input_gradient`) is nonzero exactly on the output's receptive field (with
+    weights of one, nothing cancels).
+
+    Parameters
+    ----------
+    layers : list of dict
+        Each ``{"kernel_size": k, "stride": s, "padding": p, "dilation": d}`` (missing
+        stride and dilation default to 1, padding to 0).
     input_length : int
     output_index : int, optional
         Default: the middle output of the last layer.
@@ -169,15 +209,7 @@ def receptive_field_by_gradient(layers, input_length, output_index=None):
     numpy.ndarray of int
         The input indices in the receptive field.
     """
-    x = torch.ones(1, 1, input_length, dtype=torch.float64, requires_grad=True)
-    y = x
-    for layer in layers:
-        k = layer["kernel_size"]
-        w = torch.ones(1, 1, k, dtype=torch.float64)
-        y = cc.conv1d(y, w, stride=layer.get("stride", 1), dilation=layer.get("dilation", 1))
-    index = y.shape[-1] // 2 if output_index is None else output_index
-    y[0, 0, index].backward()
-    return torch.nonzero(x.grad[0, 0]).flatten().numpy()
+    return np.flatnonzero(input_gradient(layers, input_length, output_index))
 
 
 class MLP(nn.Module):

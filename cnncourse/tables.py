@@ -45,3 +45,18 @@ def show_table(header, rows):
     from IPython.display import Markdown, display
 
     display(Markdown(markdown_table(header, rows)))
+
+
+def sci(value):
+    """A count for a table: ``1,728`` below a million, else ``8.0 × 10⁹``.
+
+    Examples
+    --------
+    >>> sci(1728), sci(8_003_072_000)
+    ('1,728', '8.0 × 10⁹')
+    """
+    if abs(value) < 1e6:
+        return f"{value:,.0f}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    superscript = str(int(exponent)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{mantissa} × 10{superscript}"

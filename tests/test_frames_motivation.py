@@ -135,3 +135,166 @@ def test_photo_is_cropped_to_the_target_aspect_then_resized():
     assert np.abs(data.photo((280, 320)) * 255 - expected).max() <= 1
     with pytest.raises(ValueError, match="`shape` must be two positive integers"):
         data.photo((0, 5))
+
+
+@pytest.mark.parametrize("layers", STACKS)
+def test_input_gradient_counts_paths_like_torch(layers):
+    torch = pytest.importorskip("torch")
+    from cnncourse import nn as cnn
+
+    length = 23
+    for unit in range(frames.layer_lengths(layers, length)[-1]):
+        x = torch.ones(1, 1, length, dtype=torch.float64, requires_grad=True)
+        y = x
+        for layer in layers:
+            w = torch.ones(1, 1, layer["kernel_size"], dtype=torch.float64)
+            y = torch.nn.functional.conv1d(
+                y,
+                w,
+                stride=layer.get("stride", 1),
+                padding=layer.get("padding", 0),
+                dilation=layer.get("dilation", 1),
+            )
+        y[0, 0, unit].backward()
+        gradient = cnn.input_gradient(layers, length, unit)
+        assert np.array_equal(gradient, x.grad[0, 0].numpy())
+        assert np.array_equal(
+            cnn.receptive_field_by_gradient(layers, length, unit), np.flatnonzero(gradient)
+        )
+
+
+def test_effective_field_is_the_kernel_convolved_with_itself():
+    pytest.importorskip("torch")
+    from cnncourse import nn as cnn
+
+    gradient = cnn.input_gradient([dict(kernel_size=3)] * 4, 20)
+    paths = np.convolve(np.convolve(np.ones(3), np.ones(3)), np.convolve(np.ones(3), np.ones(3)))
+    assert np.array_equal(gradient[np.flatnonzero(gradient)], paths)
+    assert frames.motivation.central_mass(np.ones(9)) == pytest.approx(1 / 3)
+    assert frames.motivation.central_mass(np.r_[0, 1, 2, 1, 0]) == pytest.approx(0.5)
+    fig = frames.motivation.draw_effective_field({"4 layers": gradient, "flat": np.ones(9)})
+    assert len(fig.axes) == 2
+
+
+def test_padded_reads_name_the_layer_whose_zeros_are_read():
+    layers = [dict(kernel_size=3, padding=1)] * 3
+    layers[1] = dict(kernel_size=3, stride=2, padding=1)
+    reads = [
+        (level, b.tolist(), span)
+        for level, b, span in frames.motivation.padded_reads(layers, 16, 0)
+    ]
+    assert reads == [(0, [-1], (-1, -1)), (1, [-1], (-2, 0)), (2, [-1], (-4, 0))]
+    assert frames.motivation.padded_reads(layers, 16, 3) == []
+    assert frames.motivation.field_size(layers) == 9
+
+
+def test_inside_mask_leaves_out_the_corners_a_rotation_fills_with_zeros():
+    fm = frames.motivation
+    image = np.random.default_rng(6).standard_normal((40, 40))
+    box = filters.KERNELS["blur"]
+    _, _, difference, inside = fm.equivariance_gap(image, box, "rotate", 45)
+    corners = fm.rotate_image(np.ones_like(image), 45) < 1 - 1e-9
+    assert corners.any() and not (inside & corners).any()
+    assert inside[20, 20] and not inside[0, 0] and not inside[0, 20]
+    for kernel in (box, filters.KERNELS["edge"], np.ones((1, 1))):
+        _, _, difference, inside = fm.equivariance_gap(image, kernel, "shift", 3)
+        assert np.abs(difference[inside]).max() < 1e-12
+        assert not inside[:, :3].any()  # the columns the shift fills with zeros
+    gaps = fm.largest_gaps(
+        image, {"1x1": np.array([[2.0]]), "gauss": fm.gaussian_kernel(1.5, 9), "box": box},
+        "rotate", 45,
+    )  # fmt: skip
+    assert gaps["1x1"] < 1e-12 < gaps["gauss"] < gaps["box"]
+
+
+def test_gaussian_kernel_is_normalised_and_symmetric():
+    kernel = frames.motivation.gaussian_kernel(1.2, 7)
+    assert kernel.shape == (7, 7) and kernel.sum() == pytest.approx(1)
+    assert np.allclose(kernel, np.rot90(kernel)) and np.allclose(kernel, kernel.T)
+    assert kernel.argmax() == 24  # the centre
+
+
+def test_edge_layer_costs_count_the_four_layers():
+    costs = frames.motivation.edge_layer_costs(
+        np.array([[-1.0, 1.0]]), (6, 7), np.random.default_rng(0)
+    )
+    outputs, inputs = 6 * 6, 6 * 7
+    assert costs["dense matrix"] == ("no", "no", outputs * inputs, 2 * outputs * inputs)
+    assert costs["shared, not sparse"][2] == (2 * 6 - 1) * (6 + 7 - 1)
+    assert costs["sparse, not shared"][2:] == (2 * outputs, 3 * outputs)
+    assert costs["convolution"][2:] == (2, 3 * outputs)
+    header, rows = frames.motivation.effect_table(costs)
+    assert header[0] == "effect" and rows[1][2] == "÷ 1" and rows[1][1] == f"÷ {outputs}"
+
+
+def test_edge_map_ways_agree_and_the_timings_have_a_floor():
+    import cnncourse as cc
+
+    fm = frames.motivation
+    image = np.random.default_rng(1).standard_normal((8, 9))
+    kernel = np.array([[-1.0, 1.0]])
+    ways = fm.edge_map_ways(image, kernel)
+    expected = cc.correlate(image, kernel, mode="valid")
+    assert list(ways) == ["convolution", "sparse matrix", "dense matrix"]
+    for compute in ways.values():
+        assert np.allclose(np.reshape(compute(), expected.shape), expected)
+    assert "dense matrix" not in fm.edge_map_ways(image, kernel, dense_limit=10)
+    times = fm.time_edge_maps(image, kernel, [1, 4, 8], repeat=1, min_seconds=0)
+    assert set(times["convolution"]) == {1, 4, 8} and all(
+        t > 0 for t in times["convolution"].values()
+    )
+    header, rows = fm.timing_table(times)
+    assert header == ["crop", "convolution", "sparse matrix", "dense matrix"]
+    assert [row[0] for row in rows] == ["1 × 2", "4 × 4", "8 × 8"]
+    assert isinstance(fm.draw_timings(times), matplotlib.figure.Figure)
+
+
+def test_growth_exponent_subtracts_the_fixed_cost():
+    fm = frames.motivation
+    # the 1 × 2 call (side 1) is taken as the fixed cost itself
+    linear = {1: 5.0} | {side: 5.0 + 2.0 * side * side for side in (8, 16, 32)}
+    square = {1: 5.0} | {side: 5.0 + (side * side) ** 2 for side in (8, 16, 32)}
+    assert fm.growth_exponent(linear, 16, 32) == pytest.approx(1)
+    assert fm.growth_exponent(square, 8, 32) == pytest.approx(2)
+    header, rows = fm.fixed_cost_table({"a": linear}, {"a": (16, 32)})
+    assert rows == [["a", "5000000.0 µs", f"{5 / linear[8]:.0%}", "16² → 32²", "1.0"]]
+
+
+def test_null_space_of_counts_free_numbers():
+    fm = frames.motivation
+    n = 5
+    far = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) > 1
+    assert fm.null_space_of([], n).shape == (n * n, n * n)
+    assert fm.null_space_of([lambda W: W[far]], n).shape[1] == n + 2 * (n - 1)
+    quarter_turn = [lambda K: (np.rot90(K, -1) - K).ravel()]
+    assert fm.null_space_of(quarter_turn, 3).shape[1] == 3
+
+
+def test_quarter_turn_and_gap_tables():
+    fm = frames.motivation
+    image = np.random.default_rng(2).standard_normal((12, 12))
+    header, rows = fm.quarter_turn_table(
+        image, {"box": filters.KERNELS["blur"], "sobel": filters.KERNELS["vertical edge (Sobel)"]}
+    )
+    assert len(header) == 5
+    assert rows[0][1] == rows[0][3] == "yes" and rows[1][1] == rows[1][3] == "no"
+    header, rows = fm.gap_table({"rotate 45°": {"a": 0.0441, "b": 1.0}, "scale": {"a": 2, "b": 3}})
+    assert header == ["kernel", "max gap inside, rotate 45°", "max gap inside, scale"]
+    assert rows == [["a", "0.044", "2"], ["b", "1", "3"]]
+
+
+def test_sci_formats_counts():
+    from cnncourse.tables import sci
+
+    assert sci(1728) == "1,728" and sci(8_003_072_000) == "8.0 × 10⁹"
+    assert sci(1.6e10) == "1.6 × 10¹⁰"
+
+
+def test_draw_receptive_field_tells_input_padding_from_later_padding():
+    layers = [dict(kernel_size=3, padding=1)] * 3
+    layers[1] = dict(kernel_size=3, stride=2, padding=1)
+    ax = frames.draw_receptive_field(layers, 16, [0]).axes[0]
+    hatched = {(round(p.get_x(), 1), round(p.get_width(), 1), p.get_hatch()) for p in ax.patches}
+    assert (-1.5, 1.0, "////") in hatched  # -1: the zero padded onto the input
+    assert (-4.5, 3.0, "....") in hatched  # -4 … -2: under the zeros of layers 2 and 3
+    assert any(text.get_text() == "unit 0: field -4..4" for text in ax.texts)

@@ -52,6 +52,24 @@ def feature_map(image, kernel):
 def equivariance_gap(image, kernel, transform, amount):
     """Compare ``f(g(I))`` with ``g(f(I))`` for a convolution ``f`` and a transform ``g``.
 
+    The comparison is fair only where neither side sees a border. With :math:`\\mathbb 1`
+    the image of ones, :math:`\\mathbb 1_K` the ones in the kernel's shape and
+    :math:`\\approx 1` meaning "within ``1e-9`` of its largest possible value", a pixel is
+    *inside* when
+
+    .. math::
+
+        f\\big([g(\\mathbb 1) \\approx 1]\\big) \\approx |K|
+        \\quad\\text{and}\\quad
+        g\\big([f(\\mathbb 1) \\approx |K|]\\big) \\approx 1 ,
+
+    with ``f`` correlating with :math:`\\mathbb 1_K` and :math:`|K|` its number of entries:
+    the kernel's window on ``g(I)`` holds only pixels interpolated from real ones (not the
+    zeros that fill the corners of a rotated image, nor the columns a shift brings in), and
+    ``g`` reads ``f(I)`` only where the kernel's window stayed inside ``I``. For a shift the
+    difference is exactly zero inside; for a quarter turn too when the kernel has that
+    symmetry.
+
     Parameters
     ----------
     image, kernel : 2-D array_like
@@ -64,8 +82,7 @@ def equivariance_gap(image, kernel, transform, amount):
     conv_of_moved, moved_conv, difference : numpy.ndarray
         ``f(g(I))``, ``g(f(I))`` and their difference.
     interior : numpy.ndarray of bool
-        Pixels farther than the kernel's reach plus the shift from every border: for a shift,
-        the difference is exactly zero there.
+        The pixels inside, as defined above.
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"`transform` must be one of {tuple(TRANSFORMS)}, got {transform!r}")
@@ -73,11 +90,48 @@ def equivariance_gap(image, kernel, transform, amount):
     conv_of_moved = feature_map(g(image, amount), kernel)
     moved_conv = g(feature_map(image, kernel), amount)
     difference = conv_of_moved - moved_conv
-    reach = max(np.asarray(kernel).shape)
-    margin = reach + (abs(int(amount)) if transform == "shift" else 0)
-    interior = np.zeros(difference.shape, dtype=bool)
-    interior[margin:-margin, margin:-margin] = True
-    return conv_of_moved, moved_conv, difference, interior
+    return conv_of_moved, moved_conv, difference, inside_mask(difference.shape, kernel, g, amount)
+
+
+def inside_mask(shape, kernel, g, amount):
+    """The pixels where ``f(g(I))`` and ``g(f(I))`` see no border (see :func:`equivariance_gap`)."""
+    window = np.ones(np.asarray(kernel).shape)
+    ones = np.ones(shape)
+    from_real_pixels = g(ones, amount) > 1 - 1e-9  # not a zero-filled corner or column
+    window_on_real = feature_map(from_real_pixels.astype(float), window) > window.size - 1e-9
+    unpadded = feature_map(ones, window) > window.size - 1e-9  # f(I) untouched by padding
+    reads_unpadded = g(unpadded.astype(float), amount) > 1 - 1e-9
+    return window_on_real & reads_unpadded
+
+
+def largest_gaps(image, kernels, transform, amount):
+    """Largest ``|f(g(I)) - g(f(I))|`` inside (:func:`equivariance_gap`), per kernel.
+
+    Returns
+    -------
+    dict
+        ``{name: gap}`` in the order of ``kernels``.
+    """
+    gaps = {}
+    for name, kernel in kernels.items():
+        _, _, difference, inside = equivariance_gap(image, kernel, transform, amount)
+        gaps[name] = float(np.abs(difference[inside]).max())
+    return gaps
+
+
+def gaussian_kernel(sigma, size):
+    """A ``size`` × ``size`` Gaussian kernel of standard deviation ``sigma``, summing to 1.
+
+    .. math:: K(u, v) \\propto \\exp\\big(-(u^2 + v^2) / 2\\sigma^2\\big)
+
+    It depends on the distance :math:`\\sqrt{u^2 + v^2}` only, so turning it changes
+    nothing but the truncation at its corners: the nearest a sampled kernel comes to
+    isotropic.
+    """
+    t = np.arange(size) - (size - 1) / 2
+    profile = np.exp(-(t**2) / (2 * sigma**2))
+    kernel = np.outer(profile, profile)
+    return kernel / kernel.sum()
 
 
 def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", gap=None):
@@ -100,8 +154,6 @@ def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", ga
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.patches import Rectangle
-
     if gap is None:
         gap = equivariance_gap(image, kernel, transform, amount)
     a, b, difference, interior = gap
@@ -119,11 +171,11 @@ def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", ga
     titles = ("conv(g(I))", "g(conv(I))", f"difference: {verdict}")
     for number, title in enumerate(titles):
         ax.text(number * step + (width - 1) / 2, -2, title, ha="center", va="bottom", fontsize=10)
-    rows, cols = np.nonzero(interior)
-    if rows.size:
-        corner = (2 * step + cols.min() - 0.5, rows.min() - 0.5)
-        size = (cols.max() - cols.min() + 1, rows.max() - rows.min() + 1)
-        ax.add_patch(Rectangle(corner, *size, fill=False, ec=COLORS["highlight"], lw=1.4))
+    if interior.any():  # the outline of the inside, on the difference panel
+        framed = np.pad(interior, 1).astype(float)  # outside the image counts as outside
+        xs = 2 * step + np.arange(-1, width + 1)
+        ax.contour(xs, np.arange(-1, height + 1), framed, levels=[0.5],
+                   colors=[COLORS["highlight"]], linewidths=1.4)  # fmt: skip
     ax.set_axis_off()
     unit = {"shift": " px", "rotate": " deg", "scale": "x"}[transform]
     fig.suptitle(f"{kernel_name} kernel, g = {transform} by {amount}{unit}", fontsize=11)
@@ -239,8 +291,10 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
 
     Every unit is a circle above the centre of its own receptive field. The units that a
     chosen output depends on are filled in that output's colour, down to the input, where a
-    bar marks the span of :func:`receptive_field_span` (hatched where it hangs over into
-    the padding).
+    bar marks the span of :func:`receptive_field_span`. Where it hangs over the input's
+    ends it is hatched: with lines over the zeros padded onto the input (the first layer's
+    padding), with dots beyond them, where only the zeros that later layers pad onto their
+    own inputs are read.
 
     Returns
     -------
@@ -275,13 +329,20 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
         start, stop = receptive_field_span(layers, unit)
         y = -0.45 - offset
         ax.add_patch(Rectangle((start - 0.5, y), stop - start + 1, 0.12, color=colour, lw=0))
-        for lo, hi in ((start - 0.5, -0.5), (input_length - 0.5, stop + 0.5)):
-            if hi > lo:  # the part in the padding
+        pad = _layer_args(layers[0])[2] if layers else 0  # zeros padded onto the input
+        outside = (  # (from, to, hatch): the input's own padding, then what lies beyond it
+            (max(start, -pad) - 0.5, -0.5, "////"),
+            (start - 0.5, max(start, -pad) - 0.5, "...."),
+            (input_length - 0.5, min(stop, input_length - 1 + pad) + 0.5, "////"),
+            (min(stop, input_length - 1 + pad) + 0.5, stop + 0.5, "...."),
+        )
+        for lo, hi, hatch in outside:
+            if hi > lo:
                 ax.add_patch(
                     Rectangle((lo, y), hi - lo, 0.12, facecolor="white", edgecolor=colour,
-                              hatch="////", lw=0.8)
+                              hatch=hatch, lw=0.8)
                 )  # fmt: skip
-        label = f"unit {unit}: inputs {start}..{stop}"
+        label = f"unit {unit}: field {start}..{stop}"
         ax.text(stop + 0.8, y + 0.06, label, fontsize=8, va="center", color=colour)
     names = names or ["input"] + [f"layer {level}" for level in range(1, len(lengths))]
     ax.set_yticks(range(len(lengths)), names)
@@ -294,3 +355,355 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def padded_reads(layers, input_length, output_index):
+    """The padded positions that output ``u`` reads, layer by layer, in input coordinates.
+
+    Layer ``l`` pads its own input (the output of layer ``l - 1``) with ``p_l`` zeros at
+    each end. A padded position ``b`` of level ``l - 1`` (``b < 0`` or ``b ≥ n_{l-1}``) is
+    not a unit: nothing below it is read. It still covers the input positions of its would-be
+    receptive field, :func:`receptive_field_span` of ``b`` over the layers below it.
+
+    Returns
+    -------
+    list of (int, numpy.ndarray of int, (int, int))
+        For every level ``l - 1`` (0 = the input) whose padding unit ``u`` reads: the level,
+        the padded positions read there, and the input span they cover (first and last).
+    """
+    lengths = layer_lengths(layers, input_length)
+    cone = receptive_field_cone(layers, input_length, output_index)
+    found = []
+    for level in range(1, len(cone)):
+        k, s, p, d = _layer_args(layers[level - 1])
+        reads = np.unique((cone[level][:, None] * s - p + d * np.arange(k)[None, :]).ravel())
+        padded = reads[(reads < 0) | (reads >= lengths[level - 1])]
+        if padded.size:
+            spans = [receptive_field_span(layers[: level - 1], b) for b in padded]
+            found.append((level - 1, padded, (min(a for a, _ in spans), max(b for _, b in spans))))
+    return found
+
+
+def edge_layer_costs(kernel, shape, rng):
+    """Stored numbers and floating-point operations of four layers computing one correlation.
+
+    A dot product with :math:`c` terms costs :math:`c` multiplications and :math:`c - 1`
+    additions. The four layers map an image of ``shape`` to its valid correlation with
+    ``kernel``:
+
+    * a dense matrix (every input joined to every output, each by its own weight);
+    * shared, not sparse: every pair joined, the weight depending only on the offset
+      between them, one weight per (row offset, column offset);
+    * sparse, not shared (locally connected): the sparse matrix of the correlation with a
+      different random weight on every connection, counted off that matrix;
+    * the convolution.
+
+    Returns
+    -------
+    dict
+        ``{name: (sparse, shared, stored, flops)}``; the first two are ``"yes"``/``"no"``.
+    """
+    from .. import signal
+
+    kernel = np.asarray(kernel, dtype=float)
+    cost = signal.conv_cost(shape, kernel.shape)
+    local = signal.conv_matrix(kernel, shape, mode="valid", flip=False, sparse=True).copy()
+    local.data = rng.standard_normal(local.nnz)  # its own weight on every connection
+    terms_per_output = np.diff(local.indptr)
+    offsets = [
+        np.unique(np.subtract.outer(np.arange(n_out), np.arange(n_in))).size
+        for n_out, n_in in zip(cost.output_shape, shape, strict=True)
+    ]
+    return {
+        "dense matrix": ("no", "no", cost.dense_entries, cost.dense_flops),
+        "shared, not sparse": ("no", "yes", int(np.prod(offsets)), cost.dense_flops),
+        "sparse, not shared": (
+            "yes",
+            "no",
+            np.unique(local.data).size,
+            int(np.sum(2 * terms_per_output - 1)),
+        ),  # fmt: skip
+        "convolution": ("yes", "yes", cost.parameters, cost.flops),
+    }
+
+
+def edge_map_ways(image, kernel, dense_limit=48 * 48):
+    """Three ways to compute ``correlate(image, kernel, "valid")``, as functions of no argument.
+
+    ``"convolution"`` calls :func:`cnncourse.correlate`; ``"sparse matrix"`` multiplies the
+    flattened image by the correlation's sparse matrix (built once, outside the timing);
+    ``"dense matrix"`` by the dense one, only when the image has at most ``dense_limit``
+    pixels (the matrix has ``pixels × outputs`` entries).
+
+    Returns
+    -------
+    dict of callable
+    """
+    from .. import signal
+
+    image = np.asarray(image, dtype=float)
+    flat = image.ravel()
+    sparse = signal.conv_matrix(kernel, image.shape, mode="valid", flip=False, sparse=True)
+    ways = {
+        "convolution": lambda: signal.correlate(image, kernel, mode="valid"),
+        "sparse matrix": lambda: sparse @ flat,
+    }
+    if image.size <= dense_limit:
+        dense = signal.conv_matrix(kernel, image.shape, mode="valid", flip=False)
+        ways["dense matrix"] = lambda: dense @ flat
+    return ways
+
+
+def time_edge_maps(image, kernel, sides, repeat=7, min_seconds=0.02):
+    """Median time per call of each of :func:`edge_map_ways` on ``side × max(side, 2)`` crops.
+
+    Side 1 gives a 1 × 2 crop: one output, the smallest call there is, whose time is the
+    method's fixed cost per call. BLAS is held to one thread when ``threadpoolctl`` is
+    installed (comparing algorithms, not the waking of a thread pool).
+
+    Returns
+    -------
+    dict
+        ``{method: {side: seconds}}``; the dense matrix only for the sides it is built for.
+    """
+    from contextlib import nullcontext
+
+    from .. import bench
+
+    try:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(1)
+    except ImportError:
+        limit = nullcontext()
+    times = {"convolution": {}, "sparse matrix": {}, "dense matrix": {}}
+    with limit:
+        for side in sides:
+            crop = np.asarray(image)[:side, : max(side, 2)]
+            for name, compute in edge_map_ways(crop, kernel).items():
+                times[name][side] = bench.median_time(compute, repeat, min_seconds)
+    return times
+
+
+def fixed_plus_linear(times, side):
+    """The model ``t(P) = t_1 + c P`` fitted through the 1 × 2 call and the crop of ``side``.
+
+    :math:`t_1` is the time of the smallest call (the fixed cost) and :math:`c` the cost per
+    pixel, :math:`c = (t(P) - t_1) / P` with :math:`P` the crop's pixel count.
+
+    Returns
+    -------
+    (float, float)
+        ``t_1`` in seconds and ``c`` in seconds per pixel.
+    """
+    fixed = times[1]
+    return fixed, (times[side] - fixed) / (side * max(side, 2))
+
+
+def draw_timings(times):
+    """Time per call against pixels (log-log), each method's fixed cost dotted.
+
+    The dotted line of a method is its time on the 1 × 2 crop (side 1): the floor that no
+    call goes below, whatever the arithmetic.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    colours = {"convolution": "kernel", "sparse matrix": "input", "dense matrix": "muted"}
+    fig, axes = _figure(1, 1, (6.4, 3.6))
+    ax = axes[0, 0]
+    for name, by_side in times.items():
+        colour = COLORS[colours[name]]
+        pixels = [s * max(s, 2) for s in by_side]
+        ax.plot(pixels, np.array(list(by_side.values())) * 1e6, "o-", color=colour, label=name)
+        ax.axhline(by_side[1] * 1e6, color=colour, ls=":", lw=1)
+        ax.text(2, by_side[1] * 1e6 * 1.12, f"fixed cost {by_side[1] * 1e6:.1f} µs",
+                color=colour, fontsize=8)  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("pixels in the input")
+    ax.set_ylabel("time per call (µs)")
+    ax.legend(frameon=False, fontsize=9, loc="upper left", bbox_to_anchor=(0.0, 0.9))
+    fig.tight_layout()
+    return fig
+
+
+def null_space_of(constraints, n):
+    """An orthonormal basis (columns) of the ``n × n`` matrices that every constraint maps to 0.
+
+    Each constraint is a linear function of ``W`` returning a 1-D array; it is turned into a
+    matrix by applying it to the ``n²`` unit matrices, and the basis spans that matrix's
+    null space (``scipy.linalg.null_space``). No constraint: the identity (every ``W``).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n * n, dimension)
+    """
+    import scipy.linalg
+
+    if not constraints:
+        return np.eye(n * n)
+    units = np.eye(n * n).reshape(n * n, n, n)
+    A = np.column_stack([np.concatenate([c(E) for c in constraints]) for E in units])
+    return scipy.linalg.null_space(A)
+
+
+def central_mass(gradient, fraction=1 / 3):
+    """Share of the gradient's mass in the central ``fraction`` of its nonzero span.
+
+    The span is the receptive field (first to last nonzero input); its central part has
+    ``round(fraction × r)`` positions around the middle.
+    """
+    gradient = np.abs(np.asarray(gradient, dtype=float))
+    field = gradient[np.flatnonzero(gradient)[0] : np.flatnonzero(gradient)[-1] + 1]
+    r = field.size
+    width = int(round(fraction * r))
+    start = (r - width) // 2
+    return float(field[start : start + width].sum() / field.sum())
+
+
+def draw_effective_field(profiles):
+    """Gradient profiles across the receptive field, each with the Gaussian of its variance.
+
+    Parameters
+    ----------
+    profiles : dict
+        ``{label: gradient}``, gradients of one output with respect to the input.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = _figure(1, len(profiles), (3.0 * len(profiles), 2.7))
+    for ax, (label, gradient) in zip(axes[0], profiles.items(), strict=True):
+        nonzero = np.flatnonzero(gradient)
+        field = np.abs(gradient[nonzero[0] : nonzero[-1] + 1])
+        weights = field / field.sum()
+        offsets = np.arange(field.size) - (field.size - 1) / 2
+        sd = np.sqrt(np.sum(weights * offsets**2))
+        ax.bar(offsets, weights, width=0.9, color=COLORS["input"], label="gradient")
+        fine = np.linspace(offsets[0], offsets[-1], 200)
+        ax.plot(fine, np.exp(-(fine**2) / (2 * sd**2)) / (sd * np.sqrt(2 * np.pi)),
+                color=COLORS["kernel"], lw=1.4, label="Gaussian")  # fmt: skip
+        third = field.size / 6
+        ax.axvspan(-third, third, color=COLORS["highlight"], alpha=0.15, lw=0, zorder=0)
+        ax.set_title(f"{label}: field {field.size}", fontsize=10)
+        ax.set_xlabel("input offset from centre")
+        ax.set_yticks([])
+    axes[0, 0].set_ylabel("share of gradient")
+    axes[0, -1].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def field_size(layers):
+    """Receptive-field size of a stack given as layer dicts, by :func:`cnncourse.receptive_field`.
+
+    .. math:: r_L = 1 + \\sum_{l=1}^{L} d_l (k_l - 1) \\prod_{i<l} s_i
+    """
+    args = [_layer_args(layer) for layer in layers]
+    return conv.receptive_field(
+        [k for k, _, _, _ in args], [s for _, s, _, _ in args], [d for _, _, _, d in args]
+    )
+
+
+def effect_table(costs):
+    """What sparsity, sharing and both divide the storage and the operations by.
+
+    Parameters
+    ----------
+    costs : dict
+        The result of :func:`edge_layer_costs`.
+
+    Returns
+    -------
+    (list of str, list of list of str)
+        Header and rows for :func:`cnncourse.tables.show_table`.
+    """
+    from ..tables import sci
+
+    dense, _, local, conv = ((row[2], row[3]) for row in costs.values())  # (stored, flops)
+    rows = [
+        ["sparsity (dense → sparse, not shared)", f"÷ {dense[0] / local[0]:,.0f}",
+         f"÷ {dense[1] / local[1]:,.0f}"],
+        ["sharing, on top (sparse → convolution)", f"÷ {local[0] / conv[0]:,.0f}",
+         f"÷ {local[1] / conv[1]:.0f}"],
+        ["both (dense → convolution)", f"÷ {sci(dense[0] / conv[0])}",
+         f"÷ {dense[1] / conv[1]:,.0f}"],
+    ]  # fmt: skip
+    return ["effect", "stored numbers", "operations"], rows
+
+
+def timing_table(times):
+    """Header and rows of :func:`time_edge_maps`'s result: one row per crop, in µs."""
+    sides = list(next(iter(times.values())))
+    rows = [
+        [f"{s} × {max(s, 2)}"]
+        + [f"{t[s] * 1e6:,.1f} µs" if s in t else "–" for t in times.values()]
+        for s in sides
+    ]
+    return ["crop"] + list(times), rows
+
+
+def growth_exponent(times, small, large):
+    """Exponent :math:`b` in :math:`t - t_1 \\propto P^b` between two square crops.
+
+    .. math:: b = \\frac{\\ln\\big((t_L - t_1) / (t_S - t_1)\\big)}{\\ln(P_L / P_S)}
+
+    with :math:`t_1` the time of the 1 × 2 call (side 1), :math:`P` the pixels of a crop:
+    how fast the time *beyond* the fixed cost grows.
+    """
+    work = times[large] - times[1], times[small] - times[1]
+    return float(np.log(work[0] / work[1]) / np.log((large / small) ** 2))
+
+
+def fixed_cost_table(times, crops):
+    """Header and rows: each method's fixed cost, its share at 8 × 8, and :func:`growth_exponent`.
+
+    ``crops`` maps each method to the two sides its exponent is measured between.
+    """
+    header = ["method", "fixed cost $t_1$", "$t_1$'s share of the time at 8 × 8", "crops",
+              "exponent $b$"]  # fmt: skip
+    rows = [
+        [name, f"{t[1] * 1e6:.1f} µs", f"{t[1] / t[8]:.0%}", "{}² → {}²".format(*crops[name]),
+         f"{growth_exponent(t, *crops[name]):.1f}"]
+        for name, t in times.items()
+    ]  # fmt: skip
+    return header, rows
+
+
+def quarter_turn_table(image, kernels):
+    """For quarter and half turns ``R``: is ``R⁻¹K = K``, and the largest ``|f(RI) - R f(I)|``.
+
+    ``f`` is the valid cross-correlation with ``K``; ``R`` is ``numpy.rot90`` (pixels to
+    pixels, no interpolation).
+
+    Returns
+    -------
+    (list of str, list of list of str)
+    """
+    from .. import signal
+
+    def f(x, kernel):
+        return signal.correlate(x, kernel, mode="valid")
+
+    rows = []
+    for name, kernel in kernels.items():
+        row = [name]
+        for turns in (1, 2):
+            turned_image = np.rot90(image, turns)
+            gap = np.abs(f(turned_image, kernel) - np.rot90(f(image, kernel), turns)).max()
+            symmetric = np.allclose(np.rot90(kernel, -turns), kernel)
+            row += ["yes" if symmetric else "no", f"{gap:.1g}"]
+        rows.append(row)
+    header = ["kernel", "$R^{-1}K = K$ (90°)", "max gap (90°)", "$R^{-1}K = K$ (180°)",
+              "max gap (180°)"]  # fmt: skip
+    return header, rows
+
+
+def gap_table(gaps):
+    """Header and rows of ``{column: {kernel: gap}}``: one row per kernel, two digits."""
+    names = list(next(iter(gaps.values())))
+    rows = [[name] + [f"{by_name[name]:.2g}" for by_name in gaps.values()] for name in names]
+    return ["kernel"] + [f"max gap inside, {column}" for column in gaps], rows
