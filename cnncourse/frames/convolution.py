@@ -440,7 +440,7 @@ def draw_figure_9_1_frame(input_symbols, kernel_symbols, position):
 
     The input (top left) has the window under the kernel outlined; the kernel sits top
     right; an arrow joins the window to the output cell it produces (bottom), and every
-    output shows its expression, computed by :func:`cnncourse.signal.correlate`.
+    output shows its expression, computed by :func:`cnncourse.correlate`.
 
     Parameters
     ----------

@@ -85,7 +85,7 @@ def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
     Two measures of the change, for the detector row and for the pooled row: the
     *fraction of values that changed* (a count, position by position) and the *relative
     change* :math:`\\|\\text{after} - \\text{before}\\| / \\|\\text{before}\\|`
-    (:func:`relative_change`), which also weighs how far each value moved.
+    (``relative_change``), which also weighs how far each value moved.
 
     Returns
     -------
