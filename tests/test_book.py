@@ -9,8 +9,8 @@ Each page must stay within a byte budget (decoded bytes from Resource Timing: 2 
 scrolling, 5 MB after scrolling to the bottom) and pass axe-core (pinned in
 ``tools/assets.json``, injected inline) without a violation of any impact, light and
 dark, at 1280 and 390 px. Widget sliders are moved by keyboard; the arithmetic explorer is
-checked against ``cnncourse.explorer.arithmetic_geometry`` on every setting. Screenshots and the measured
-bytes (``bytes.json``) land in ``_build/screenshots/``.
+checked against ``cnncourse.explorer.arithmetic_geometry`` on every setting. Screenshots
+and the measured bytes (``bytes.json``) land in ``_build/screenshots/``.
 """
 
 import functools
