@@ -22,6 +22,9 @@ SEARCH_FIELD = re.compile(
 )
 BIBLIOENTRY = 'role="doc-biblioentry"'
 SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
+LETTER_HEADER = re.compile(
+    r'<th class="head"><p><span class="math notranslate nohighlight">\\\(([A-Za-z])\\\)</span></p></th>'
+)
 EMPTY_HEADER = re.compile(r'<th class="head">\s*(?:<p>\s*</p>)?\s*</th>')
 
 
@@ -32,4 +35,5 @@ def fix_page(text):
     if 'class="citation-list"' in text:
         text = text.replace(BIBLIOENTRY, 'role="listitem"')
     text = text.replace(SIDEBAR, SIDEBAR[:-1] + ' role="navigation" aria-label="Book">')
+    text = LETTER_HEADER.sub(r'<th class="head"><p><em>\1</em></p></th>', text)
     return EMPTY_HEADER.sub('<td class="head"></td>', text)

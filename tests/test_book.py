@@ -245,6 +245,13 @@ def test_page_dark_and_phone(browser, server, page):
         phone.page.evaluate("window.scrollTo(0, 0)")
         phone.page.screenshot(path=_shot_name(page, "phone"))
         assert overflow <= 1, f"{page}: the page scrolls sideways by {overflow}px on a phone"
+        # A printed result wraps: no line of a cell's text output hides past its box's edge.
+        clipped = phone.page.evaluate(
+            """() => Array.from(document.querySelectorAll('.cell_output pre'))
+                 .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+                 .map(e => e.innerText.slice(0, 60))"""
+        )
+        assert clipped == [], f"{page}: printed lines clipped on a phone: {clipped}"
         # Wide equations and tables scroll inside their own box; nothing sticks out of it.
         sticking_out = phone.page.evaluate(
             """() => Array.from(document.querySelectorAll(
