@@ -23,7 +23,8 @@ SEARCH_FIELD = re.compile(
 BIBLIOENTRY = 'role="doc-biblioentry"'
 SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
 LETTER_HEADER = re.compile(
-    r'<th class="head"><p><span class="math notranslate nohighlight">\\\(([A-Za-z])\\\)</span></p></th>'
+    r'<th class="head"><p><span class="math notranslate nohighlight">'
+    r"\\\(([A-Za-z])\\\)</span></p></th>"
 )
 EMPTY_HEADER = re.compile(r'<th class="head">\s*(?:<p>\s*</p>)?\s*</th>')
 
