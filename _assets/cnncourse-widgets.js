@@ -5,7 +5,7 @@
 // did). When a slider switches a stack to another item, the sliders inside the new item take
 // the values of the sliders in the old one where those values exist, so moving one slider
 // keeps the others. Frames (<img data-src>) are fetched when their widget nears the viewport
-// and only once they are shown.
+// and only once they are shown; a frame with a phone-width variant is a <picture>.
 (function () {
   "use strict";
 
@@ -24,6 +24,13 @@
     }
     widget.querySelectorAll("img.cc-frame").forEach(function (img) {
       if (!img.getAttribute("src") && isShown(img, widget)) {
+        // A frame with a phone-width variant: give its <source> its file first, so the
+        // browser fetches only the one it shows.
+        var source = img.parentElement.tagName === "PICTURE" ?
+          img.parentElement.querySelector("source[data-srcset]") : null;
+        if (source && !source.getAttribute("srcset")) {
+          source.srcset = source.dataset.srcset;
+        }
         img.src = img.dataset.src;
       }
     });

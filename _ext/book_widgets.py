@@ -15,7 +15,11 @@ Here each widget-view output is rewritten, at build time, into plain HTML:
   ``<img loading="lazy">`` at the image model's ``width`` and ``height`` when it has them
   (frames drawn at 1.5 times their shown size, sharp on dense screens), else at its pixel
   size; hidden frames carry ``data-src`` only, so a frame is fetched when it is first
-  shown; its alt text names the slider values it shows.
+  shown; its alt text names the slider values it shows;
+* a frame drawn twice, wide and wrapped to a phone's width (a ``Box`` of class
+  ``cc-variants``, see ``cnncourse.widgets``), becomes a ``<picture>`` whose ``<source>``
+  serves the narrow image to screens up to ``NARROW_SCREEN`` wide: the browser downloads
+  one of the two, and a phone shows every panel without scrolling sideways.
 
 ``_assets/cnncourse-widgets.js`` does what ``jslink`` did (a slider picks its stacks' item),
 and keeps the other sliders' values when a slider switches to another item.
@@ -36,6 +40,9 @@ VIEW_SCRIPT = re.compile(
 )
 IMAGE_DIR = "_images/widgets"
 BOXES = {"VBoxModel", "HBoxModel", "BoxModel"}
+VARIANTS_CLASS = "cc-variants"
+#: Screens up to this width get a frame's narrow variant (the book's column is ~700 px wide).
+NARROW_SCREEN = "(max-width: 720px)"
 
 
 class Unsupported(Exception):
@@ -115,6 +122,8 @@ class WidgetPage:
         model = self._model(model_id)
         name = model.get("model_name")
         state = model.get("state", {})
+        if name in BOXES and VARIANTS_CLASS in state.get("_dom_classes", []):
+            return self._variants(state, path, shown)
         if name in BOXES:
             children = "".join(
                 self._html(_model_id(c), path, shown) for c in state.get("children", [])
@@ -170,7 +179,22 @@ class WidgetPage:
             items.append(f'<div class="cc-stack-item"{hidden}>{content}</div>')
         return f'<div class="cc-stack" id="cc-{model_id[:12]}">{"".join(items)}</div>'
 
-    def _image(self, model, state, path, shown):
+    def _variants(self, state, path, shown):
+        """A ``<picture>``: the narrow frame for narrow screens, else the wide one."""
+        children = [self._model(_model_id(c)) for c in state.get("children", [])]
+        if len(children) != 2 or any(c.get("model_name") != "ImageModel" for c in children):
+            raise Unsupported("a frame's variants must be two images")
+        wide = self._image(children[0], children[0]["state"], path, shown)
+        url, width, height = self._frame_file(children[1])
+        source = f'srcset="{url}" ' if shown else ""
+        return (
+            f'<picture class="cc-picture"><source media="{NARROW_SCREEN}" {source}'
+            f'data-srcset="{url}" width="{width}" height="{height}">{wide}</picture>'
+        )
+
+    def _frame_file(self, model):
+        """Write ``model``'s PNG as a palette file; return its URL and its shown size."""
+        state = model.get("state", {})
         if state.get("format", "png") != "png":
             raise Unsupported("an image that is not a PNG")
         buffers = {tuple(b["path"]): b["data"] for b in model.get("buffers", [])}
@@ -187,7 +211,10 @@ class WidgetPage:
             target.write_bytes(data)
         self.frame_bytes += len(data)
         self.frames += 1
-        url = f"{self.prefix}{IMAGE_DIR}/{name}"
+        return f"{self.prefix}{IMAGE_DIR}/{name}", width, height
+
+    def _image(self, model, state, path, shown):
+        url, width, height = self._frame_file(model)
         alt = html.escape("Frame for " + "; ".join(path) if path else "Widget frame")
         # A shown frame loads when it nears the viewport; a hidden one when it is first shown.
         source = f'src="{url}" ' if shown else ""

@@ -84,6 +84,31 @@ def _static_image(widgets, figure, dpi):
     )
 
 
+def _static_frame(widgets, frame, values, dpi, narrow):
+    """The frame for ``values`` as an ``Image``, or a pair (wide, phone-width) in a ``Box``.
+
+    With ``narrow`` the frame is drawn a second time and its panels wrapped into rows that fit
+    a phone (:func:`cnncourse.layout.narrow_variant`); the book serves that version to narrow
+    screens (``_ext/book_widgets.py`` writes a ``<picture>``). In Jupyter the narrow image
+    stays hidden. Returns ``(widget, narrow)``, ``narrow`` telling whether a variant exists.
+    """
+    from .layout import narrow_variant
+
+    wide = _static_image(widgets, frame(**values), dpi)
+    if not narrow:
+        return wide, False
+    stacked = narrow_variant(frame(**values))
+    if stacked is None:
+        return wide, False
+    phone = _static_image(widgets, stacked, dpi)
+    phone.layout.display = "none"
+    return widgets.Box([wide, phone], _dom_classes=[VARIANTS_CLASS]), True
+
+
+#: The class of a ``Box`` holding a frame's wide and phone-width images.
+VARIANTS_CLASS = "cc-variants"
+
+
 def figure_to_png(fig, dpi=80):
     """Render a matplotlib figure to PNG bytes and close it."""
     plt = require("matplotlib.pyplot", "book", "cnncourse.widgets")
@@ -124,17 +149,22 @@ def _slider(widgets, name, labels):
     )
 
 
-def _static_panel(widgets, frame, controls, chosen, dpi):
-    """A slider over the first control, linked to a stack of panels for the rest."""
+def _static_panel(widgets, frame, controls, chosen, dpi, narrow):
+    """A slider over the first control, linked to a stack of panels for the rest.
+
+    ``narrow`` is a one-element list: whether to draw phone-width variants, decided on the
+    first frame (a widget's frames share one layout) and remembered for the rest.
+    """
     name, values, labels = controls[0]
     slider = _slider(widgets, name, labels)
     children = []
     for value in values:
         here = {**chosen, name: value}
         if len(controls) == 1:
-            children.append(_static_image(widgets, frame(**here), dpi))
+            child, narrow[0] = _static_frame(widgets, frame, here, dpi, narrow[0])
+            children.append(child)
         else:
-            children.append(_static_panel(widgets, frame, controls[1:], here, dpi))
+            children.append(_static_panel(widgets, frame, controls[1:], here, dpi, narrow))
     stack = widgets.Stack(children=children, selected_index=0)
     widgets.jslink((slider, "index"), (stack, "selected_index"))
     return widgets.VBox([slider, stack])
@@ -195,7 +225,7 @@ def explorer(frame, controls, *, mode="auto", dpi=80):
                 f"a static widget may precompute at most {MAX_STATIC_FRAMES} frames, "
                 f"these controls give {count}"
             )
-        box = _static_panel(widgets, frame, controls, {}, dpi)
+        box = _static_panel(widgets, frame, controls, {}, dpi, [True])
     else:
         box = _live_panel(widgets, frame, controls, dpi)
         count = 1

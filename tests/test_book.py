@@ -358,6 +358,17 @@ def test_widgets_respond_without_kernel(browser, server, page):
                 name = f"{page.replace('/', '_')}-widget{index}-{scheme}"
                 box.screenshot(path=SHOTS / f"{name}-start.png")
                 if scheme == "phone":
+                    # A frame with a phone-width variant shows that variant, whole.
+                    misfits = box.evaluate(
+                        """w => Array.from(w.querySelectorAll('picture.cc-picture'))
+                             .filter(p => p.offsetParent !== null)
+                             .map(p => [p.querySelector('img'), p.querySelector('source')])
+                             .filter(([img, source]) =>
+                               !img.currentSrc.endsWith(source.dataset.srcset.split('/').pop())
+                               || img.getBoundingClientRect().width > w.clientWidth + 1)
+                             .map(([img]) => img.currentSrc.split('/').pop())"""
+                    )
+                    assert misfits == [], f"{page}: widget {index} frames not fitted: {misfits}"
                     continue  # the phone screenshots are for looking; light moves the sliders
                 sliders = _shown_sliders(box)
                 count = sliders.count()

@@ -97,7 +97,9 @@ def test_static_widget_precomputes_every_frame_and_links_in_the_browser():
     box = widgets.explorer(
         _count_frames(calls), {"shift": [0, 1], "other": ["a", "b", "c"]}, mode="static"
     )
-    assert box.mode == "static" and box.frames == 6 and len(calls) == 6
+    # every frame drawn; the first once more, to try a phone-width variant (this one has none)
+    drawn = {tuple(sorted(values.items())) for values in calls}
+    assert box.mode == "static" and box.frames == 6 and len(drawn) == 6 and len(calls) == 7
     outer_slider, stack = box.children
     assert isinstance(stack, ipywidgets.Stack) and len(stack.children) == 2
     inner_slider, inner_stack = stack.children[0].children
