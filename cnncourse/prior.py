@@ -602,8 +602,9 @@ def sweep_summary(errors, lambdas, local=None, tol=5e-5):
         header.append("locally connected (local, untied)")
     rows = []
     for n, values in errors.items():
-        row = [str(n), f"{values[0]:.3f}", best_lambda_label(values, lambdas, tol),
-               f"{min(values):.4f}", f"{values[-1]:.4f}", f"{values[0] / values[-1]:.3g}"]  # fmt: skip
+        best = best_lambda_label(values, lambdas, tol)
+        ends = [f"{values[0]:.3f}", f"{values[-1]:.4f}", f"{values[0] / values[-1]:.3g}"]
+        row = [str(n), ends[0], best, f"{min(values):.4f}", ends[1], ends[2]]
         if local is not None:
             row.append(f"{local[n]:.4f}")
         rows.append(tuple(row))
@@ -621,7 +622,7 @@ def accuracy_table(accuracy):
         ``{model name: (accuracies on original pixels, on permuted pixels)}``, as returned
         by :func:`train_original_and_permuted`.
     """
-    header = ["model", "original pixels", "permuted pixels"]
+    header = ["model", "original pixels (mean ± std)", "permuted pixels (mean ± std)"]
     rows = [(name, *[f"{a.mean():.3f} ± {a.std(ddof=1):.3f}" for a in pair])
             for name, pair in accuracy.items()]  # fmt: skip
     return header, rows
