@@ -158,6 +158,55 @@ def prior_system(X, kernel_size, lam):
     return np.kron(np.eye(n), X.T @ X) + lam * Q
 
 
+def band_mask(n_inputs, kernel_size):
+    """Where a local ``(n, m)`` matrix may be nonzero: the ``k`` diagonals of the band.
+
+    Row ``i`` (output ``i``) sees inputs ``i`` to ``i + k - 1``, as in a valid convolution.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (m - k + 1, n_inputs)
+    """
+    return conv_basis(n_inputs, kernel_size).any(axis=0)
+
+
+def fit_locally_connected(X, Y, kernel_size):
+    """Least-squares fit under the locality half of the prior only: a locally connected layer.
+
+    The infinitely strong prior that says only "local" (zero outside the band,
+    :func:`band_mask`) and nothing about sharing leaves ``n k`` free weights instead of
+    ``k``: each output ``i`` has its own kernel, fitted by least squares on its window,
+
+    .. math::
+
+        \\hat w_i = \\arg\\min_w \\lVert Y_{:, i} - X_{:, i:i+k}\\, w \\rVert^2 .
+
+    It is the limit :math:`\\lambda \\to \\infty` of a Gaussian prior that pulls ``W`` toward its
+    banded part (instead of toward :math:`P(W)`): it forbids what lies outside the band and
+    leaves the band free.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (S, m)
+    Y : numpy.ndarray, shape (S, n)
+        Targets, ``n = m - k + 1``.
+    kernel_size : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, m)
+        Zero outside the band.
+    """
+    n = X.shape[1] - kernel_size + 1
+    if Y.shape[1] != n:
+        raise ValueError(f"`Y` must have {n} columns (m - k + 1), got shape {Y.shape}")
+    W = np.zeros((n, X.shape[1]))
+    for i in range(n):
+        window = slice(i, i + kernel_size)
+        W[i, window] = np.linalg.lstsq(X[:, window], Y[:, i], rcond=None)[0]
+    return W
+
+
 def make_regression(kernel, n_inputs, n_examples, noise=0.1, seed=0, position_weights=None):
     """Examples ``y = conv(x) + noise`` from a hidden convolution (or a non-convolution).
 
@@ -486,7 +535,45 @@ def torch_objective(X, Y, kernel_size, lam):
     return loss
 
 
-def sweep_summary(errors, lambdas):
+def best_lambda_label(values, lambdas, tol=5e-5):
+    """The best λ of a sweep, with its ties: every λ whose error is within ``tol`` of the least.
+
+    Errors that differ by less than ``tol`` (by default half a unit in the fourth decimal,
+    the precision the tables print) are a tie, and a single "best" among them would be noise.
+
+    Parameters
+    ----------
+    values : sequence of float
+        Test errors, one per λ.
+    lambdas : sequence of float
+        The λ of each error, increasing from ``0`` to ``inf``.
+    tol : float
+        Absolute tolerance of a tie.
+
+    Returns
+    -------
+    str
+        ``"1e-01"`` for a single best λ; ``"λ ≤ 1e+00 (tie)"`` when the tie runs from the first
+        λ, ``"λ ≥ 1e+03 (tie)"`` when it runs to the last, ``"1e-02 to 1e+00 (tie)"`` in between,
+        and the tied λ listed one by one when they are not consecutive.
+    """
+    values = np.asarray(values, dtype=float)
+    tied = np.flatnonzero(values <= values.min() + tol)
+    labels = [precision_label(lambdas[i]) for i in tied]
+    if len(tied) == 1:
+        return labels[0]
+    if np.any(np.diff(tied) != 1):
+        return ", ".join(labels) + " (tie)"
+    if tied[0] == 0 and tied[-1] == len(values) - 1:
+        return "every λ (tie)"
+    if tied[0] == 0:
+        return f"λ ≤ {labels[-1]} (tie)"
+    if tied[-1] == len(values) - 1:
+        return f"λ ≥ {labels[0]} (tie)"
+    return f"{labels[0]} to {labels[-1]} (tie)"
+
+
+def sweep_summary(errors, lambdas, local=None, tol=5e-5):
     """Header and rows summarising test-error sweeps: both ends, the best λ, and their ratio.
 
     Parameters
@@ -495,27 +582,39 @@ def sweep_summary(errors, lambdas):
         ``{number of training examples: test errors, one per λ}``.
     lambdas : sequence of float
         The λ of each error, from ``0`` to ``inf``.
+    local : dict, optional
+        ``{number of training examples: test error of the locally connected fit}``
+        (:func:`fit_locally_connected`): an extra column when given.
+    tol : float
+        Errors within ``tol`` of the least are a tie for the best λ (:func:`best_lambda_label`).
 
     Returns
     -------
     header : list of str
     rows : list of tuple of str
-        Per size: the test error at λ = 0, the best λ and its error, the error at λ = ∞,
-        and the ratio (error at λ = 0) / (error at λ = ∞).
+        Per size: the test error at λ = 0, the best λ (with its ties) and its error, the error
+        at λ = ∞, the ratio (error at λ = 0) / (error at λ = ∞), and the locally connected
+        fit's error if ``local`` is given.
     """
-    header = ["training examples", "test error at λ = 0", "best λ", "its test error",
-              "at λ = ∞", "ratio λ = 0 / λ = ∞"]  # fmt: skip
+    header = ["training examples", "test error at λ = 0", f"best λ (ties within {tol:g})",
+              "its test error", "at λ = ∞", "ratio λ = 0 / λ = ∞"]  # fmt: skip
+    if local is not None:
+        header.append("locally connected (local, untied)")
     rows = []
     for n, values in errors.items():
-        best = int(np.argmin(values))
-        rows.append((str(n), f"{values[0]:.3f}", precision_label(lambdas[best]),
-                     f"{values[best]:.4f}", f"{values[-1]:.4f}",
-                     f"{values[0] / values[-1]:.3g}"))  # fmt: skip
+        best = best_lambda_label(values, lambdas, tol)
+        ends = [f"{values[0]:.3f}", f"{values[-1]:.4f}", f"{values[0] / values[-1]:.3g}"]
+        row = [str(n), ends[0], best, f"{min(values):.4f}", ends[1], ends[2]]
+        if local is not None:
+            row.append(f"{local[n]:.4f}")
+        rows.append(tuple(row))
     return header, rows
 
 
 def accuracy_table(accuracy):
     """Header and rows of mean ± standard deviation of accuracies, original and permuted.
+
+    The standard deviation is the sample one (``ddof=1``), over the seeds.
 
     Parameters
     ----------
@@ -523,7 +622,7 @@ def accuracy_table(accuracy):
         ``{model name: (accuracies on original pixels, on permuted pixels)}``, as returned
         by :func:`train_original_and_permuted`.
     """
-    header = ["model", "original pixels", "permuted pixels"]
-    rows = [(name, *[f"{a.mean():.3f} ± {a.std():.3f}" for a in pair])
+    header = ["model", "original pixels (mean ± std)", "permuted pixels (mean ± std)"]
+    rows = [(name, *[f"{a.mean():.3f} ± {a.std(ddof=1):.3f}" for a in pair])
             for name, pair in accuracy.items()]  # fmt: skip
     return header, rows

@@ -108,7 +108,52 @@ def test_tables_of_the_sweeps():
     header, rows = prior.sweep_summary({6: [3.0, 0.5, 2.0]}, [0, 0.1, np.inf])
     assert rows == [("6", "3.000", "1e-01", "0.5000", "2.0000", "1.5")]
     header, rows = prior.accuracy_table({"MLP": (np.array([0.9, 0.92]), np.array([0.8, 0.8]))})
-    assert rows == [("MLP", "0.910 ± 0.010", "0.800 ± 0.000")]
+    assert rows == [("MLP", "0.910 ± 0.014", "0.800 ± 0.000")]  # sample std, ddof = 1
+    assert header[1] == "original pixels (mean ± std)"
+    header, rows = prior.sweep_summary({6: [3.0, 0.5, 2.0]}, [0, 0.1, np.inf], local={6: 0.25})
+    assert header[-1].startswith("locally connected") and rows[0][-1] == "0.2500"
+
+
+def test_best_lambda_reports_ties_within_the_tolerance():
+    lambdas = [0, 1e-2, 1, 1e3, np.inf]
+    assert prior.best_lambda_label([3.0, 0.5, 2.0, 2.0, 2.0], lambdas) == "1e-02"
+    assert (
+        prior.best_lambda_label([0.01073, 0.01073, 0.010748, 0.2, 1.9], lambdas)
+        == "λ ≤ 1e+00 (tie)"
+    )
+    assert (
+        prior.best_lambda_label([1.9, 0.04, 0.0105, 0.010232, 0.010219], lambdas)
+        == "λ ≥ 1e+03 (tie)"
+    )
+    assert prior.best_lambda_label([1.9, 0.5, 0.5, 0.9, 1.0], lambdas) == "1e-02 to 1e+00 (tie)"
+    assert prior.best_lambda_label([0.5, 0.9, 0.5, 0.9, 1.0], lambdas) == "0, 1e+00 (tie)"
+    assert prior.best_lambda_label([0.5] * 5, lambdas) == "every λ (tie)"
+    assert prior.best_lambda_label([0.5, 0.50001, 0.6, 0.7, 0.8], lambdas, tol=0) == "0"
+    header, rows = prior.sweep_summary({6: [0.01073, 0.01073, 0.010748, 0.2, 1.9]}, lambdas)
+    assert header[2] == "best λ (ties within 5e-05)" and rows[0][2:4] == (
+        "λ ≤ 1e+00 (tie)",
+        "0.0107",
+    )
+
+
+def test_locally_connected_fit_is_banded_and_untied():
+    rng = np.random.default_rng(5)
+    m, k = 12, 3
+    mask = prior.band_mask(m, k)
+    assert mask.shape == (m - k + 1, m) and mask.sum() == (m - k + 1) * k
+    assert np.array_equal(mask, np.abs(cc_signal.conv_matrix(np.ones(k), m, mode="valid")) > 0)
+    W_true = rng.standard_normal((m - k + 1, m)) * mask  # local, a different kernel per row
+    X = rng.standard_normal((8, m))
+    W = prior.fit_locally_connected(X, X @ W_true.T, k)  # no noise: recovered exactly
+    assert np.allclose(W, W_true) and np.all(W[~mask] == 0)
+    assert prior.distance_to_conv(W, k) > 0.5  # not a convolution: the rows are not tied
+    Y = X @ W_true.T + 0.1 * rng.standard_normal((8, m - k + 1))
+    W = prior.fit_locally_connected(X, Y, k)
+    for i in range(m - k + 1):  # row by row, the least-squares fit on its own window
+        expected = np.linalg.lstsq(X[:, i : i + k], Y[:, i], rcond=None)[0]
+        assert np.allclose(W[i, i : i + k], expected)
+    with pytest.raises(ValueError):
+        prior.fit_locally_connected(X, Y[:, 1:], k)
 
 
 def test_figures_of_the_page():
