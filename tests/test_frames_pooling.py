@@ -66,7 +66,7 @@ def test_pooling_frame_reports_the_moved_comparison():
     ax = fig.axes[0]
     title = ax.get_title()
     assert "100% of pooled values" in title
-    assert "moved 1 cell(s), 0% of pooled values change" in title
+    assert "moved back by 1 cell(s), 0% of pooled values still differ" in title
     # each pooled cell lies under its window: stride 2 wide, starting at 0, 2, 4, ...
     cells = [patch for patch in ax.patches if patch.get_fill()]
     assert {patch.get_width() for patch in cells} == {1, 2}

@@ -289,8 +289,8 @@ def draw_pooling_frame(detector, shift, width, stride):
         f"width {width}, stride {stride}, shift {shift}: "
         f"{result['detector_fraction']:.0%} of detector values change, "
         f"{result['pooled_fraction']:.0%} of pooled values;\n"
-        f"once the pooled row is moved {moved['output_shift']} cell(s), "
-        f"{moved['fraction']:.0%} of pooled values change",
+        f"moved back by {moved['output_shift']} cell(s), "
+        f"{moved['fraction']:.0%} of pooled values still differ",
         fontsize=10,
     )
     # a fixed layout: tight_layout would draw the figure once more, for every frame
@@ -696,7 +696,7 @@ def edge_response(kernel, edge_angle, size=41):
 
 
 def draw_layer_stages(image, stages, labels):
-    """The three stages of one layer, every map drawn at its true size (the book's Fig 9.7).
+    """The three stages of one layer, every map drawn at its true size (the book's Figure 9.7).
 
     Column 0 shows the input (first row only); columns 1 to ``C`` show channel ``c`` of the
     convolution (signed, diverging colours), the detector and the pooled map, one stage a row.
