@@ -77,7 +77,7 @@ def relative_change(before, after):
 
 
 def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
-    """How a shift of the input changes detector values and max-pooled values (Fig 9.8).
+    """How a shift of the input changes detector and max-pooled values (the book's Figure 9.8).
 
     The detector row is shifted ``shift`` samples to the right (zeros enter on the left);
     both rows are max pooled with windows of ``width`` and ``stride``.
@@ -435,7 +435,7 @@ def strided_shift_table(detector, settings, shifts):
 
 
 def rotated_line_responses(angles, n_detectors, image_size=31, kernel_size=15, length=13):
-    r"""Line detectors at evenly spaced angles, and their maximum over channels (Fig 9.9).
+    r"""Line detectors at spaced angles and their maximum over channels (the book's Figure 9.9).
 
     Each input is a bar of ``length`` pixels (3 wide) at one of ``angles`` (radians) in an
     ``image_size`` square; the ``n_detectors`` kernels are the same bar at angles
@@ -531,7 +531,7 @@ def number_text(values, digits=2):
 
 
 def stage_table(stages):
-    """Shape and share of non-negative values of each stage of a layer (Fig 9.7).
+    """Shape and share of non-negative values of each stage of a layer (the book's Figure 9.7).
 
     ``stages`` maps a stage's name to its array, shape (N, C, H, W).
 
@@ -570,7 +570,7 @@ def gradient_table(values, gradient):
 
 
 def before_after_table(rows):
-    """Rows before and after a shift, and how many values changed (Fig 9.8).
+    """Rows before and after a shift, and how many values changed (the book's Figure 9.8).
 
     ``rows`` maps a row's name to an array of shape (2, L): the values before and after.
     """
