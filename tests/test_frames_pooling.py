@@ -66,7 +66,7 @@ def test_pooling_frame_reports_the_moved_comparison():
     ax = fig.axes[0]
     title = ax.get_title()
     assert "100% of pooled values" in title
-    assert "moved 1 cell(s), 0% of pooled values change" in title
+    assert "moved back by 1 cell(s), 0% of pooled values still differ" in title
     # each pooled cell lies under its window: stride 2 wide, starting at 0, 2, 4, ...
     cells = [patch for patch in ax.patches if patch.get_fill()]
     assert {patch.get_width() for patch in cells} == {1, 2}
@@ -222,3 +222,31 @@ def test_summary_table_rows_rise():
 def test_trace_text():
     text = frames.pooling.trace_text({"net": [("input", (3, 8, 8)), ("vector", (192,))]})
     assert text.splitlines() == ["net:", f"    {'input':<28} 3 x 8 x 8", f"    {'vector':<28} 192"]
+
+
+def test_edge_response_finds_the_orientation_a_gabor_kernel_detects():
+    from cnncourse import filters
+
+    # a grating whose normal points at theta detects edges at theta + 90 degrees (on screen)
+    for theta, edge in [(0, 90), (45, 45), (90, 0), (135, 135)]:
+        kernel = filters.gabor_kernel(np.deg2rad(theta), size=9, wavelength=6, sigma=2.5)
+        responses = {phi: frames.pooling.edge_response(kernel, phi) for phi in (0, 45, 90, 135)}
+        assert max(responses, key=responses.get) == edge
+    # a horizontal difference kernel sees a vertical edge fully and a horizontal one not at all
+    step = np.array([[-1.0, 1.0]])
+    assert frames.pooling.edge_response(step, 90) == 1.0
+    assert frames.pooling.edge_response(step, 0) == 0.0
+
+
+def test_layer_stages_draw_every_map_at_its_true_size():
+    image = np.zeros((12, 8))
+    full = np.ones((1, 2, 12, 8))
+    half = np.ones((1, 2, 6, 4))
+    stages = {"convolution": full, "detector": full, "pooling": half}
+    fig = frames.pooling.draw_layer_stages(image, stages, ["a", "b"])
+    axes = np.array(fig.axes).reshape(3, 3)
+    left, right, bottom, top = axes[2, 1].images[0].get_extent()
+    assert (right - left, bottom - top) == (4, 6)  # half the input's 8 x 12, same scale
+    assert axes[2, 1].get_xlim() == axes[0, 1].get_xlim() == (-0.5, 7.5)
+    assert axes[2, 1].get_ylabel() == "pooling\n6 × 4"
+    assert not axes[1, 0].axison

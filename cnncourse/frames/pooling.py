@@ -77,7 +77,7 @@ def relative_change(before, after):
 
 
 def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
-    """How a shift of the input changes detector values and max-pooled values (Fig 9.8).
+    """How a shift of the input changes detector and max-pooled values (the book's Figure 9.8).
 
     The detector row is shifted ``shift`` samples to the right (zeros enter on the left);
     both rows are max pooled with windows of ``width`` and ``stride``.
@@ -289,8 +289,8 @@ def draw_pooling_frame(detector, shift, width, stride):
         f"width {width}, stride {stride}, shift {shift}: "
         f"{result['detector_fraction']:.0%} of detector values change, "
         f"{result['pooled_fraction']:.0%} of pooled values;\n"
-        f"once the pooled row is moved {moved['output_shift']} cell(s), "
-        f"{moved['fraction']:.0%} of pooled values change",
+        f"moved back by {moved['output_shift']} cell(s), "
+        f"{moved['fraction']:.0%} of pooled values still differ",
         fontsize=10,
     )
     # a fixed layout: tight_layout would draw the figure once more, for every frame
@@ -435,7 +435,7 @@ def strided_shift_table(detector, settings, shifts):
 
 
 def rotated_line_responses(angles, n_detectors, image_size=31, kernel_size=15, length=13):
-    r"""Line detectors at evenly spaced angles, and their maximum over channels (Fig 9.9).
+    r"""Line detectors at spaced angles and their maximum over channels (the book's Figure 9.9).
 
     Each input is a bar of ``length`` pixels (3 wide) at one of ``angles`` (radians) in an
     ``image_size`` square; the ``n_detectors`` kernels are the same bar at angles
@@ -531,7 +531,7 @@ def number_text(values, digits=2):
 
 
 def stage_table(stages):
-    """Shape and share of non-negative values of each stage of a layer (Fig 9.7).
+    """Shape and share of non-negative values of each stage of a layer (the book's Figure 9.7).
 
     ``stages`` maps a stage's name to its array, shape (N, C, H, W).
 
@@ -570,7 +570,7 @@ def gradient_table(values, gradient):
 
 
 def before_after_table(rows):
-    """Rows before and after a shift, and how many values changed (Fig 9.8).
+    """Rows before and after a shift, and how many values changed (the book's Figure 9.8).
 
     ``rows`` maps a row's name to an array of shape (2, L): the values before and after.
     """
@@ -658,3 +658,96 @@ def summary_table(average, power_mean, maximum, norm):
     rows += [(f"L{p} norm (lp_pool1d)", norm[p]) for p in sorted(norm, reverse=True)]
     header = ["pooling", *(f"window {w + 1}" for w in range(len(np.atleast_1d(maximum))))]
     return header, [(name, *(f"{v:.3f}" for v in np.atleast_1d(values))) for name, values in rows]
+
+
+def edge_response(kernel, edge_angle, size=41):
+    r"""Strongest response of a kernel to a straight step edge at a given orientation.
+
+    .. math::
+
+        e_\phi(u, v) = [\,u \sin\phi + v \cos\phi > 0\,], \qquad
+        r(\phi) = \max_{i, j} \big|(e_\phi \star k)_{ij}\big|
+
+    with :math:`u` the column and :math:`v` the row offset from the image centre (rows grow
+    downwards), so that :math:`\phi` is the edge's angle as seen on the screen,
+    counter-clockwise from horizontal: 0 a horizontal edge, 90 a vertical one, 45 a ``/``
+    and 135 a ``\`` edge. Only valid positions of the kernel count (no padding).
+
+    Parameters
+    ----------
+    kernel : array_like, shape (kH, kW)
+    edge_angle : float
+        :math:`\phi` in degrees.
+    size : int
+        Side of the square edge image.
+
+    Returns
+    -------
+    float
+    """
+    from ..conv import conv2d
+
+    half = (size - 1) / 2
+    v, u = np.mgrid[0:size, 0:size] - half
+    phi = np.deg2rad(edge_angle)
+    edge = (u * np.sin(phi) + v * np.cos(phi) > 0).astype(float)
+    kernel = np.asarray(kernel, dtype=float)
+    return float(np.abs(conv2d(edge[None, None], kernel[None, None])).max())
+
+
+def draw_layer_stages(image, stages, labels):
+    """The three stages of one layer, every map drawn at its true size (the book's Figure 9.7).
+
+    Column 0 shows the input (first row only); columns 1 to ``C`` show channel ``c`` of the
+    convolution (signed, diverging colours), the detector and the pooled map, one stage a row.
+    All panels share one pixel scale: a map with half the rows and columns is drawn at half
+    the height and width, centred in its panel, inside a dashed outline of the input's size;
+    each row's label gives its maps' size.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    stages : dict
+        Stage name to maps of shape (1, C, h, w), in the order to draw them; the first has
+        the image's size.
+    labels : sequence of str
+        One column title per channel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches as patches
+
+    from ..plotting import show_image
+
+    image = np.asarray(image, dtype=float)
+    height, width = image.shape
+    n_channels = len(labels)
+    fig, axes = _figure(len(stages), n_channels + 1, (9, 6.4))
+    for row, (stage, maps) in enumerate(stages.items()):
+        maps = np.asarray(maps, dtype=float)
+        if row == 0:
+            show_image(image, axes[0, 0], title="input")
+        else:
+            axes[row, 0].axis("off")
+        for c in range(n_channels):
+            ax = axes[row, c + 1]
+            show_image(maps[0, c], ax, symmetric=row == 0, title=labels[c] if row == 0 else None)
+            h, w = maps.shape[-2:]
+            top, left = (height - h) / 2, (width - w) / 2
+            ax.images[0].set_extent((left - 0.5, left + w - 0.5, top + h - 0.5, top - 0.5))
+            ax.set_xlim(-0.5, width - 0.5)
+            ax.set_ylim(height - 0.5, -0.5)
+            if (h, w) != (height, width):
+                for spine in ax.spines.values():
+                    spine.set_visible(False)
+                outline = patches.Rectangle(
+                    (-0.5, -0.5), width, height, fill=False, ls="--", lw=0.8, ec="0.6"
+                )
+                outline.set_clip_on(False)
+                ax.add_patch(outline)
+        h, w = maps.shape[-2:]
+        axes[row, 1].set_ylabel(f"{stage}\n{h} × {w}", fontsize=10)
+    fig.tight_layout()
+    return fig
