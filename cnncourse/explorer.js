@@ -3,8 +3,9 @@
 // Along one axis, n inputs, kernel k, stride s, padding p and dilation d give
 //   n_out = floor((n + 2p - d(k - 1) - 1) / s) + 1
 // outputs, and output i reads the padded inputs s*i + d*a for a = 0 .. k - 1. This file
-// repeats cnncourse.explorer.arithmetic_geometry (the browser test compares the two on every
-// setting) and draws the padded input, the window of one output cell, and the output.
+// repeats cnncourse.explorer.arithmetic_geometry, caption included (the browser test compares
+// the two on every setting), and draws the padded input, the window of one output cell (taps
+// on input cells orange, taps on padding zeros hatched orange on grey), and the output.
 (function () {
   "use strict";
   if (window.cnncourseArithmetic) {
@@ -21,6 +22,10 @@
   var CELL = 20;
   var SVG = "http://www.w3.org/2000/svg";
   var COLORS = { pad: "#c8c8c8", input: "#ffffff", window: "#d55e00", chosen: "#e69f00" };
+
+  function count(number, noun) {
+    return number + " " + noun + (number === 1 ? "" : "s");
+  }
   var STYLE =
     ".cc-arith{display:flex;flex-wrap:wrap;gap:1rem 2rem;align-items:flex-start;margin:.5rem 0}" +
     ".cc-arith-controls{flex:1 1 17rem;max-width:25rem;min-width:0}" +
@@ -39,12 +44,17 @@
   function compute(v, cell) {
     var padded = v.n + 2 * v.p;
     var span = v.d * (v.k - 1) + 1;
+    var setting = "n" + v.n + " k" + v.k + " s" + v.s + " p" + v.p + " d" + v.d;
     if (span > padded) {
       return {
         nOut: null,
         padded: padded,
         cell: null,
         window: [],
+        onPadding: 0,
+        caption:
+          setting + ": no output, the dilated kernel (" + span + " cells, taps in orange) " +
+          "is wider than the padded input (" + padded + " cells).",
         error:
           "kernel extent " + span + " (kernel " + v.k + ", dilation " + v.d + ") is larger " +
           "than the padded input (" + v.n + " + " + v.p + " + " + v.p + " = " + padded +
@@ -63,7 +73,22 @@
     cells.sort(function (x, y) {
       return x[0] - y[0] || x[1] - y[1];
     });
-    return { nOut: nOut, padded: padded, cell: [row, col], window: cells, error: null };
+    var inside = cells.filter(function (rc) {
+      return rc[0] >= v.p && rc[0] < v.p + v.n && rc[1] >= v.p && rc[1] < v.p + v.n;
+    }).length;
+    var onPadding = cells.length - inside;
+    return {
+      nOut: nOut,
+      padded: padded,
+      cell: [row, col],
+      window: cells,
+      onPadding: onPadding,
+      caption:
+        setting + ": output cell (" + row + ", " + col + ") reads " +
+        count(inside, "input cell") + " (orange) and " + count(onPadding, "padding zero") +
+        " (hatched).",
+      error: null,
+    };
   }
 
   function formulaText(v, g) {
@@ -215,16 +240,30 @@
       });
       var p = values.p;
       var n = values.n;
+      var hatch = root.id + "-hatch";
       var input = grid(
         g.padded,
         g.padded,
         function (r, c) {
-          if (inWindow[r + "," + c]) return COLORS.window;
           var inside = r >= p && r < p + n && c >= p && c < p + n;
+          if (inWindow[r + "," + c]) return inside ? COLORS.window : "url(#" + hatch + ")";
           return inside ? COLORS.input : COLORS.pad;
         },
         "input " + n + "\u00d7" + n + ", padding " + p
       );
+      // A tap on a padding zero: orange stripes on the padding's grey.
+      var pattern = svgElement("pattern", {
+        id: hatch,
+        patternUnits: "userSpaceOnUse",
+        width: 6,
+        height: 6,
+        patternTransform: "rotate(45)",
+      });
+      pattern.appendChild(svgElement("rect", { width: 6, height: 6, fill: COLORS.pad }));
+      pattern.appendChild(svgElement("rect", { width: 3, height: 6, fill: COLORS.window }));
+      var defs = svgElement("defs", {});
+      defs.appendChild(pattern);
+      input.insertBefore(defs, input.firstChild);
       input.setAttribute("data-part", "input");
       drawing.appendChild(input);
       var caption = document.createElement("figcaption");
@@ -254,9 +293,7 @@
         );
         kernel.setAttribute("data-part", "kernel");
         drawing.appendChild(kernel);
-        caption.textContent =
-          setting + ": no output, the dilated kernel (" + span + " cells, taps in orange) " +
-          "is wider than the padded input (" + g.padded + " cells).";
+        caption.textContent = g.caption;
       } else {
         error.hidden = true;
         error.textContent = "";
@@ -288,14 +325,12 @@
         input.setAttribute(
           "aria-label",
           "Padded input " + g.padded + " by " + g.padded + " (padding " + p + " in grey); " +
-            "output cell (" + cell[0] + ", " + cell[1] + ") reads the orange cells, " +
-            describeWindow(g) + "."
+            "output cell (" + cell[0] + ", " + cell[1] + ") reads the orange cells and the " +
+            "hatched padding cells, " + describeWindow(g) + "."
         );
         output.setAttribute("data-part", "output");
         drawing.appendChild(output);
-        caption.textContent =
-          setting + ": output cell (" + cell[0] + ", " + cell[1] + ") reads the " +
-          g.window.length + " orange input cells; grey cells are padding.";
+        caption.textContent = g.caption;
       }
       drawing.appendChild(caption);
     }

@@ -54,25 +54,62 @@ def arithmetic_geometry(size, kernel_size, stride=1, padding=0, dilation=1, outp
     dict
         ``n_out`` (int, or ``None`` when no output exists), ``padded`` (``n + 2p``),
         ``cell`` (the clipped ``(row, col)``, or ``None``), ``window`` (sorted list of the
-        ``(row, col)`` padded cells the chosen output reads) and ``error`` (the library's
-        message when the setting is invalid, else ``None``).
+        ``(row, col)`` padded cells the chosen output reads), ``on_padding`` (how many of
+        them are padding zeros, drawn hatched), ``error`` (the library's message when the
+        setting is invalid, else ``None``) and ``caption`` (the text under the drawing,
+        which ``explorer.js`` writes word for word).
 
     Examples
     --------
     >>> g = arithmetic_geometry(5, 3, stride=2, padding=1, output_cell=(1, 2))
-    >>> g["n_out"], g["cell"], g["window"][:3]
-    (3, (1, 2), [(2, 4), (2, 5), (2, 6)])
+    >>> g["n_out"], g["cell"], g["window"][:3], g["on_padding"]
+    (3, (1, 2), [(2, 4), (2, 5), (2, 6)], 3)
+    >>> g["caption"]
+    'n5 k3 s2 p1 d1: output cell (1, 2) reads 6 input cells (orange) and 3 padding zeros (hatched).'
     """
     padded = size + 2 * padding
+    setting = f"n{size} k{kernel_size} s{stride} p{padding} d{dilation}"
     try:
         n_out = conv.conv_output_size(size, kernel_size, stride, padding, dilation)
     except ValueError as error:
-        return {"n_out": None, "padded": padded, "cell": None, "window": [], "error": str(error)}
+        span = dilation * (kernel_size - 1) + 1
+        caption = (
+            f"{setting}: no output, the dilated kernel ({span} cells, taps in orange) "
+            f"is wider than the padded input ({padded} cells)."
+        )
+        return {
+            "n_out": None,
+            "padded": padded,
+            "cell": None,
+            "window": [],
+            "on_padding": 0,
+            "error": str(error),
+            "caption": caption,
+        }
     row, col = (min(max(int(index), 0), n_out - 1) for index in output_cell)
     rows = [stride * row + dilation * a for a in range(kernel_size)]
     cols = [stride * col + dilation * b for b in range(kernel_size)]
     window = sorted((r, c) for r in rows for c in cols)
-    return {"n_out": n_out, "padded": padded, "cell": (row, col), "window": window, "error": None}
+    inside = sum(padding <= r < padding + size and padding <= c < padding + size for r, c in window)
+    on_padding = len(window) - inside
+    caption = (
+        f"{setting}: output cell ({row}, {col}) reads {_count(inside, 'input cell')} (orange)"
+        f" and {_count(on_padding, 'padding zero')} (hatched)."
+    )
+    return {
+        "n_out": n_out,
+        "padded": padded,
+        "cell": (row, col),
+        "window": window,
+        "on_padding": on_padding,
+        "error": None,
+        "caption": caption,
+    }
+
+
+def _count(number, noun):
+    """``"1 input cell"``, ``"9 input cells"``: a count with its noun."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _check_initial(values):

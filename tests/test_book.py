@@ -446,18 +446,25 @@ def test_arithmetic_explorer(browser, server):
             found = visit.page.evaluate(
                 """([settings, cell]) => settings.map(v => {
                      const g = window.cnncourseArithmetic.compute(v, cell);
-                     return [g.nOut, g.error, g.cell, g.window];
+                     return [g.nOut, g.error, g.cell, g.window, g.onPadding, g.caption];
                    })""",
                 [settings, list(cell)],
             )
-            for v, (n_out, error, chosen, window) in zip(settings, found, strict=True):
+            for v, got in zip(settings, found, strict=True):
+                n_out, error, chosen, window, on_padding, caption = got
                 want = arithmetic_geometry(v["n"], v["k"], v["s"], v["p"], v["d"], cell)
                 assert n_out == want["n_out"] and error == want["error"], v
                 assert (tuple(chosen) if chosen else None) == want["cell"], v
                 assert [tuple(rc) for rc in window] == want["window"], v
+                assert on_padding == want["on_padding"] and caption == want["caption"], v
         # Each slider, moved by the keyboard, changes the formula and the drawing.
         start = _explorer_state(box)
         assert start["error"] == ""
+        # The caption counts the taps on padding zeros, which are drawn hatched.
+        want = arithmetic_geometry(5, 3, 2, 1, 1)
+        assert box.locator("figcaption").inner_text() == want["caption"]
+        hatched = box.locator("svg[data-part='input'] rect[fill^='url(#']")
+        assert hatched.count() == want["on_padding"] == 5
         for name in ["cell", *RANGES]:  # the cell first, while the output has 3 x 3 cells
             before = _explorer_state(box)
             slider = box.locator(f"input[data-name='{name}']")

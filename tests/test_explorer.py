@@ -43,6 +43,9 @@ def test_geometry_matches_torch_on_random_settings():
         n_out, window = _torch_window(n, k, s, p, d, clipped)
         assert got["n_out"] == n_out and got["cell"] == clipped
         assert got["window"] == window, (n, k, s, p, d, cell)
+        inside = [(r, c) for r, c in window if p <= r < p + n and p <= c < p + n]
+        assert got["on_padding"] == len(window) - len(inside)
+        assert f"reads {len(inside)} input cell" in got["caption"]
         checked += 1
     assert checked > 100 and invalid > 5
 
@@ -52,6 +55,19 @@ def test_geometry_of_a_documented_case():
     got = arithmetic_geometry(5, 3, 2, 1, 1, (1, 2))
     assert got["n_out"] == 3 and got["padded"] == 7
     assert got["window"] == [(r, c) for r in (2, 3, 4) for c in (4, 5, 6)]
+    # Padded column 6 is padding: 3 of the 9 taps read a padding zero.
+    assert got["on_padding"] == 3
+    assert got["caption"] == (
+        "n5 k3 s2 p1 d1: output cell (1, 2) reads 6 input cells (orange) "
+        "and 3 padding zeros (hatched)."
+    )
+
+
+def test_caption_counts_padding_taps_in_the_singular_too():
+    got = arithmetic_geometry(3, 3, 1, 2, 1, (0, 0))  # a corner: one tap on the input
+    assert got["on_padding"] == 8
+    assert "reads 1 input cell (orange) and 8 padding zeros" in got["caption"]
+    assert "no output" in arithmetic_geometry(2, 5, 1, 0, 2)["caption"]
 
 
 def test_explorer_html_carries_its_script_and_start():

@@ -178,6 +178,26 @@ def test_flip_frame_draws_s_only_up_to_t_on_a_fixed_axis():
         matplotlib.pyplot.close(fig)
 
 
+def test_flip_frame_stops_at_last():
+    # The kernel stored on [0, 6): the slider stops at t = 5.95, where it is still exact.
+    h = 0.05
+    a = np.arange(0, 6, h)
+    x, w = ((a >= 0) & (a <= 1)).astype(float), np.exp(-a)
+    last = len(a) - 1
+    s = h * cc.convolve(x, w)
+    fig = frames.draw_flip_frame(x, w, last, spacing=h, last=last)
+    (curve,) = fig.axes[2].get_lines()
+    assert np.allclose(curve.get_ydata(), s[: last + 1]), "revealed up to last, not beyond"
+    low, high = fig.axes[0].get_xlim()
+    assert high < 6.2 and low < -5.9, "the axis covers t <= 5.95 and the flipped kernel"
+    matplotlib.pyplot.close(fig)
+    fig = frames.draw_flip_frame(x, w, 40, spacing=h, last=last)
+    assert not fig.axes[2].texts, "no reveal before last"
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="`last` must be"):
+        frames.draw_flip_frame(x, w, 50, spacing=h, last=40)
+
+
 def test_flip_output_limit_bounds_every_output():
     rng = np.random.default_rng(5)
     for _ in range(20):

@@ -46,7 +46,7 @@ def flip_shift_terms(x, w, t):
     return shifted, product, float(product.sum())
 
 
-def flip_axis_limits(n_x, n_w, spacing=1.0, x_start=0.0, w_start=0.0):
+def flip_axis_limits(n_x, n_w, spacing=1.0, x_start=0.0, w_start=0.0, t_last=None):
     """The range of ``a`` that holds ``x(a)``, ``w(a)`` and every ``w(t - a)`` of (9.3).
 
     With samples ``x(x_start + i h)``, ``i < n_x``, and ``w(w_start + j h)``, ``j < n_w``,
@@ -54,7 +54,8 @@ def flip_axis_limits(n_x, n_w, spacing=1.0, x_start=0.0, w_start=0.0):
     :math:`[t - w_\\text{end},\\ t - w_\\text{start}]`, and ``t`` runs over
     :math:`[x_\\text{start} + w_\\text{start},\\ x_\\text{end} + w_\\text{end}]`. The returned
     interval covers all of these, so the whole kernel, peak included, stays in view for
-    every ``t``.
+    every ``t``. With ``t_last`` (a value of ``t``), only ``t <= t_last`` is covered: a widget
+    whose slider stops there.
 
     Returns
     -------
@@ -65,11 +66,14 @@ def flip_axis_limits(n_x, n_w, spacing=1.0, x_start=0.0, w_start=0.0):
     --------
     >>> flip_axis_limits(4, 3)
     (-2.0, 5.0)
+    >>> flip_axis_limits(4, 3, t_last=3.0)
+    (-2.0, 3.0)
     """
     x_end = x_start + spacing * (n_x - 1)
     w_end = w_start + spacing * (n_w - 1)
+    t_end = x_end + w_end if t_last is None else t_last
     low = min(x_start, w_start, x_start + w_start - w_end)
-    high = max(x_end, w_end, x_end + w_end - w_start)
+    high = max(x_end, w_end, t_end - w_start)
     return float(low), float(high)
 
 
@@ -114,7 +118,7 @@ def flip_output_limit(x, w, spacing=1.0):
     return float(spacing * min(x.sum() * w.max(), w.sum() * x.max()))
 
 
-def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None):
+def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None, last=None):
     """Draw the flip-and-shift picture of (9.1)/(9.3) at output index ``t``.
 
     Top: the input :math:`x(a)`, the kernel :math:`w(a)` (faint) and the kernel flipped and
@@ -129,7 +133,11 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None)
     ----------
     reveal : bool, optional
         Draw the whole output curve and mark its maximum (the answer to "where does
-        :math:`s` peak?"). Default: only at the last ``t``, where :math:`s` is complete.
+        :math:`s` peak?"). Default: only at ``t == last``.
+    last : int, optional
+        The last output index a slider reaches (default: the end of the full output,
+        ``len(x) + len(w) - 2``). The axes and the revealed curve stop there, so a kernel
+        stored on a finite interval is not drawn where its cut-off would show.
 
     Returns
     -------
@@ -142,10 +150,14 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None)
     _, product, s_t = flip_shift_terms(x, w, t)
     s = spacing * signal.convolve(x, w)
     t_axis = x_start + w_start + spacing * np.arange(len(s))
+    last = len(s) - 1 if last is None else int(last)
+    if not t <= last < len(s):
+        raise ValueError(f"`last` must be from t = {t} to {len(s) - 1}, got {last}")
+    s, t_axis = s[: last + 1], t_axis[: last + 1]
     t_value = t_axis[t]
     kernel_a = w_start + spacing * np.arange(len(w))
     flipped_a, flipped_w = flipped_kernel_curve(w, t_value, spacing, w_start)
-    low, high = flip_axis_limits(len(x), len(w), spacing, x_start, w_start)
+    low, high = flip_axis_limits(len(x), len(w), spacing, x_start, w_start, t_axis[-1])
     margin = 0.02 * (high - low)
 
     fig, axes = plt.subplots(
