@@ -405,8 +405,8 @@ def edge_layer_costs(kernel, shape, rng):
     """Stored numbers and floating-point operations of four layers computing one correlation.
 
     A dot product with :math:`c` terms costs :math:`c` multiplications and :math:`c - 1`
-    additions (:func:`dot_operations`), for every layer alike. The four layers map an image of ``shape`` to its valid correlation with
-    ``kernel``:
+    additions (:func:`dot_operations`), for every layer alike. The four layers map an image
+    of ``shape`` to its valid correlation with ``kernel``:
 
     * a dense matrix (every input joined to every output, each by its own weight);
     * shared, not sparse: every pair joined, the weight depending only on the offset
@@ -756,7 +756,7 @@ def draw_feature_maps(scenes, maps, centres, kernel):
 
     Row 1: the scenes, the pattern's centre marked with a cross; row 2: the ``same``-mode
     feature maps, their maximum circled (it sits on the pattern's centre). A small inset
-    in the first scene shows the kernel.
+    in the first scene's lower right corner shows the kernel.
 
     Returns
     -------
@@ -772,8 +772,9 @@ def draw_feature_maps(scenes, maps, centres, kernel):
         show_image(fmap, axes[1, col], title=f"feature map: maximum at {tuple(map(int, peak))}")
         axes[1, col].scatter([peak[1]], [peak[0]], s=220, facecolor="none", lw=2,
                              edgecolor=COLORS["highlight"])  # fmt: skip
-    inset = axes[0, 0].inset_axes([0.74, 0.74, 0.24, 0.24])
+    inset = axes[0, 0].inset_axes([0.72, 0.04, 0.24, 0.24])  # a corner the cross avoids
     show_image(kernel, inset, symmetric=True)
-    inset.set_title("kernel", fontsize=8)
+    inset.set_title("kernel", fontsize=8, color="white", pad=2,
+                    bbox={"facecolor": "black", "pad": 1, "lw": 0})  # fmt: skip
     fig.tight_layout()
     return fig
