@@ -754,7 +754,7 @@ def hide_pattern(background, pattern, centre):
 def draw_feature_maps(scenes, maps, centres, kernel):
     """Two (or more) scenes side by side with their feature maps, each pattern's centre marked.
 
-    Row 1: the scenes, the pattern's centre marked with a cross; row 2: the ``same``-mode
+    Row 1: the scenes, the pattern outlined and its centre dotted; row 2: the ``same``-mode
     feature maps, their maximum circled (it sits on the pattern's centre). A small inset
     in the first scene's lower right corner shows the kernel.
 
@@ -762,13 +762,19 @@ def draw_feature_maps(scenes, maps, centres, kernel):
     -------
     matplotlib.figure.Figure
     """
+    import matplotlib.patches
+
     from ..plotting import show_image
 
     fig, axes = _figure(2, len(scenes), (3.3 * len(scenes), 6.2))
     for col, (scene, fmap, centre) in enumerate(zip(scenes, maps, centres, strict=True)):
         peak = np.unravel_index(np.argmax(fmap), fmap.shape)
         show_image(scene, axes[0, col], title=f"input: pattern centred at {tuple(centre)}")
-        axes[0, col].plot(centre[1], centre[0], "+", ms=14, mew=2, color=COLORS["highlight"])
+        half = np.array(kernel.shape) / 2  # outline the pattern, dot its centre
+        axes[0, col].add_patch(matplotlib.patches.Rectangle(
+            (centre[1] - half[1], centre[0] - half[0]), kernel.shape[1], kernel.shape[0],
+            fill=False, lw=1.5, edgecolor=COLORS["highlight"]))  # fmt: skip
+        axes[0, col].plot(centre[1], centre[0], "o", ms=3, color=COLORS["highlight"])
         show_image(fmap, axes[1, col], title=f"feature map: maximum at {tuple(map(int, peak))}")
         axes[1, col].scatter([peak[1]], [peak[0]], s=220, facecolor="none", lw=2,
                              edgecolor=COLORS["highlight"])  # fmt: skip
