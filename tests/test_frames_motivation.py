@@ -1,6 +1,7 @@
 """Chapter 9.2's figures: receptive fields, parameter sharing, equivariance, and the photo."""
 
 import matplotlib
+import matplotlib.pyplot
 import numpy as np
 import pytest
 
@@ -219,7 +220,9 @@ def test_edge_layer_costs_count_the_four_layers():
         np.array([[-1.0, 1.0]]), (6, 7), np.random.default_rng(0)
     )
     outputs, inputs = 6 * 6, 6 * 7
-    assert costs["dense matrix"] == ("no", "no", outputs * inputs, 2 * outputs * inputs)
+    dense_ops = outputs * (inputs + inputs - 1)  # c multiplications, c - 1 additions
+    assert costs["dense matrix"] == ("no", "no", outputs * inputs, dense_ops)
+    assert costs["shared, not sparse"][3] == dense_ops
     assert costs["shared, not sparse"][2] == (2 * 6 - 1) * (6 + 7 - 1)
     assert costs["sparse, not shared"][2:] == (2 * outputs, 3 * outputs)
     assert costs["convolution"][2:] == (2, 3 * outputs)
@@ -298,3 +301,34 @@ def test_draw_receptive_field_tells_input_padding_from_later_padding():
     assert (-1.5, 1.0, "////") in hatched  # -1: the zero padded onto the input
     assert (-4.5, 3.0, "....") in hatched  # -4 … -2: under the zeros of layers 2 and 3
     assert any(text.get_text() == "unit 0: field -4..4" for text in ax.texts)
+
+
+def test_dot_operations_counts_c_multiplications_and_c_minus_1_additions():
+    dot = frames.motivation.dot_operations
+    assert dot(2, 319 * 280) == 319 * 280 * 3 == 267_960  # the book's count
+    assert dot(320 * 280, 319 * 280) == 16_006_054_680
+    x, w = np.arange(5.0), np.ones(5)
+    assert dot(5) == 9 and float(x @ w) == 10.0  # 5 products, 4 sums
+
+
+def test_hide_pattern_centres_the_pattern_and_the_same_map_peaks_there():
+    from cnncourse import correlate
+
+    cross = np.zeros((5, 5))
+    cross[2, :] = cross[:, 2] = 1.0
+    scene = frames.motivation.hide_pattern(np.zeros((20, 20)), cross, (6, 11))
+    assert scene.sum() == 9 and scene[6, 9:14].tolist() == [1.0] * 5
+    fmap = correlate(scene, cross - cross.mean(), mode="same")
+    assert np.unravel_index(np.argmax(fmap), fmap.shape) == (6, 11)
+    fig = frames.motivation.draw_feature_maps([scene, scene], [fmap, fmap], [(6, 11)] * 2, cross)
+    assert len(fig.axes) == 4 and len(fig.axes[0].child_axes) == 1  # the kernel's inset
+    matplotlib.pyplot.close(fig)
+
+
+def test_effective_field_panels_share_a_labelled_y_scale():
+    gradient = np.convolve(np.ones(3), np.ones(3))
+    fig = frames.motivation.draw_effective_field({"a": gradient, "b": np.ones(3)})
+    first, second = fig.axes[:2]
+    assert first.get_ylim() == second.get_ylim() and first.get_ylabel()
+    assert first.get_yticklabels()[1].get_text().endswith("%")
+    matplotlib.pyplot.close(fig)

@@ -384,12 +384,29 @@ def padded_reads(layers, input_length, output_index):
     return found
 
 
+def dot_operations(terms, outputs=1):
+    """Floating-point operations of ``outputs`` dot products of ``terms`` terms each.
+
+    .. math:: \\text{operations} = \\text{outputs} \\times \\big(c + (c - 1)\\big)
+
+    with :math:`c` = ``terms``: :math:`c` multiplications and :math:`c - 1` additions per
+    output, the rule of the book's 319 × 280 × 3 = 267,960 (and of
+    ``cnncourse.ConvCost.flops``; its ``dense_flops`` counts :math:`2c` instead).
+
+    Examples
+    --------
+    >>> dot_operations(2, 319 * 280), dot_operations(320 * 280, 319 * 280)
+    (267960, 16006054680)
+    """
+    return int(outputs) * (2 * int(terms) - 1)
+
+
 def edge_layer_costs(kernel, shape, rng):
     """Stored numbers and floating-point operations of four layers computing one correlation.
 
     A dot product with :math:`c` terms costs :math:`c` multiplications and :math:`c - 1`
-    additions. The four layers map an image of ``shape`` to its valid correlation with
-    ``kernel``:
+    additions (:func:`dot_operations`), for every layer alike. The four layers map an image
+    of ``shape`` to its valid correlation with ``kernel``:
 
     * a dense matrix (every input joined to every output, each by its own weight);
     * shared, not sparse: every pair joined, the weight depending only on the offset
@@ -414,9 +431,10 @@ def edge_layer_costs(kernel, shape, rng):
         np.unique(np.subtract.outer(np.arange(n_out), np.arange(n_in))).size
         for n_out, n_in in zip(cost.output_shape, shape, strict=True)
     ]
+    dense_ops = dot_operations(int(np.prod(shape)), int(np.prod(cost.output_shape)))
     return {
-        "dense matrix": ("no", "no", cost.dense_entries, cost.dense_flops),
-        "shared, not sparse": ("no", "yes", int(np.prod(offsets)), cost.dense_flops),
+        "dense matrix": ("no", "no", cost.dense_entries, dense_ops),
+        "shared, not sparse": ("no", "yes", int(np.prod(offsets)), dense_ops),
         "sparse, not shared": (
             "yes",
             "no",
@@ -518,8 +536,10 @@ def draw_timings(times):
         pixels = [s * max(s, 2) for s in by_side]
         ax.plot(pixels, np.array(list(by_side.values())) * 1e6, "o-", color=colour, label=name)
         ax.axhline(by_side[1] * 1e6, color=colour, ls=":", lw=1)
-        ax.text(2, by_side[1] * 1e6 * 1.12, f"fixed cost {by_side[1] * 1e6:.1f} µs",
-                color=colour, fontsize=8)  # fmt: skip
+        ax.annotate(f"fixed cost {by_side[1] * 1e6:.1f} µs", (1.0, by_side[1] * 1e6),
+                    xycoords=("axes fraction", "data"), xytext=(-4, 3),
+                    textcoords="offset points", ha="right", va="bottom", color=colour,
+                    fontsize=8)  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("pixels in the input")
@@ -575,7 +595,9 @@ def draw_effective_field(profiles):
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = _figure(1, len(profiles), (3.0 * len(profiles), 2.7))
+    import matplotlib.ticker
+
+    fig, axes = _figure(1, len(profiles), (3.0 * len(profiles), 2.8))
     for ax, (label, gradient) in zip(axes[0], profiles.items(), strict=True):
         nonzero = np.flatnonzero(gradient)
         field = np.abs(gradient[nonzero[0] : nonzero[-1] + 1])
@@ -590,8 +612,14 @@ def draw_effective_field(profiles):
         ax.axvspan(-third, third, color=COLORS["highlight"], alpha=0.15, lw=0, zorder=0)
         ax.set_title(f"{label}: field {field.size}", fontsize=10)
         ax.set_xlabel("input offset from centre")
-        ax.set_yticks([])
-    axes[0, 0].set_ylabel("share of gradient")
+    top = max(ax.get_ylim()[1] for ax in axes[0])
+    for ax in axes[0]:
+        ax.set_ylim(0, top)  # one scale for every panel
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        ax.grid(axis="y", color=COLORS["muted"], alpha=0.3, lw=0.6)
+    for ax in axes[0, 1:]:
+        ax.tick_params(labelleft=False)
+    axes[0, 0].set_ylabel("share of the gradient\nper input")
     axes[0, -1].legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
@@ -707,3 +735,52 @@ def gap_table(gaps):
     names = list(next(iter(gaps.values())))
     rows = [[name] + [f"{by_name[name]:.2g}" for by_name in gaps.values()] for name in names]
     return ["kernel"] + [f"max gap inside, {column}" for column in gaps], rows
+
+
+def hide_pattern(background, pattern, centre):
+    """Add ``pattern`` to a copy of ``background``, its centre pixel at ``centre``.
+
+    .. math:: I = B + P(\\cdot - c + h), \\qquad h = (\\text{pattern shape} - 1) / 2
+
+    ``pattern`` has odd sides; it must lie wholly inside ``background``.
+    """
+    scene = np.array(background, dtype=float)
+    half = np.array(pattern.shape) // 2
+    top, left = np.asarray(centre) - half
+    scene[top : top + pattern.shape[0], left : left + pattern.shape[1]] += pattern
+    return scene
+
+
+def draw_feature_maps(scenes, maps, centres, kernel):
+    """Two (or more) scenes side by side with their feature maps, each pattern's centre marked.
+
+    Row 1: the scenes, the pattern outlined and its centre dotted; row 2: the ``same``-mode
+    feature maps, their maximum circled (it sits on the pattern's centre). A small inset
+    in the first scene's lower right corner shows the kernel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.patches
+
+    from ..plotting import show_image
+
+    fig, axes = _figure(2, len(scenes), (3.3 * len(scenes), 6.2))
+    for col, (scene, fmap, centre) in enumerate(zip(scenes, maps, centres, strict=True)):
+        peak = np.unravel_index(np.argmax(fmap), fmap.shape)
+        show_image(scene, axes[0, col], title=f"input: pattern centred at {tuple(centre)}")
+        half = np.array(kernel.shape) / 2  # outline the pattern, dot its centre
+        axes[0, col].add_patch(matplotlib.patches.Rectangle(
+            (centre[1] - half[1], centre[0] - half[0]), kernel.shape[1], kernel.shape[0],
+            fill=False, lw=1.5, edgecolor=COLORS["highlight"]))  # fmt: skip
+        axes[0, col].plot(centre[1], centre[0], "o", ms=3, color=COLORS["highlight"])
+        show_image(fmap, axes[1, col], title=f"feature map: maximum at {tuple(map(int, peak))}")
+        axes[1, col].scatter([peak[1]], [peak[0]], s=220, facecolor="none", lw=2,
+                             edgecolor=COLORS["highlight"])  # fmt: skip
+    inset = axes[0, 0].inset_axes([0.72, 0.04, 0.24, 0.24])  # a corner the cross avoids
+    show_image(kernel, inset, symmetric=True)
+    inset.set_title("kernel", fontsize=8, color="white", pad=2,
+                    bbox={"facecolor": "black", "pad": 1, "lw": 0})  # fmt: skip
+    fig.tight_layout()
+    return fig
