@@ -159,27 +159,22 @@ def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", ga
     a, b, difference, interior = gap
     inside = np.abs(difference[interior]).max()
     verdict = "zero inside: equivariant" if inside < 1e-12 else f"max |.| inside = {inside:.2g}"
-    # one image with three panels side by side: a single Axes draws much faster than three
+    # three Axes (not one image of three panels): on a phone they wrap into rows
     height, width = difference.shape
-    gutter = np.full((height, max(2, width // 12)), np.nan)  # NaN: left blank
-    panels = np.hstack([a, gutter, b, gutter, difference])
     limit = max(np.abs(a).max(), np.abs(b).max())
-    fig, axes = _figure(1, 1, (8.0, 3.1))
-    ax = axes[0, 0]
-    ax.imshow(panels, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-    step = width + gutter.shape[1]
+    fig, axes = _figure(1, 3, (8.0, 3.1))
     titles = ("conv(g(I))", "g(conv(I))", f"difference: {verdict}")
-    for number, title in enumerate(titles):
-        ax.text(number * step + (width - 1) / 2, -2, title, ha="center", va="bottom", fontsize=10)
+    for ax, panel, title in zip(axes[0], (a, b, difference), titles, strict=True):
+        ax.imshow(panel, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(title, fontsize=10)
+        ax.set_axis_off()
     if interior.any():  # the outline of the inside, on the difference panel
         framed = np.pad(interior, 1).astype(float)  # outside the image counts as outside
-        xs = 2 * step + np.arange(-1, width + 1)
-        ax.contour(xs, np.arange(-1, height + 1), framed, levels=[0.5],
-                   colors=[COLORS["highlight"]], linewidths=1.4)  # fmt: skip
-    ax.set_axis_off()
+        axes[0, 2].contour(np.arange(-1, width + 1), np.arange(-1, height + 1), framed,
+                           levels=[0.5], colors=[COLORS["highlight"]], linewidths=1.4)  # fmt: skip
     unit = {"shift": " px", "rotate": " deg", "scale": "x"}[transform]
     fig.suptitle(f"{kernel_name} kernel, g = {transform} by {amount}{unit}", fontsize=11)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8, wspace=0.08)
     return fig
 
 
