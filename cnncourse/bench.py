@@ -393,8 +393,8 @@ def gemm_work_per_load(m, k, n):
 
     Examples
     --------
-    >>> gemm_work_per_load(1024, 1024, 1024)  # 2n/3 for square matrices
-    682.666...
+    >>> round(gemm_work_per_load(1024, 1024, 1024), 2)  # 2n/3 for square matrices
+    682.67
     """
     return 2 * m * k * n / (m * k + k * n + m * n)
 
@@ -476,13 +476,34 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
             np.matmul(a, b[:, :n], out=c[:, start : start + n])
 
     x, w = case.arrays(np.dtype(dtype), rng)
+    whole, alone = _interleaved_medians(_call(case, x, w), products, repeat, min_seconds)
     return {
         "case": case.name,
         "blocks": blocks,
         "flops": sum(2 * m * k * n for m, k, n in blocks),
-        "numpy": median_time(_call(case, x, w), repeat, min_seconds),
-        "gemm": median_time(products, repeat, min_seconds),
+        "numpy": whole,
+        "gemm": alone,
     }
+
+
+def _interleaved_medians(first, second, repeat, min_seconds):
+    """Median times of two functions called in turn, so that both meet the same load.
+
+    After a warm-up of each, ``first`` and ``second`` alternate until each has run at least
+    ``repeat`` times and ``min_seconds`` have passed for both together (at most
+    ``50 * repeat`` times each), as in :func:`median_time`.
+    """
+    first(), second()
+    times = ([], [])
+    started = time.perf_counter()
+    while len(times[0]) < repeat or time.perf_counter() - started < 2 * min_seconds:
+        for function, seconds in zip((first, second), times, strict=True):
+            t0 = time.perf_counter()
+            function()
+            seconds.append(time.perf_counter() - t0)
+        if len(times[0]) >= 50 * repeat:
+            break
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def edge_detection_times(sizes, dense_up_to=64, repeat=3, min_seconds=0.02, seed=0):
