@@ -177,11 +177,12 @@ def draw_rates(rows, peak):
 
 
 def _products(blocks):
-    """``4 × (64 × 576 · 576 × ≤7281)``-style text for a list of ``(m, k, n)``."""
+    """``m × k × n`` of a list of ``(m, k, n)`` blocks: ``64 × 576 × ≤ 7,281, 4 blocks``."""
     m, k = blocks[0][:2]
     widest = max(n for _, _, n in blocks)
-    bound = "≤ " if len(blocks) > 1 and min(n for _, _, n in blocks) < widest else ""
-    return f"{len(blocks)} × ({m} × {k} times {k} × {bound}{widest:,})"
+    bound = "≤ " if min(n for _, _, n in blocks) < widest else ""
+    count = f", {len(blocks)} blocks" if len(blocks) > 1 else ""
+    return f"{m} × {k} × {bound}{widest:,}{count}"
 
 
 def gemm_table(profiles, peak):
@@ -194,14 +195,14 @@ def gemm_table(profiles, peak):
     peak : float
         The reference rate, GFLOP/s.
 
-    Columns: the products (count × shapes), their operations per number moved
+    Columns: the products' shapes (and how many blocks), their operations per number moved
     (:func:`cnncourse.bench.gemm_work_per_load` of the widest block), the share of the whole
     NumPy call that the products alone take, and their GFLOP/s with the fraction of ``peak``.
     """
     from .bench import gemm_work_per_load
 
-    header = ["case", "matrix products", "operations per number moved", "share of NumPy time",
-              "GFLOP/s of the products"]  # fmt: skip
+    header = ["case", "products m × k × n", "operations per number moved",
+              "share of NumPy time", "GFLOP/s of the products"]  # fmt: skip
     body = []
     for p in profiles:
         widest = max(p["blocks"], key=lambda b: b[2])

@@ -114,7 +114,7 @@ def test_rates_are_operations_over_time():
     _, body = fp.gemm_table(fake_profiles(), peak=500.0)
     assert body[0][3] == "25%" and body[0][4] == "1000 (200%)"
     big = next(row for row in body if row[0] == "8x64x56x56 -> 64, 3x3")
-    assert big[1] == "4 × (64 × 576 times 576 × ≤ 7,281)" and big[2] == "114"
+    assert big[1] == "64 × 576 × ≤ 7,281, 4 blocks" and big[2] == "114"
 
 
 def test_sentences_quote_the_rows():
