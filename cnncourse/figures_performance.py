@@ -55,6 +55,26 @@ def im2col_table(columns, kernel, out_w):
     return header, rows
 
 
+def gemm_shape_table(m, k, n, matrix_size, input_size):
+    """A convolution's GEMM for one image: its shape, operations, reuse and im2col size.
+
+    Rows: ``m × k × n``; :math:`2mkn` in millions; operations per number moved
+    (:func:`cnncourse.bench.gemm_work_per_load`); the im2col matrix's ``matrix_size``
+    against the ``input_size`` of the image.
+    """
+    from .bench import gemm_work_per_load
+
+    return ["", "value"], [
+        ("GEMM shape m × k × n", f"{m} × {k} × {n}"),
+        ("operations per image (2mkn)", f"{2 * m * k * n / 1e6:.0f} million"),
+        ("operations per number moved", f"{gemm_work_per_load(m, k, n):.0f}"),
+        (
+            "im2col matrix per image",
+            f"{matrix_size:,} numbers ({matrix_size / input_size:.0f}× the input)",
+        ),
+    ]
+
+
 def time_table(rows):
     """Times of every benchmark case: NumPy, torch backend, torch called directly, ratio."""
     header = ["case", "NumPy ms", "torch ms", "F ms", "NumPy / torch"]

@@ -132,6 +132,13 @@ def test_sentences_quote_the_rows():
     assert "NumPy's time grew 100× and torch's 50×" in sentence and "256×" in sentence
 
 
+def test_gemm_shape_table_of_the_64_channel_layer():
+    _, body = fp.gemm_shape_table(64, 576, 3136, matrix_size=1806336, input_size=200704)
+    assert [value for _, value in body] == [
+        "64 × 576 × 3136", "231 million", "113", "1,806,336 numbers (9× the input)"
+    ]  # fmt: skip
+
+
 def test_im2col_table_rows_are_kernel_taps():
     columns = cc.unfold(np.arange(12.0).reshape(1, 1, 3, 4), 2)[0]
     header, body = fp.im2col_table(columns, np.array([[1.0, 2.0], [3.0, 4.0]]), out_w=3)
