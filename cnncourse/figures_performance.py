@@ -14,6 +14,7 @@ multiply-add of the direct sum (:meth:`cnncourse.bench.Case.flops`); ``peak`` is
 
 import numpy as np
 
+from ._optional import require
 from .plotting import COLORS
 
 BACKENDS = (("numpy", "cnncourse, NumPy", "input"), ("torch", "cnncourse, torch (CPU)", "kernel"))
@@ -25,7 +26,7 @@ def _rate(row, backend):
 
 
 def _figure(figsize, cols=1):
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "book", "cnncourse.figures_performance")
 
     fig, axes = plt.subplots(1, cols, figsize=figsize, facecolor="white")
     return fig, axes
