@@ -245,7 +245,8 @@ def why_markdown(rows, profiles, peak):
 
     One bullet each for the 64-channel layer, the CIFAR batch, the strided layer (their
     matrix products against torch's whole call), the MNIST-size input (its time against
-    what its arithmetic would take at ``peak``) and pooling (NumPy / torch).
+    what its arithmetic would take at ``peak``) and pooling (NumPy / torch); and a warning
+    when the products alone took longer than the whole call, which only a busy machine does.
     """
     by_case = {r["case"]: r for r in rows}
     by_profile = {p["case"]: p for p in profiles}
@@ -278,6 +279,11 @@ def why_markdown(rows, profiles, peak):
         ratios = [r["numpy"] / r["torch"] for r in rows if r["op"] == f"{kind}_pool2d"]
         lines.append(
             f"- {kind} pooling: NumPy / torch = {' and '.join(f'{x:.2f}' for x in ratios)}."
+        )
+    if any(p["gemm"] > p["numpy"] for p in profiles):
+        lines.append(
+            "- A share above 100% (the products alone slower than the whole call) means "
+            "other processes slowed one of the two timings: this machine was busy."
         )
     return "\n".join(lines)
 

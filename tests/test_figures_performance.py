@@ -126,6 +126,9 @@ def test_sentences_quote_the_rows():
     assert "64-channel layer: NumPy 2.00 ms, of which the matrix products alone 1.00 ms" in why
     assert "less than NumPy's products alone" not in why  # torch 1 ms = products 1 ms
     assert "10000.00 µs at the reference rate" in why  # 10^9 operations at 10^11 per second
+    assert "busy" not in why
+    profiles[0]["gemm"] = 2 * profiles[0]["numpy"]  # the products slower than the whole call
+    assert "this machine was busy" in fp.why_markdown(rows, profiles, peak=100.0)
     assert fp.fastest_rate_markdown(rows, peak=100.0).count("GFLOP/s") == 2
     sweep = [dict(rows[0], numpy=0.001, torch=0.001), dict(rows[0], numpy=0.1, torch=0.05)]
     sentence = fp.sweep_markdown(sweep, [8, 128], rows[3])
