@@ -254,7 +254,7 @@ def why_markdown(rows, profiles, peak):
     def products_against_torch(name, label):
         row, p = by_case[name], by_profile[name]
         rate = p["flops"] / p["gemm"] / 1e9
-        relation = "less" if p["gemm"] < row["torch"] else "more"
+        relation = "less" if row["torch"] < p["gemm"] else "more"
         return (
             f"- {label}: NumPy {row['numpy'] * 1e3:.2f} ms, of which the matrix products "
             f"alone {p['gemm'] * 1e3:.2f} ms ({p['gemm'] / row['numpy']:.0%}, at "
@@ -320,6 +320,11 @@ def sweep_table(sweep, sides):
     )
 
 
+def _factor(x):
+    """A growth factor for prose: whole numbers from 10 on, two significant digits below."""
+    return f"{x:.0f}" if x >= 10 else f"{x:.2g}"
+
+
 def sweep_markdown(sweep, sides, wide_row):
     """Two sentences: how each backend's time grew, and NumPy / torch at both ends.
 
@@ -331,7 +336,7 @@ def sweep_markdown(sweep, sides, wide_row):
     wide = wide_row["numpy"] / wide_row["torch"]
     return (
         f"In this run, from n = {sides[0]} to n = {sides[-1]} ({pixels:.0f}× the pixels) "
-        f"NumPy's time grew {grew['numpy']:.0f}× and torch's {grew['torch']:.0f}×. "
+        f"NumPy's time grew {_factor(grew['numpy'])}× and torch's {_factor(grew['torch'])}×. "
         f"NumPy / torch is {first:.2f} at n = {sides[0]} and {last:.2f} at n = {sides[-1]}; "
         f"on the 64-channel layer of the grid ({wide_row['case']}) it is {wide:.2f}."
     )

@@ -127,12 +127,19 @@ def test_sentences_quote_the_rows():
     assert "less than NumPy's products alone" not in why  # torch 1 ms = products 1 ms
     assert "10000.00 µs at the reference rate" in why  # 10^9 operations at 10^11 per second
     assert "busy" not in why
+    rows[3]["torch"] = 0.0005  # torch 0.5 ms against products of 1 ms
+    assert "torch's whole convolution 0.50 ms, less than NumPy's products alone" in (
+        fp.why_markdown(rows, profiles, peak=100.0)
+    )
+    rows[3]["torch"] = 0.001
     profiles[0]["gemm"] = 2 * profiles[0]["numpy"]  # the products slower than the whole call
     assert "this machine was busy" in fp.why_markdown(rows, profiles, peak=100.0)
     assert fp.fastest_rate_markdown(rows, peak=100.0).count("GFLOP/s") == 2
     sweep = [dict(rows[0], numpy=0.001, torch=0.001), dict(rows[0], numpy=0.1, torch=0.05)]
     sentence = fp.sweep_markdown(sweep, [8, 128], rows[3])
     assert "NumPy's time grew 100× and torch's 50×" in sentence and "256×" in sentence
+    sweep[1]["torch"] = 0.0035
+    assert "torch's 3.5×" in fp.sweep_markdown(sweep, [8, 128], rows[3])
 
 
 def test_gemm_shape_table_of_the_64_channel_layer():
