@@ -243,10 +243,12 @@ def gemm_table(profiles, peak):
 def why_markdown(rows, profiles, peak):
     """Bullets that quote this run's numbers for the appendix's explanations.
 
-    One bullet each for the 64-channel layer, the CIFAR batch, the strided layer (their
-    matrix products against torch's whole call), the MNIST-size input (its time against
-    what its arithmetic would take at ``peak``) and pooling (NumPy / torch); and a warning
-    when the products alone took longer than the whole call, which only a busy machine does.
+    One bullet each for the 64-channel layer, the CIFAR batch, the strided layer (the
+    NumPy call and its matrix products, timed in turn by
+    :func:`cnncourse.bench.time_gemm_blocks`, against torch's whole call in ``rows``), the
+    MNIST-size input (its time against what its arithmetic would take at ``peak``) and
+    pooling (NumPy / torch); and a warning when the products alone took longer than the
+    whole call, which only a busy machine does.
     """
     by_case = {r["case"]: r for r in rows}
     by_profile = {p["case"]: p for p in profiles}
@@ -256,8 +258,8 @@ def why_markdown(rows, profiles, peak):
         rate = p["flops"] / p["gemm"] / 1e9
         relation = "less" if row["torch"] < p["gemm"] else "more"
         return (
-            f"- {label}: NumPy {row['numpy'] * 1e3:.2f} ms, of which the matrix products "
-            f"alone {p['gemm'] * 1e3:.2f} ms ({p['gemm'] / row['numpy']:.0%}, at "
+            f"- {label}: NumPy {p['numpy'] * 1e3:.2f} ms, of which the matrix products "
+            f"alone {p['gemm'] * 1e3:.2f} ms ({p['gemm'] / p['numpy']:.0%}, at "
             f"{rate / peak:.0%} of the reference rate); torch's whole convolution "
             f"{row['torch'] * 1e3:.2f} ms, {relation} than NumPy's products alone."
         )

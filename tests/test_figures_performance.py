@@ -123,7 +123,7 @@ def test_sentences_quote_the_rows():
     assert text.startswith("- NumPy at or under torch's time (NumPy / torch): none.")
     assert text.count("(2.00)") == len(rows)
     why = fp.why_markdown(rows, profiles, peak=100.0)
-    assert "64-channel layer: NumPy 2.00 ms, of which the matrix products alone 1.00 ms" in why
+    assert "64-channel layer: NumPy 4.00 ms, of which the matrix products alone 1.00 ms (25%" in why
     assert "less than NumPy's products alone" not in why  # torch 1 ms = products 1 ms
     assert "10000.00 µs at the reference rate" in why  # 10^9 operations at 10^11 per second
     assert "busy" not in why
