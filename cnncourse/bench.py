@@ -547,3 +547,32 @@ def edge_detection_times(sizes, dense_up_to=64, repeat=3, min_seconds=0.02, seed
             seconds = median_time(lambda f=function, a=args: f(*a), repeat, min_seconds)
             times[name].append(seconds)
     return times
+
+
+def reference_gemm_rate(size=1024, repeat=10, min_seconds=0.3):
+    """The float32 GEMM rate of NumPy's BLAS, in GFLOP/s, from its fastest product.
+
+    .. math::
+
+        \\frac{2 n^3}{t_\\text{min}}
+
+    for two ``size x size`` float32 matrices, with :math:`t_\\text{min}` the shortest of at
+    least ``repeat`` products lasting ``min_seconds`` together (after a warm-up). Other
+    processes can only slow a product down, so the fastest one is the steadiest measure of
+    what BLAS reaches on this machine; :func:`gemm_rate` takes the median instead. It is a
+    measured rate, not the processor's peak.
+    """
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size)).astype(np.float32)
+    b = rng.standard_normal((size, size)).astype(np.float32)
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)
+    times = []
+    started = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - started < min_seconds:
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=out)
+        times.append(time.perf_counter() - t0)
+        if len(times) >= 50 * repeat:
+            break
+    return 2 * size**3 / min(times) / 1e9

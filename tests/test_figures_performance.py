@@ -77,6 +77,12 @@ def test_time_gemm_blocks_reports_both_times():
     assert result["numpy"] > 0 and result["gemm"] > 0
 
 
+def test_reference_rate_is_a_positive_rate(monkeypatch):
+    clock = iter(range(1000))  # every product "takes" one second on this clock
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: next(clock))
+    assert bench.reference_gemm_rate(size=8, repeat=2, min_seconds=0) == 2 * 8**3 / 1e9
+
+
 def test_edge_detection_times_one_list_per_method():
     times = bench.edge_detection_times([4, 8, 16], dense_up_to=8, repeat=1, min_seconds=0)
     assert list(times) == ["convolution", "sparse matrix", "dense matrix"]
