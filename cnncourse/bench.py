@@ -435,6 +435,216 @@ def _report(args):
         print(format_row(case, results, peak), flush=True)
 
 
+# The appendix's analysis of the matrix products (added after the functions above).
+
+
+def gemm_work_per_load(m, k, n):
+    """Operations per number moved by one matrix product :math:`C = AB`.
+
+    .. math::
+
+        \\frac{2mkn}{mk + kn + mn}
+
+    for :math:`A` of shape ``(m, k)`` and :math:`B` of shape ``(k, n)``, if each matrix
+    crosses memory once (``A`` and ``B`` read, ``C`` written). Each entry of ``A`` takes part
+    in ``n`` multiply-adds, each entry of ``B`` in ``m``: the ratio is large only when all
+    three sizes are, and a thin product (one small size) is limited by memory traffic.
+
+    Parameters
+    ----------
+    m, k, n : int
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(gemm_work_per_load(1024, 1024, 1024), 2)  # 2n/3 for square matrices
+    682.67
+    """
+    return 2 * m * k * n / (m * k + k * n + m * n)
+
+
+def gemm_blocks(case, dtype=np.float32):
+    """The shapes ``(m, k, n)`` of the matrix products the NumPy backend runs for ``case``.
+
+    For a convolution with ``C_in`` channels, ``C_out`` filters of ``kH x kW`` taps and one
+    group, every product has ``m = C_out`` and ``k = C_in kH kW``; ``n`` is the number of
+    output positions in one block of the im2col matrix, whose size is bounded by
+    ``cnncourse._conv_algorithms.BLOCK_BYTES``. The shifted GEMM runs over the padded
+    images laid side by side (its ``n`` counts the padding columns it computes and drops);
+    im2col runs over blocks of output rows.
+
+    Parameters
+    ----------
+    case : Case
+        A ``conv2d`` case without groups or dilation, whose algorithm is ``"im2col"`` or
+        ``"shifted-gemm"`` (the FFT runs no matrix product).
+    dtype : numpy dtype
+
+    Returns
+    -------
+    list of tuple of int
+        One ``(m, k, n)`` per call of ``numpy.matmul``, in order.
+    """
+    from . import _conv_algorithms
+
+    algorithm = case.algorithm(np.dtype(dtype))
+    if algorithm not in ("im2col", "shifted-gemm") or case.kwargs.get("groups", 1) != 1:
+        raise ValueError(f"{case.name}: no matrix products to list ({algorithm})")
+    batch, channels = case.input_shape[:2]
+    out_channels, _, kh, kw = case.weight_shape
+    x = np.zeros((1, *case.input_shape[1:]), dtype=dtype)
+    w = np.zeros(case.weight_shape, dtype=dtype)
+    ho, wo = cc.conv2d(x, w, **case.kwargs).shape[2:]
+    rows = channels * kh * kw
+    itemsize = np.dtype(dtype).itemsize
+    budget = _conv_algorithms.BLOCK_BYTES
+    if algorithm == "im2col":
+        step = max(1, budget // max(1, batch * wo * rows * itemsize))
+        return [
+            (out_channels, rows, batch * (min(start + step, ho) - start) * wo)
+            for start in range(0, ho, step)
+        ]
+    hp, wp = ho + kh - 1, wo + kw - 1  # stride 1: the padded image
+    length = batch * hp * wp - ((kh - 1) * wp + (kw - 1))
+    columns = max(1, min(length, budget // (rows * itemsize)))
+    return [
+        (out_channels, rows, min(columns, length - start)) for start in range(0, length, columns)
+    ]
+
+
+def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
+    """Time the NumPy backend on ``case``, and its matrix products alone, side by side.
+
+    The products of :func:`gemm_blocks` run on random matrices laid out as the algorithm
+    lays them out (the im2col blocks in one work array, the results side by side), so the
+    difference between the two times is what the algorithm spends outside BLAS: padding,
+    copying the im2col blocks, and Python.
+
+    Returns
+    -------
+    dict
+        ``case``; ``blocks`` (:func:`gemm_blocks`); ``flops`` of the products
+        (``2mkn`` summed, padding columns included); ``numpy`` and ``gemm``, the
+        :func:`median_time` in seconds of the whole call and of the products alone.
+    """
+    blocks = gemm_blocks(case, dtype)
+    rng = np.random.default_rng(0)
+    m, k = blocks[0][:2]
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, max(n for _, _, n in blocks))).astype(dtype)
+    c = np.empty((m, sum(n for _, _, n in blocks)), dtype=dtype)
+    starts = np.cumsum([0] + [n for _, _, n in blocks])
+
+    def products():
+        for (_, _, n), start in zip(blocks, starts, strict=False):
+            np.matmul(a, b[:, :n], out=c[:, start : start + n])
+
+    x, w = case.arrays(np.dtype(dtype), rng)
+    whole, alone = _interleaved_medians(_call(case, x, w), products, repeat, min_seconds)
+    return {
+        "case": case.name,
+        "blocks": blocks,
+        "flops": sum(2 * m * k * n for m, k, n in blocks),
+        "numpy": whole,
+        "gemm": alone,
+    }
+
+
+def _interleaved_medians(first, second, repeat, min_seconds):
+    """Median times of two functions called in turn, so that both meet the same load.
+
+    After a warm-up of each, ``first`` and ``second`` alternate until each has run at least
+    ``repeat`` times and ``min_seconds`` have passed for both together (at most
+    ``50 * repeat`` times each), as in :func:`median_time`.
+    """
+    first(), second()
+    times = ([], [])
+    started = time.perf_counter()
+    while len(times[0]) < repeat or time.perf_counter() - started < 2 * min_seconds:
+        for function, seconds in zip((first, second), times, strict=True):
+            t0 = time.perf_counter()
+            function()
+            seconds.append(time.perf_counter() - t0)
+        if len(times[0]) >= 50 * repeat:
+            break
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def edge_detection_times(sizes, dense_up_to=64, repeat=3, min_seconds=0.02, seed=0):
+    """Fig 9.6's edge detector timed three ways on random ``n x n`` images.
+
+    For each side ``n`` in ``sizes``: the valid cross-correlation with the kernel
+    ``[-1, 1]`` (:func:`cnncourse.correlate`), the product of its sparse matrix
+    (:func:`cnncourse.conv_matrix`, ``scipy.sparse``) with the flattened image, and, up to
+    ``dense_up_to``, the product of the same matrix stored dense. The dense answer is
+    checked against the convolution's.
+
+    Returns
+    -------
+    dict
+        ``"convolution"``, ``"sparse matrix"``, ``"dense matrix"``: a list of seconds per
+        size (:func:`median_time`); ``nan`` where the dense matrix was not built.
+    """
+    import operator
+
+    kernel = np.array([[-1.0, 1.0]])
+    rng = np.random.default_rng(seed)
+    times = {"convolution": [], "sparse matrix": [], "dense matrix": []}
+    for side in sizes:
+        image = rng.random((side, side))
+        sparse = cc.conv_matrix(kernel, (side, side), mode="valid", flip=False, sparse=True)
+        by_conv = cc.correlate(image, kernel, mode="valid")
+        timed = {
+            "convolution": (cc.correlate, image, kernel, "valid"),
+            "sparse matrix": (operator.matmul, sparse, image.ravel()),
+        }
+        if side <= dense_up_to:
+            dense = sparse.toarray()
+            if not np.allclose(dense @ image.ravel(), by_conv.ravel()):
+                raise AssertionError(f"dense product differs from the convolution at n={side}")
+            timed["dense matrix"] = (operator.matmul, dense, image.ravel())
+        for name in times:
+            if name not in timed:
+                times[name].append(float("nan"))
+                continue
+            function, *args = timed[name]
+            seconds = median_time(lambda f=function, a=args: f(*a), repeat, min_seconds)
+            times[name].append(seconds)
+    return times
+
+
+def reference_gemm_rate(size=1024, repeat=10, min_seconds=0.3):
+    """The float32 GEMM rate of NumPy's BLAS, in GFLOP/s, from its fastest product.
+
+    .. math::
+
+        \\frac{2 n^3}{t_\\text{min}}
+
+    for two ``size x size`` float32 matrices, with :math:`t_\\text{min}` the shortest of at
+    least ``repeat`` products lasting ``min_seconds`` together (after a warm-up). Other
+    processes can only slow a product down, so the fastest one is the steadiest measure of
+    what BLAS reaches on this machine; :func:`gemm_rate` takes the median instead. It is a
+    measured rate, not the processor's peak.
+    """
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size)).astype(np.float32)
+    b = rng.standard_normal((size, size)).astype(np.float32)
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)
+    times = []
+    started = time.perf_counter()
+    while len(times) < repeat or time.perf_counter() - started < min_seconds:
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=out)
+        times.append(time.perf_counter() - t0)
+        if len(times) >= 50 * repeat:
+            break
+    return 2 * size**3 / min(times) / 1e9
+
+
 if __name__ == "__main__":
     try:
         sys.exit(main())

@@ -1,0 +1,395 @@
+"""Tables, figures and live sentences of the appendix "How fast is it?".
+
+The appendix times the NumPy backend against torch (:mod:`cnncourse.bench`); these
+functions turn the rows that the benchmark returns into what the page shows. A table is
+returned as ``(header, rows)`` for :func:`cnncourse.tables.show_table`, a figure as a
+:class:`matplotlib.figure.Figure`, a sentence as Markdown text. Nothing here measures
+anything, so every function can be tested on made-up rows.
+
+Rates are in GFLOP/s, :math:`10^9` floating-point operations per second, counting two per
+multiply-add of the direct sum (:meth:`cnncourse.bench.Case.flops`); ``peak`` is the
+*reference rate*, the float32 GEMM rate of NumPy's BLAS measured on the same machine
+(:func:`cnncourse.bench.gemm_rate`): a measured rate, not the processor's peak.
+"""
+
+import numpy as np
+
+from ._optional import require
+from .plotting import COLORS
+
+BACKENDS = (("numpy", "cnncourse, NumPy", "input"), ("torch", "cnncourse, torch (CPU)", "kernel"))
+
+
+def _rate(row, backend):
+    """GFLOP/s of ``row`` (a :func:`cnncourse.bench.run_grid` row) on ``backend``."""
+    return row["flops"] / row[backend] / 1e9
+
+
+def _figure(figsize, cols=1):
+    plt = require("matplotlib.pyplot", "book", "cnncourse.figures_performance")
+
+    fig, axes = plt.subplots(1, cols, figsize=figsize, facecolor="white")
+    return fig, axes
+
+
+def im2col_table(columns, kernel, out_w):
+    """The window matrix of a one-channel im2col, one row per kernel tap.
+
+    Row ``(m, n)`` holds :math:`I(i + m, j + n)` for every output position :math:`(i, j)`
+    (one column each, row-major), next to the kernel value :math:`K(m, n)` it multiplies.
+
+    Parameters
+    ----------
+    columns : ndarray, shape (kH kW, H_out W_out)
+    kernel : ndarray, shape (kH, kW)
+    out_w : int
+        Output width, to name the columns ``S(i, j)``.
+    """
+    kh, kw = kernel.shape
+    header = ["tap (m, n)"]
+    header += [f"S({p // out_w}, {p % out_w})" for p in range(columns.shape[1])]
+    rows = [
+        (f"({m}, {n}), K = {kernel[m, n]:g}", *(f"{v:g}" for v in columns[kw * m + n]))
+        for m in range(kh)
+        for n in range(kw)
+    ]
+    return header, rows
+
+
+def gemm_shape_table(m, k, n, matrix_size, input_size):
+    """A convolution's GEMM for one image: its shape, operations, reuse and im2col size.
+
+    Rows: ``m × k × n``; :math:`2mkn` in millions; operations per number moved
+    (:func:`cnncourse.bench.gemm_work_per_load`); the im2col matrix's ``matrix_size``
+    against the ``input_size`` of the image.
+    """
+    from .bench import gemm_work_per_load
+
+    return ["", "value"], [
+        ("GEMM shape m × k × n", f"{m} × {k} × {n}"),
+        ("operations per image (2mkn)", f"{2 * m * k * n / 1e6:.0f} million"),
+        ("operations per number moved", f"{gemm_work_per_load(m, k, n):.0f}"),
+        (
+            "im2col matrix per image",
+            f"{matrix_size:,} numbers ({matrix_size / input_size:.0f}× the input)",
+        ),
+    ]
+
+
+def time_table(rows):
+    """Times of every benchmark case: NumPy, torch backend, torch called directly, ratio."""
+    header = ["case", "NumPy ms", "torch ms", "F ms", "NumPy / torch"]
+    body = [
+        (
+            row["case"],
+            f"{row['numpy'] * 1e3:.3f}",
+            f"{row['torch'] * 1e3:.3f}",
+            f"{row['F'] * 1e3:.3f}",
+            f"{row['numpy'] / row['torch']:.2f}",
+        )
+        for row in rows
+    ]
+    return header, body
+
+
+def rate_table(rows, peak):
+    """Algorithm, GFLOP/s of both backends (with the fraction of ``peak``), NumPy's memory.
+
+    A rate is the case's operation count over its time; for the FFT it is an *effective*
+    rate (the direct sum's count, not the FFT's own). ``peak MiB`` is the most memory
+    NumPy held during one call (:func:`cnncourse.bench.peak_extra_memory`).
+    """
+    header = ["case", "NumPy algorithm", "NumPy GFLOP/s", "torch GFLOP/s", "NumPy peak MiB"]
+    body = [
+        (
+            row["case"],
+            row["algorithm"] + (" (effective rate)" if row["algorithm"] == "fft" else ""),
+            f"{_rate(row, 'numpy'):.1f} ({_rate(row, 'numpy') / peak:.0%})",
+            f"{_rate(row, 'torch'):.1f} ({_rate(row, 'torch') / peak:.0%})",
+            f"{row['numpy_peak_bytes'] / 2**20:.0f}",
+        )
+        for row in rows
+    ]
+    return header, body
+
+
+def comparison_markdown(rows):
+    """Two bullets: the cases where NumPy takes at most torch's time, and the others."""
+
+    def listing(selected):
+        items = [f"{r['case']} ({r['numpy'] / r['torch']:.2f})" for r in selected]
+        return "; ".join(items) if items else "none"
+
+    numpy_faster = [r for r in rows if r["numpy"] <= r["torch"]]
+    torch_faster = [r for r in rows if r["numpy"] > r["torch"]]
+    return (
+        f"- NumPy at or under torch's time (NumPy / torch): {listing(numpy_faster)}.\n"
+        f"- torch faster: {listing(torch_faster)}."
+    )
+
+
+def fastest_rate_markdown(rows, peak):
+    """One sentence: the fastest convolution rate of each backend, as a fraction of ``peak``.
+
+    The FFT case is left out: its rate is effective, not a count of what it computed.
+    """
+    direct = [r for r in rows if r["op"] == "conv2d" and r["algorithm"] != "fft"]
+    parts = []
+    for backend, label in (("torch", "torch"), ("numpy", "NumPy")):
+        best = max(direct, key=lambda r: _rate(r, backend))
+        rate = _rate(best, backend)
+        parts.append(f"{label} {rate:.0f} GFLOP/s ({rate / peak:.0%}, {best['case']})")
+    return (
+        "Fastest convolution in this run (FFT left out), against the reference rate: "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def draw_times(rows):
+    """Paired bars of milliseconds per call (log scale), NumPy / torch written above each."""
+    fig, ax = _figure((9, 4))
+    positions = np.arange(len(rows))
+    for offset, (backend, label, color) in zip((-0.2, 0.2), BACKENDS, strict=True):
+        times = [r[backend] * 1e3 for r in rows]
+        ax.bar(positions + offset, times, 0.4, label=label, color=COLORS[color])
+    for p, r in zip(positions, rows, strict=True):
+        top = max(r["numpy"], r["torch"]) * 1e3
+        ax.text(p, top * 1.15, f"{r['numpy'] / r['torch']:.2f}", ha="center", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylim(top=max(max(r["numpy"], r["torch"]) for r in rows) * 1e3 * 4)
+    ax.set_ylabel("milliseconds")
+    ax.set_xticks(positions, [r["case"] for r in rows], rotation=35, ha="right", fontsize=7)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    return fig
+
+
+def draw_rates(rows, peak):
+    """Paired bars of GFLOP/s of the convolution cases, with the reference rate dashed."""
+    conv_rows = [r for r in rows if r["op"] == "conv2d"]
+    fig, ax = _figure((9, 3.8))
+    positions = np.arange(len(conv_rows))
+    for offset, (backend, label, color) in zip((-0.2, 0.2), BACKENDS, strict=True):
+        rates = [_rate(r, backend) for r in conv_rows]
+        ax.bar(positions + offset, rates, 0.4, label=label, color=COLORS[color])
+    ax.axhline(peak, color="0.3", linestyle="--", linewidth=1)
+    ax.text(
+        len(conv_rows) - 0.5,
+        peak * 1.1,
+        "reference: NumPy's float32 GEMM, 1024²",
+        ha="right",
+        fontsize=7,
+    )
+    ax.set_yscale("log")
+    ax.set_ylim(top=max(peak, *(_rate(r, "torch") for r in conv_rows)) * 3)
+    ax.set_ylabel("GFLOP/s")
+    labels = [
+        r["case"] + (" (FFT: effective)" if r["algorithm"] == "fft" else "") for r in conv_rows
+    ]
+    ax.set_xticks(positions, labels, rotation=25, ha="right", fontsize=7)
+    fraction = ax.secondary_yaxis("right", functions=(lambda g: g / peak, lambda f: f * peak))
+    fraction.set_ylabel("fraction of the reference rate")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    return fig
+
+
+def _products(blocks):
+    """``m × k × n`` of a list of ``(m, k, n)`` blocks: ``64 × 576 × ≤ 7,281, 4 blocks``."""
+    m, k = blocks[0][:2]
+    widest = max(n for _, _, n in blocks)
+    bound = "≤ " if min(n for _, _, n in blocks) < widest else ""
+    count = f", {len(blocks)} blocks" if len(blocks) > 1 else ""
+    return f"{m} × {k} × {bound}{widest:,}{count}"
+
+
+def gemm_table(profiles, peak):
+    """The matrix products of each NumPy convolution: shapes, reuse, share of time, rate.
+
+    Parameters
+    ----------
+    profiles : list of dict
+        :func:`cnncourse.bench.time_gemm_blocks` results.
+    peak : float
+        The reference rate, GFLOP/s.
+
+    Columns: the products' shapes (and how many blocks), their operations per number moved
+    (:func:`cnncourse.bench.gemm_work_per_load` of the widest block), the share of the whole
+    NumPy call that the products alone take, and their GFLOP/s with the fraction of ``peak``.
+    """
+    from .bench import gemm_work_per_load
+
+    header = ["case", "products m × k × n", "operations per number moved",
+              "share of NumPy time", "GFLOP/s of the products"]  # fmt: skip
+    body = []
+    for p in profiles:
+        widest = max(p["blocks"], key=lambda b: b[2])
+        rate = p["flops"] / p["gemm"] / 1e9
+        body.append(
+            (
+                p["case"],
+                _products(p["blocks"]),
+                f"{gemm_work_per_load(*widest):.0f}",
+                f"{p['gemm'] / p['numpy']:.0%}",
+                f"{rate:.0f} ({rate / peak:.0%})",
+            )
+        )
+    return header, body
+
+
+def why_markdown(rows, profiles, peak):
+    """Bullets that quote this run's numbers for the appendix's explanations.
+
+    One bullet each for the 64-channel layer, the CIFAR batch, the strided layer (the
+    NumPy call and its matrix products, timed in turn by
+    :func:`cnncourse.bench.time_gemm_blocks`, against torch's whole call in ``rows``), the
+    MNIST-size input (its time against what its arithmetic would take at ``peak``) and
+    pooling (NumPy / torch); and a warning when the products alone took longer than the
+    whole call, which only a busy machine does.
+    """
+    by_case = {r["case"]: r for r in rows}
+    by_profile = {p["case"]: p for p in profiles}
+
+    def products_against_torch(name, label):
+        row, p = by_case[name], by_profile[name]
+        rate = p["flops"] / p["gemm"] / 1e9
+        relation = "less" if row["torch"] < p["gemm"] else "more"
+        return (
+            f"- {label}: NumPy {p['numpy'] * 1e3:.2f} ms, of which the matrix products "
+            f"alone {p['gemm'] * 1e3:.2f} ms ({p['gemm'] / p['numpy']:.0%}, at "
+            f"{rate / peak:.0%} of the reference rate); torch's whole convolution "
+            f"{row['torch'] * 1e3:.2f} ms, {relation} than NumPy's products alone."
+        )
+
+    lines = [
+        products_against_torch("8x64x56x56 -> 64, 3x3", "64-channel layer"),
+        products_against_torch("CIFAR batch 64x3x32x32 -> 16, 3x3", "CIFAR batch"),
+        products_against_torch("strided 8x32x56x56 -> 64, 3x3/2", "strided layer"),
+    ]
+    tiny = by_case["MNIST-size 1x1x28x28, 3x3"]
+    arithmetic = tiny["flops"] / (peak * 1e9)
+    lines.append(
+        f"- MNIST-size input: {tiny['flops']:,} operations, "
+        f"{arithmetic * 1e6:.2f} µs at the reference rate; measured NumPy "
+        f"{tiny['numpy'] * 1e6:.0f} µs, torch {tiny['torch'] * 1e6:.0f} µs, torch.nn.functional "
+        f"alone {tiny['F'] * 1e6:.0f} µs: nearly all of it fixed per-call costs."
+    )
+    for kind in ("max", "avg"):
+        ratios = [r["numpy"] / r["torch"] for r in rows if r["op"] == f"{kind}_pool2d"]
+        lines.append(
+            f"- {kind} pooling: NumPy / torch = {' and '.join(f'{x:.2f}' for x in ratios)}."
+        )
+    if any(p["gemm"] > p["numpy"] for p in profiles):
+        lines.append(
+            "- A share above 100% (the products alone slower than the whole call) means "
+            "other processes slowed one of the two timings: this machine was busy."
+        )
+    return "\n".join(lines)
+
+
+def algorithm_table(algorithm_rows, names):
+    """Each NumPy algorithm forced on each case, and how the rule's choice compares.
+
+    The last column names the rule's choice with its time over the fastest's (1.00: the
+    rule picked the fastest).
+    """
+    header = ["case", *(f"{name} ms" for name in names), "chosen (÷ fastest)"]
+    body = []
+    for r in algorithm_rows:
+        fastest = min(r[name] for name in names)
+        body.append(
+            (
+                r["case"],
+                *(f"{r[name] * 1e3:.3f}" for name in names),
+                f"{r['chosen']} ({r[r['chosen']] / fastest:.2f})",
+            )
+        )
+    return header, body
+
+
+def sweep_table(sweep, sides):
+    """Times of one layer at growing image sides: NumPy, torch, and their ratio."""
+    return (
+        ["image side n", *(str(side) for side in sides)],
+        [
+            ("NumPy ms", *(f"{r['numpy'] * 1e3:.2f}" for r in sweep)),
+            ("torch ms", *(f"{r['torch'] * 1e3:.2f}" for r in sweep)),
+            ("NumPy / torch", *(f"{r['numpy'] / r['torch']:.2f}" for r in sweep)),
+        ],
+    )
+
+
+def _factor(x):
+    """A growth factor for prose: whole numbers from 10 on, two significant digits below."""
+    return f"{x:.0f}" if x >= 10 else f"{x:.2g}"
+
+
+def sweep_markdown(sweep, sides, wide_row):
+    """Two sentences: how each backend's time grew, and NumPy / torch at both ends.
+
+    The ratio on ``wide_row`` (a wider layer of the grid) is quoted for comparison.
+    """
+    pixels = (sides[-1] / sides[0]) ** 2
+    grew = {b: sweep[-1][b] / sweep[0][b] for b in ("numpy", "torch")}
+    first, last = (r["numpy"] / r["torch"] for r in (sweep[0], sweep[-1]))
+    wide = wide_row["numpy"] / wide_row["torch"]
+    return (
+        f"In this run, from n = {sides[0]} to n = {sides[-1]} ({pixels:.0f}× the pixels) "
+        f"NumPy's time grew {_factor(grew['numpy'])}× and torch's {_factor(grew['torch'])}×. "
+        f"NumPy / torch is {first:.2f} at n = {sides[0]} and {last:.2f} at n = {sides[-1]}; "
+        f"on the 64-channel layer of the grid ({wide_row['case']}) it is {wide:.2f}."
+    )
+
+
+def draw_sweep(sweep, sides, peak):
+    """Time per call (left) and GFLOP/s (right) of one layer against the image side.
+
+    A dotted line on the left grows in proportion to the pixels, through NumPy's time at
+    the largest side: a time that climbs less steeply than it is partly a fixed cost.
+    """
+    fig, (ax_time, ax_rate) = _figure((9, 3.6), cols=2)
+    sides = np.asarray(sides, dtype=float)
+    for backend, label, color in BACKENDS:
+        seconds = np.array([r[backend] for r in sweep])
+        rates = np.array([r["flops"] for r in sweep]) / seconds / 1e9
+        ax_time.plot(sides, seconds * 1e3, marker="o", label=label, color=COLORS[color])
+        ax_rate.plot(sides, rates, marker="o", label=label, color=COLORS[color])
+    last = sweep[-1]["numpy"] * 1e3
+    ax_time.plot(sides, last * (sides / sides[-1]) ** 2, ":", color="0.4",
+                 label="∝ pixels (n²)")  # fmt: skip
+    ax_rate.axhline(peak, color="0.3", linestyle="--", linewidth=1, label="reference rate")
+    for ax, ylabel in [(ax_time, "milliseconds"), (ax_rate, "GFLOP/s")]:
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("image side n (pixels)")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def growth_table(sizes, times, small, large):
+    """How much each method's time grew from side ``small`` to side ``large``."""
+    growth = {name: t[sizes.index(large)] / t[sizes.index(small)] for name, t in times.items()}
+    pixels = (large / small) ** 2
+    header = [f"n = {small} → {large} ({pixels:.0f}× the pixels)", *growth]
+    return growth, (header, [("time grew by", *(f"{g:.0f}×" for g in growth.values()))])
+
+
+def draw_edge_times(sizes, times):
+    """Microseconds of each way of computing the edge detector, against the image side."""
+    fig, ax = _figure((6.4, 3.8))
+    for name, seconds in times.items():
+        ax.plot(sizes, np.array(seconds) * 1e6, marker="o", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("image side n (pixels)")
+    ax.set_ylabel("microseconds")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,180 @@
+"""The appendix's machinery: GEMM shapes and reuse, its tables, sentences and figures.
+
+Timings are never checked here, only what is computed from them: the functions that turn
+rows into tables are fed made-up rows.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import cnncourse as cc
+from cnncourse import bench
+from cnncourse import figures_performance as fp
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+GEMM_CASES = [c for c in bench.GRID if c.op == "conv2d" and c.algorithm() != "fft"]
+SMALL = bench.Case("small 2x3x9x8 -> 4, 3x2", "conv2d", (2, 3, 9, 8), (4, 3, 3, 2), {"padding": 1})
+
+
+def fake_rows():
+    """One made-up :func:`bench.run_grid` row per grid case: NumPy 2 ms, torch 1 ms, F 1 ms."""
+    return [
+        {"case": c.name, "op": c.op, "algorithm": c.algorithm(), "flops": 10**9,
+         "numpy": 0.002, "torch": 0.001, "F": 0.001, "numpy_peak_bytes": 3 * 2**20}
+        for c in bench.GRID
+    ]  # fmt: skip
+
+
+def fake_profiles():
+    return [
+        {"case": c.name, "blocks": bench.gemm_blocks(c), "flops": 10**9, "numpy": 0.004,
+         "gemm": 0.001}
+        for c in GEMM_CASES
+    ]  # fmt: skip
+
+
+def test_work_per_load_counts_each_entry_once_per_use():
+    assert bench.gemm_work_per_load(1024, 1024, 1024) == pytest.approx(2 * 1024 / 3)
+    m, k, n = 16, 27, 65470
+    # a brute-force count: every multiply-add reads one entry of A and one of B
+    assert bench.gemm_work_per_load(m, k, n) == 2 * m * k * n / (m * k + k * n + m * n)
+    assert round(bench.gemm_work_per_load(m, k, n)) == 20  # thin: memory bound
+    assert bench.gemm_work_per_load(2, 3, 4) == bench.gemm_work_per_load(4, 3, 2)
+
+
+@pytest.mark.parametrize("case", [*GEMM_CASES, *bench.size_sweep((8, 64)), SMALL], ids=str)
+def test_gemm_blocks_are_the_products_the_backend_runs(case, monkeypatch):
+    calls = []
+    matmul = np.matmul
+
+    def recording(a, b, *args, **kwargs):
+        calls.append((a.shape[-2], a.shape[-1], b.shape[-1]))
+        return matmul(a, b, *args, **kwargs)
+
+    x, w = case.arrays(np.float32, np.random.default_rng(0))
+    monkeypatch.setattr(np, "matmul", recording)
+    cc.conv2d(x, w, **case.kwargs)
+    monkeypatch.undo()
+    assert calls == bench.gemm_blocks(case)
+
+
+def test_gemm_blocks_refuse_what_runs_no_product():
+    with pytest.raises(ValueError, match="fft"):
+        bench.gemm_blocks(next(c for c in bench.GRID if "31x31" in c.name))
+    with pytest.raises(ValueError):
+        bench.gemm_blocks(next(c for c in bench.GRID if c.op == "max_pool2d"))
+
+
+def test_time_gemm_blocks_reports_both_times():
+    result = bench.time_gemm_blocks(SMALL, repeat=1, min_seconds=0)
+    assert result["blocks"] == bench.gemm_blocks(SMALL)
+    assert result["flops"] == sum(2 * m * k * n for m, k, n in result["blocks"])
+    assert result["numpy"] > 0 and result["gemm"] > 0
+
+
+def test_reference_rate_is_a_positive_rate(monkeypatch):
+    clock = iter(range(1000))  # every product "takes" one second on this clock
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: next(clock))
+    assert bench.reference_gemm_rate(size=8, repeat=2, min_seconds=0) == 2 * 8**3 / 1e9
+
+
+def test_edge_detection_times_one_list_per_method():
+    times = bench.edge_detection_times([4, 8, 16], dense_up_to=8, repeat=1, min_seconds=0)
+    assert list(times) == ["convolution", "sparse matrix", "dense matrix"]
+    assert all(len(t) == 3 for t in times.values())
+    assert math.isnan(times["dense matrix"][2]) and times["dense matrix"][1] > 0
+
+
+def test_tables_have_a_cell_per_column_and_few_columns():
+    rows, profiles = fake_rows(), fake_profiles()
+    algorithm_rows = [{"case": "a", "chosen": "fft", "im2col": 2.0, "shifted-gemm": 3.0,
+                       "fft": 1.0}]  # fmt: skip
+    tables = [
+        fp.time_table(rows),
+        fp.rate_table(rows, peak=100.0),
+        fp.gemm_table(profiles, peak=100.0),
+        fp.algorithm_table(algorithm_rows, cc.ALGORITHMS),
+        fp.sweep_table(rows[:3], [8, 16, 32]),
+        fp.growth_table([1, 2], {"a": [1.0, 3.0]}, small=1, large=2)[1],
+    ]
+    for header, body in tables:
+        assert len(header) <= 6  # narrow enough for the page at 1280 px
+        assert all(len(row) == len(header) for row in body)
+    header, body = fp.rate_table(rows, peak=100.0)
+    assert body[0][4] == "3"  # MiB
+    fft_row = next(row for row in body if row[1].startswith("fft"))
+    assert "effective" in fft_row[1]
+    assert fp.algorithm_table(algorithm_rows, cc.ALGORITHMS)[1][0][-1] == "fft (1.00)"
+
+
+def test_rates_are_operations_over_time():
+    rows = fake_rows()
+    _, body = fp.rate_table(rows, peak=250.0)
+    assert body[0][2] == "500.0 (200%)"  # 10^9 operations in 2 ms, twice the reference
+    assert body[0][3] == "1000.0 (400%)"
+    _, body = fp.gemm_table(fake_profiles(), peak=500.0)
+    assert body[0][3] == "25%" and body[0][4] == "1000 (200%)"
+    big = next(row for row in body if row[0] == "8x64x56x56 -> 64, 3x3")
+    assert big[1] == "64 × 576 × ≤ 7,281, 4 blocks" and big[2] == "114"
+
+
+def test_sentences_quote_the_rows():
+    rows, profiles = fake_rows(), fake_profiles()
+    text = fp.comparison_markdown(rows)
+    assert text.startswith("- NumPy at or under torch's time (NumPy / torch): none.")
+    assert text.count("(2.00)") == len(rows)
+    why = fp.why_markdown(rows, profiles, peak=100.0)
+    assert "64-channel layer: NumPy 4.00 ms, of which the matrix products alone 1.00 ms (25%" in why
+    assert "less than NumPy's products alone" not in why  # torch 1 ms = products 1 ms
+    assert "10000.00 µs at the reference rate" in why  # 10^9 operations at 10^11 per second
+    assert "busy" not in why
+    rows[3]["torch"] = 0.0005  # torch 0.5 ms against products of 1 ms
+    assert "torch's whole convolution 0.50 ms, less than NumPy's products alone" in (
+        fp.why_markdown(rows, profiles, peak=100.0)
+    )
+    rows[3]["torch"] = 0.001
+    profiles[0]["gemm"] = 2 * profiles[0]["numpy"]  # the products slower than the whole call
+    assert "this machine was busy" in fp.why_markdown(rows, profiles, peak=100.0)
+    assert fp.fastest_rate_markdown(rows, peak=100.0).count("GFLOP/s") == 2
+    sweep = [dict(rows[0], numpy=0.001, torch=0.001), dict(rows[0], numpy=0.1, torch=0.05)]
+    sentence = fp.sweep_markdown(sweep, [8, 128], rows[3])
+    assert "NumPy's time grew 100× and torch's 50×" in sentence and "256×" in sentence
+    sweep[1]["torch"] = 0.0035
+    assert "torch's 3.5×" in fp.sweep_markdown(sweep, [8, 128], rows[3])
+
+
+def test_gemm_shape_table_of_the_64_channel_layer():
+    _, body = fp.gemm_shape_table(64, 576, 3136, matrix_size=1806336, input_size=200704)
+    assert [value for _, value in body] == [
+        "64 × 576 × 3136", "231 million", "113", "1,806,336 numbers (9× the input)"
+    ]  # fmt: skip
+
+
+def test_im2col_table_rows_are_kernel_taps():
+    columns = cc.unfold(np.arange(12.0).reshape(1, 1, 3, 4), 2)[0]
+    header, body = fp.im2col_table(columns, np.array([[1.0, 2.0], [3.0, 4.0]]), out_w=3)
+    assert header[1:] == ["S(0, 0)", "S(0, 1)", "S(0, 2)", "S(1, 0)", "S(1, 1)", "S(1, 2)"]
+    assert body[1] == ("(0, 1), K = 2", "1", "2", "3", "5", "6", "7")
+
+
+def test_figures_draw_every_case_and_the_reference_rate():
+    rows = fake_rows()
+    fig = fp.draw_times(rows)
+    assert len(fig.axes[0].patches) == 2 * len(rows)
+    fig = fp.draw_rates(rows, peak=123.0)
+    conv = [r for r in rows if r["op"] == "conv2d"]
+    assert len(fig.axes[0].patches) == 2 * len(conv)
+    assert any(list(line.get_ydata()) == [123.0, 123.0] for line in fig.axes[0].lines)
+    fig = fp.draw_sweep(rows[:3], [8, 16, 32], peak=123.0)
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert "∝ pixels (n²)" in labels
+    dotted = next(line for line in fig.axes[0].lines if line.get_label() == "∝ pixels (n²)")
+    assert dotted.get_ydata()[-1] == pytest.approx(rows[2]["numpy"] * 1e3)
+    fig = fp.draw_edge_times([16, 32], {"a": [1e-6, 2e-6], "b": [1e-6, np.nan]})
+    assert len(fig.axes[0].lines) == 2
+    plt.close("all")
