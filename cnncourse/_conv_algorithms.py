@@ -64,7 +64,7 @@ def forced(name):
         _forced_stack().pop()
 
 
-def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)):
+def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1), groups=1):
     """The algorithm for a convolution of these shapes (the rule, in order).
 
     1. stride > 1: ``"im2col"`` (the others would compute and discard most outputs);
@@ -86,7 +86,7 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
         name = "fft"
     else:
         name = "shifted-gemm"
-    if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation):
+    if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
         return "shifted-gemm"
     return name
 
@@ -100,7 +100,7 @@ FFT_MAX_RANGE = 16.0
 BLOCKS_PER_SPAN = 8
 
 
-def fft_is_exact(x, weight, pads, dilation):
+def fft_is_exact(x, weight, pads, dilation, groups=1):
     """Whether the FFT's answer matches a direct sum's to within the dtype's accuracy.
 
     A direct sum of products makes, at each output, a rounding error of a few units of the
@@ -112,34 +112,28 @@ def fft_is_exact(x, weight, pads, dilation):
       over the whole image; an infinity times zero padding gives NaN),
     * the transforms cannot overflow: (largest :math:`|x|` times the size of an image)
       times (sum of a kernel's :math:`|w|`) stays well below the dtype's largest number, and
-    * in each image, no value of :math:`|x|` (summed over channels, each weighted by the
-      mean size of its kernel's taps) is more than
-      ``max(FFT_MAX_RANGE, taps / 4)`` times the smallest mean of :math:`|x|` over a window
-      of the kernel's extent (padding included): no window is dominated by one large value
-      or made of near-zeros; and the largest tap of each (output, input) channel's kernel is
-      at most :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
+    * in each output image (one per output channel: its own group's input channels, each
+      weighted by the mean size of its kernel's taps), no value of that weighted
+      :math:`|x|` is more than ``max(FFT_MAX_RANGE, taps / 4)`` times the smallest mean of
+      it over the positions a window's taps read (padding included; a dilated kernel reads
+      every ``d``-th position only): no window is dominated by one large value or made of
+      near-zeros; and the largest tap of each (output, input) channel's kernel is at most
+      :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
 
     The window sums are bounded from one pass over the input (:func:`_smallest_window_sum`),
-    in work arrays kept between calls: the check costs a few percent of the FFT it guards.
+    in work arrays kept between calls.
     """
     taps = np.abs(weight).reshape(*weight.shape[:2], -1)  # (C_out, C_in / groups, k)
-    scale = taps.mean(axis=2)  # how much each input channel counts in each output
-    if x.shape[1] == 1 or scale.shape[1] != x.shape[1]:  # one channel, or groups: plain sum
-        if x.shape[1] == 1:
-            size = np.abs(x[:, 0], out=scratch("fft check", x[:, 0].shape, x.dtype))
-        else:
-            size = np.abs(x).sum(axis=1)
-    else:  # |x| weighted by each channel's kernel scale, per output channel
-        size = np.einsum("oc,nchw->nohw", scale, np.abs(x)).reshape(-1, *x.shape[2:])
+    size = _channel_sizes(x, taps, groups)  # (images, H, W)
     # The transforms hold sums over a whole image and kernel: they must be finite and must
     # not overflow where a direct sum, adding a window at a time, would not. Bound an
     # image's sum by its largest value times its size (one test: a NaN compares false).
     largest_value = size.max(axis=(1, 2))  # per image
-    if x.shape[1] == 1:
+    if taps.shape[1] == 1:  # the images are |x| itself
         largest_x = largest_value.max(initial=0)
     else:
         largest_x = max(x.max(initial=0), -x.min(initial=0))
-    kernel_total = float(taps.sum(axis=(1, 2), dtype=np.float64).max())
+    kernel_total = float(taps.sum(axis=(1, 2), dtype=np.float64).max(initial=0))
     totals = float(largest_x) * math.prod(x.shape[1:]) * kernel_total
     if not totals < np.finfo(x.dtype).max / 16:
         return False
@@ -149,34 +143,71 @@ def fft_is_exact(x, weight, pads, dilation):
         typical = np.exp(np.log(taps.astype(np.float64)).mean(axis=2))
     if not (taps.max(axis=2) <= FFT_MAX_RANGE * typical).all():
         return False
-    spans = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation, strict=True)]
-    smallest = _smallest_window_sum(size, pads, spans)  # per image
+    kernel = weight.shape[2:]
+    smallest = _smallest_window_sum(size, pads, kernel, dilation)  # per image
     # A direct sum of k products may be off by 2 k eps |x| * |w|; the FFT's error grows with
     # the spread of sizes: allow the spread that keeps it a quarter of that, at least 16.
-    terms = weight.shape[2] * weight.shape[3] + np.log2(size.shape[1] * size.shape[2])
+    terms = kernel[0] * kernel[1] + np.log2(size.shape[1] * size.shape[2])
     allowed = max(FFT_MAX_RANGE, terms / 4)
-    return bool(np.all(largest_value * (spans[0] * spans[1]) <= allowed * smallest))
+    return bool(np.all(largest_value * (kernel[0] * kernel[1]) <= allowed * smallest))
 
 
-def _smallest_window_sum(size, pads, spans):
+def _channel_sizes(x, taps, groups):
+    """The sizes the FFT check compares, one image per output channel that can differ.
+
+    ``size[(n, o)] = sum over o's group's input channels c of mean|w[o, c]| |x[n, c]|``: an
+    output channel sees only its own group. With one input channel per group every output
+    channel's image is a multiple of that channel's ``|x|``, which is returned instead.
+    """
+    n, channels = x.shape[:2]
+    if taps.shape[1] == 1:  # one input channel per group (depthwise, or a single channel)
+        flat = x.reshape(n * channels, *x.shape[2:])
+        return np.abs(flat, out=scratch("fft check", flat.shape, x.dtype))
+    scale = taps.mean(axis=2).astype(x.dtype)  # how much each input channel counts
+    out_channels = taps.shape[0]
+    size = np.empty((n, out_channels, *x.shape[2:]), dtype=x.dtype)
+    for inputs, outputs in zip(
+        _group_slices(channels, groups), _group_slices(out_channels, groups), strict=True
+    ):
+        size[:, outputs] = np.einsum("oc,nchw->nohw", scale[outputs], np.abs(x[:, inputs]))
+    return size.reshape(-1, *x.shape[2:])
+
+
+def _smallest_window_sum(size, pads, kernel, dilation):
     """A lower bound on the smallest window sum of ``size`` (N, H, W), per image.
 
-    The padded images are summed in blocks of ``q = span // BLOCKS_PER_SPAN`` pixels a side
-    (rows first: whole rows are added, which is fast), then every window of whole blocks:
-    each window of the convolution contains ``(span - 2q + 2) // q`` whole blocks a side,
-    so the smallest such sum bounds the smallest window sum from below.
+    A window sums the ``kH x kW`` positions its taps read: every ``d``-th row and column
+    under dilation ``d``. The padded rows are split into ``d_h`` interleaved sub-images
+    (rows ``r, r + d_h, ...``), the columns likewise, so that a window is ``kH x kW``
+    consecutive entries of one sub-image. Each sub-image is summed in blocks of
+    ``q = k // BLOCKS_PER_SPAN`` entries a side (rows first), then every window of whole
+    blocks: a window of ``k`` entries contains ``(k - 2q + 2) // q`` whole blocks a side,
+    so the smallest such sum bounds the smallest window sum from below. (Zeros added to
+    make whole blocks can only lower the bound.)
     """
     (top, bottom), (left, right) = pads
-    q = [max(1, span // BLOCKS_PER_SPAN) for span in spans]
-    n, height, width = size.shape[0], size.shape[1] + top + bottom, size.shape[2] + left + right
-    extra = [-height % q[0], -width % q[1]]  # zeros up to whole blocks
-    padded = scratch("fft check padded", (n, height + extra[0], width + extra[1]), size.dtype)
+    q = [max(1, k // BLOCKS_PER_SPAN) for k in kernel]
+    n = size.shape[0]
+    padded_sizes = (size.shape[1] + top + bottom, size.shape[2] + left + right)
+    # Per axis: sub-image length, a whole number of blocks, covering every padded position.
+    lengths = [
+        _round_up(_round_up(p, d) // d, b)
+        for p, d, b in zip(padded_sizes, dilation, q, strict=True)
+    ]
+    (dh, dw), (hs, ws) = dilation, lengths
+    padded = scratch("fft check padded", (n, hs * dh, ws * dw), size.dtype)
+    extra = (hs * dh - padded_sizes[0], ws * dw - padded_sizes[1])
     padded = _fill_padded(padded, size, ((top, bottom + extra[0]), (left, right + extra[1])))
-    rows = _window_sums(padded, q[0], q[0], axis=1)
-    blocks = _window_sums(rows, q[1], q[1], axis=2)
-    inner = [(span - 2 * b + 2) // b for span, b in zip(spans, q, strict=True)]
+    sub = padded.reshape(n, hs, dh, ws, dw)  # sub[:, i, r, j, c] = padded[:, i dh + r, j dw + c]
+    rows = _window_sums(sub, q[0], q[0], axis=1)
+    blocks = _window_sums(rows, q[1], q[1], axis=3)
+    inner = [(k - 2 * b + 2) // b for k, b in zip(kernel, q, strict=True)]
     window_rows = _window_sums(blocks, inner[0], 1, axis=1)
-    return _window_sums(window_rows, inner[1], 1, axis=2).min(axis=(1, 2))
+    return _window_sums(window_rows, inner[1], 1, axis=3).min(axis=(1, 2, 3, 4))
+
+
+def _round_up(n, multiple):
+    return -(-n // multiple) * multiple
 
 
 def _window_sums(a, length, step, axis):
@@ -388,7 +419,12 @@ def fft(x, weight, stride, pads, dilation, groups):
 
 def correlate(x, weight, stride, pads, dilation, groups):
     """Run the algorithm :func:`choose` picks; inputs already validated, batched, 2-D."""
-    name = choose(weight.shape, stride, x, weight, pads, dilation)
+    name = choose(weight.shape, stride, x, weight, pads, dilation, groups)
+    return run(name, x, weight, stride, pads, dilation, groups)
+
+
+def run(name, x, weight, stride, pads, dilation, groups):
+    """Run algorithm ``name`` (one of :data:`ALGORITHMS`) on checked, batched 2-D arrays."""
     return {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft}[name](
         x, weight, stride, pads, dilation, groups
     )
