@@ -165,12 +165,16 @@ def _channel_sizes(x, taps, groups):
         return np.abs(flat, out=scratch("fft check", flat.shape, x.dtype))
     scale = taps.mean(axis=2).astype(x.dtype)  # how much each input channel counts
     out_channels = taps.shape[0]
-    size = np.empty((n, out_channels, *x.shape[2:]), dtype=x.dtype)
-    for inputs, outputs in zip(
-        _group_slices(channels, groups), _group_slices(out_channels, groups), strict=True
+    size = np.empty((groups, n, out_channels // groups, *x.shape[2:]), dtype=x.dtype)
+    for g, (inputs, outputs) in enumerate(
+        zip(_group_slices(channels, groups), _group_slices(out_channels, groups), strict=True)
     ):
-        size[:, outputs] = np.einsum("oc,nchw->nohw", scale[outputs], np.abs(x[:, inputs]))
-    return size.reshape(-1, *x.shape[2:])
+        pixels = math.prod(x.shape[2:])
+        magnitudes = np.abs(x[:, inputs]).reshape(n, taps.shape[1], pixels)
+        np.matmul(
+            scale[outputs], magnitudes, out=size[g].reshape(n, outputs.stop - outputs.start, pixels)
+        )
+    return size.reshape(-1, *x.shape[2:])  # the images in any order: each is compared alone
 
 
 def _smallest_window_sum(size, pads, kernel, dilation):
@@ -199,11 +203,11 @@ def _smallest_window_sum(size, pads, kernel, dilation):
     extra = (hs * dh - padded_sizes[0], ws * dw - padded_sizes[1])
     padded = _fill_padded(padded, size, ((top, bottom + extra[0]), (left, right + extra[1])))
     sub = padded.reshape(n, hs, dh, ws, dw)  # sub[:, i, r, j, c] = padded[:, i dh + r, j dw + c]
-    rows = _window_sums(sub, q[0], q[0], axis=1)
-    blocks = _window_sums(rows, q[1], q[1], axis=3)
+    rows = _window_sums(sub, q[0], q[0], axis=1) if q[0] > 1 else sub
+    blocks = _window_sums(rows, q[1], q[1], axis=3) if q[1] > 1 else rows
     inner = [(k - 2 * b + 2) // b for k, b in zip(kernel, q, strict=True)]
-    window_rows = _window_sums(blocks, inner[0], 1, axis=1)
-    return _window_sums(window_rows, inner[1], 1, axis=3).min(axis=(1, 2, 3, 4))
+    window_rows = _sliding_sums(blocks, inner[0], axis=1)
+    return _sliding_sums(window_rows, inner[1], axis=3).min(axis=(1, 2, 3, 4))
 
 
 def _round_up(n, multiple):
@@ -219,6 +223,34 @@ def _window_sums(a, length, step, axis):
     count = (size - length) // step + 1
     ranges = tap_ranges(size, count, length, step, 0, 1)
     return reduce_axis(a, axis, count, step, ranges, np.add, 0)
+
+
+def _sliding_sums(a, length, axis):
+    """Sums of every ``length`` consecutive entries along ``axis`` of ``a``, by doubling.
+
+    Sums of 1, 2, 4, ... entries are each two of the previous ones; a window of ``length``
+    entries adds the powers of two that make up ``length``: about ``2 log2(length)`` array
+    additions instead of ``length - 1``.
+    """
+
+    def part(array, start, count):
+        index = [slice(None)] * array.ndim
+        index[axis] = slice(start, start + count)
+        return array[tuple(index)]
+
+    count = a.shape[axis] - length + 1
+    result, offset, power, width = None, 0, a, 1  # power: sums of `width` entries
+    while True:
+        if length & width:
+            term = part(power, offset, count)
+            result = term if result is None else result + term
+            offset += width
+        if 2 * width > length:
+            return result
+        power = part(power, 0, power.shape[axis] - width) + part(
+            power, width, power.shape[axis] - width
+        )
+        width *= 2
 
 
 def _fill_padded(target, images, pads):
