@@ -350,7 +350,9 @@ def _lp_pool(input, p, shape, ceil_mode, n):
         powers = input ** input.dtype.type(p)
         mean_of_powers = _avg_pool(powers, shape, ceil_mode, True, None, n)
         area = input.dtype.type(math.prod(shape.kernel))
-        return (mean_of_powers * area) ** input.dtype.type(1.0 / p)
+        # torch takes sign(s) relu(|s|) of the sum s: a -0.0 becomes +0.0 (so +inf for p < 0)
+        total = mean_of_powers * area + input.dtype.type(0.0)
+        return total ** input.dtype.type(1.0 / p)
 
 
 @dual_backend

@@ -239,6 +239,21 @@ def test_conv_one_element_tuples_broadcast():
     np.testing.assert_allclose(tensors.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.mark.parametrize("norm_type", [-1.0, -3.0, 1.0])
+def test_lp_pool_negative_zero_power_sum_as_torch(n, norm_type):
+    """Issue 24, item 3: a window whose power sum is -0.0 ((-inf)^-1 = -0.0) gives +inf."""
+    x = np.array([[[-np.inf, -np.inf, -0.0, -0.0, 2.0, -np.inf]]])
+    if n == 2:
+        x = np.stack([x, x], axis=-2)
+    function = getattr(cc, f"lp_pool{n}d")
+    with np.errstate(all="ignore"):
+        reference = getattr(F, f"lp_pool{n}d")(torch.from_numpy(x), norm_type, 2).numpy()
+        for ours in _both(function, x, norm_type, 2):
+            np.testing.assert_array_equal(ours, reference)
+            np.testing.assert_array_equal(np.signbit(ours), np.signbit(reference))
+
+
 # --------------------------------------------------------------------------- memory
 
 
