@@ -78,7 +78,9 @@ def convolve(x, w, mode="full"):
     -------
     numpy.ndarray
         Same semantics as ``scipy.signal.convolve(x, w, mode)``; in 1-D also as
-        ``numpy.convolve`` whenever ``len(x) >= len(w)``.
+        ``numpy.convolve`` whenever ``len(x) >= len(w)``. Its dtype, on both backends, is
+        NumPy's promotion ``numpy.result_type(x, w)`` (int32 with float32: float64);
+        integers are exact, float16 sums are rounded once.
 
     Examples
     --------
@@ -92,7 +94,13 @@ def convolve(x, w, mode="full"):
 
 
 def _convolve(x, w, mode):
-    """:func:`convolve` of checked NumPy arrays: add a shifted copy of ``x`` per kernel tap."""
+    """:func:`convolve` of checked NumPy arrays: add a shifted copy of ``x`` per kernel tap.
+
+    float16 sums in float32 and rounds once, at the end (as ``numpy.convolve`` does).
+    """
+    if np.result_type(x, w) == np.float16:
+        wide = shift_and_add(x.astype(np.float32), w.astype(np.float32), mode)
+        return wide.astype(np.float16)
     return shift_and_add(x, w, mode)
 
 
@@ -128,7 +136,7 @@ def correlate(x, w, mode="full"):
 
 def _correlate(x, w, mode):
     """:func:`correlate` of checked NumPy arrays: convolve with the flipped kernel."""
-    return shift_and_add(x, _flip(w), mode)
+    return _convolve(x, _flip(w), mode)
 
 
 # --------------------------------------------------------------------------- matrices
