@@ -356,7 +356,7 @@ def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
     >>> conv_algorithm(np.zeros((1, 1, 64, 64)), np.ones((1, 1, 3, 3)), stride=2)
     'im2col'
     """
-    input, weight = np.asarray(input), np.asarray(weight)
+    input, weight = _args.as_array(input, "input"), _args.as_array(weight, "weight")
     shape = _args.conv_args(input, weight, None, stride, padding, dilation, groups, 2)
     return _plan(input, weight, shape, groups, 2).algorithm
 

@@ -169,9 +169,24 @@ def conv(input, weight, bias, shape, groups, n):
 
 
 def unfold(input, shape):
-    """The im2col matrix of a tensor (its padding is symmetric, as torch's)."""
+    """The im2col matrix of a tensor (its padding is symmetric, as torch's).
+
+    ``F.unfold`` has no integer, bool or complex version; those dtypes take windows with
+    ``Tensor.unfold`` (exact, any dtype), as the NumPy backend answers for them too.
+    """
     padding = _symmetric(shape.pads)
-    return F.unfold(input, shape.kernel, shape.dilation, padding, shape.stride)
+    if input.dtype.is_floating_point:
+        return F.unfold(input, shape.kernel, shape.dilation, padding, shape.stride)
+    x = input if input.ndim == 4 else input[None]
+    (ph, pw), (height, width) = padding, x.shape[2:]
+    padded = x.new_zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw))
+    padded[..., ph : ph + height, pw : pw + width] = x
+    (kh, kw), (dh, dw) = shape.kernel, shape.dilation
+    windows = padded.unfold(2, dh * (kh - 1) + 1, shape.stride[0])
+    windows = windows.unfold(3, dw * (kw - 1) + 1, shape.stride[1])[..., ::dh, ::dw]
+    n, c, ho, wo = windows.shape[:4]
+    cols = windows.permute(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+    return cols if input.ndim == 4 else cols[0]
 
 
 # --------------------------------------------------------------------------- pooling
