@@ -111,6 +111,21 @@ def tap_outputs(size, count, stride, before, dilation, tap):
     return first, stop, stride * first + offset
 
 
+def candidate_taps(size, count, kernel_size, stride, before, dilation):
+    """The taps that may read a real input, by arithmetic: a ``range`` (the others cannot).
+
+    Tap ``a`` reads ``s i - p + d a`` for outputs ``i < count``: that can be a real input
+    only if ``d a - p <= n - 1`` (the first output's read is not past the end) and
+    ``s (count - 1) - p + d a >= 0`` (the last output's read is not before the start). So
+    a huge window over a small input costs its few candidate taps, not all ``k``.
+    """
+    if count <= 0:
+        return range(0)
+    low = max(0, -((stride * (count - 1) - before) // dilation))  # ceil((p - s (c - 1)) / d)
+    high = min(kernel_size - 1, (size - 1 + before) // dilation)
+    return range(low, high + 1)
+
+
 def live_taps(size, kernel_size, stride, padding, dilation):
     """The taps ``a0 .. a1`` that read a real input for some output (others see padding).
 
@@ -119,7 +134,7 @@ def live_taps(size, kernel_size, stride, padding, dilation):
     before, after = padding
     count = output_size(size, kernel_size, stride, padding, dilation)
     live = []
-    for a in range(kernel_size):
+    for a in candidate_taps(size, count, kernel_size, stride, before, dilation):
         first, stop, _ = tap_outputs(size, count, stride, before, dilation, a)
         if first < stop:
             live.append(a)

@@ -78,7 +78,8 @@ def _argmax_axis(values, positions, axis, count, kernel, stride, before, dilatio
     shape[axis] = count
     best = np.full(shape, -np.inf, dtype=values.dtype)
     index = [slice(None)] * values.ndim
-    for a in range(kernel):
+    size = values.shape[axis]
+    for a in geometry.candidate_taps(size, count, kernel, stride, before, dilation):
         first, stop, start = geometry.tap_outputs(
             values.shape[axis], count, stride, before, dilation, a
         )

@@ -10,6 +10,7 @@ row-major order; the last NaN) is exercised, not only the values. Profiles: see
 ``tests/conftest.py`` (``HYPOTHESIS_PROFILE=ci`` draws more).
 """
 
+import math
 import tracemalloc
 
 import numpy as np
@@ -270,3 +271,49 @@ def test_huge_pooling_window_on_a_tiny_input_needs_no_huge_array(name):
     reference = getattr(F, name)(torch.from_numpy(x), 16001, 1, 8000).numpy()
     np.testing.assert_allclose(y, reference, rtol=1e-12)
     assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB for a 1 x 1 answer"
+
+
+def _peak(call):
+    """``call()`` and the peak of memory traced during it (Python objects and NumPy arrays)."""
+    tracemalloc.start()
+    try:
+        result = call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+@pytest.mark.parametrize(
+    "name, shape, args",
+    [
+        ("max_pool1d", (1, 1, 8), (2000001, 1, 1000000)),
+        ("avg_pool2d", (1, 1, 8, 8), (200001, 1, 100000)),
+        ("avg_pool1d", (2, 3, 8), (2000001, 1, 1000000)),
+    ],
+)
+def test_taps_that_only_meet_padding_cost_nothing(name, shape, args):
+    """Issue 24, item 6: a window of 2,000,001 taps over 8 inputs walked every tap (200 MB)."""
+    x = np.arange(math.prod(shape), dtype=np.float64).reshape(shape)
+    y, peak = _peak(lambda: getattr(cc, name)(x, *args))
+    reference = getattr(F, name)(torch.from_numpy(x), *args).numpy()
+    np.testing.assert_allclose(y, reference, rtol=1e-12)
+    assert peak < 4 * y.nbytes + 2**20, f"{peak / 2**20:.1f} MiB for a {y.shape} answer"
+
+
+def test_max_pool_indices_skip_dead_taps(monkeypatch):
+    """The work is counted in taps visited (a loop of 2,000,001 before), not timed."""
+    visited, original = [], cc.geometry.tap_outputs
+
+    def counted(*args):
+        visited.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(cc.geometry, "tap_outputs", counted)
+    x = np.arange(8.0).reshape(1, 1, 8)
+    (y, indices), peak = _peak(lambda: cc.max_pool1d(x, 2000001, 1, 1000000, return_indices=True))
+    reference = F.max_pool1d(torch.from_numpy(x), 2000001, 1, 1000000, return_indices=True)
+    np.testing.assert_array_equal(y, reference[0].numpy())
+    np.testing.assert_array_equal(indices, reference[1].numpy())
+    assert peak < 2**20, f"{peak / 2**20:.1f} MiB"
+    assert len(visited) <= 2 * 16, f"{len(visited)} taps visited for 8 inputs and 8 outputs"
