@@ -123,25 +123,20 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
     The window sums are bounded from one pass over the input (:func:`_smallest_window_sum`),
     in work arrays kept between calls.
     """
-    taps = np.abs(weight).reshape(*weight.shape[:2], -1)  # (C_out, C_in / groups, k)
-    size = _channel_sizes(x, taps, groups)  # (images, H, W)
+    scale, kernel_total, taps_alike = _kernel_sizes(weight)
+    if not taps_alike:
+        return False
+    size = _channel_sizes(x, scale, groups)  # (images, H, W)
     # The transforms hold sums over a whole image and kernel: they must be finite and must
     # not overflow where a direct sum, adding a window at a time, would not. Bound an
     # image's sum by its largest value times its size (one test: a NaN compares false).
     largest_value = size.max(axis=(1, 2))  # per image
-    if taps.shape[1] == 1:  # the images are |x| itself
+    if scale.shape[1] == 1:  # the images are |x| itself
         largest_x = largest_value.max(initial=0)
     else:
         largest_x = max(x.max(initial=0), -x.min(initial=0))
-    kernel_total = float(taps.sum(axis=(1, 2), dtype=np.float64).max(initial=0))
     totals = float(largest_x) * math.prod(x.shape[1:]) * kernel_total
     if not totals < np.finfo(x.dtype).max / 16:
-        return False
-    # Each kernel's taps of one size: the largest within FFT_MAX_RANGE of their geometric
-    # mean, which a single small tap pulls down (an arithmetic mean would hide it).
-    with np.errstate(divide="ignore"):
-        typical = np.exp(np.log(taps.astype(np.float64)).mean(axis=2))
-    if not (taps.max(axis=2) <= FFT_MAX_RANGE * typical).all():
         return False
     kernel = weight.shape[2:]
     smallest = _smallest_window_sum(size, pads, kernel, dilation)  # per image
@@ -152,7 +147,33 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
     return bool(np.all(largest_value * (kernel[0] * kernel[1]) <= allowed * smallest))
 
 
-def _channel_sizes(x, taps, groups):
+def _kernel_sizes(weight):
+    """``(scale, total, alike)`` of the kernels, a block of output channels at a time.
+
+    ``scale[o, c]``: the mean of ``|w[o, c]|``; ``total``: the largest sum of one output
+    channel's ``|w|`` (a NaN if any weight is one); ``alike``: whether the largest tap of
+    each kernel is within :data:`FFT_MAX_RANGE` of the geometric mean of its taps' sizes
+    (which a single small tap pulls down, where an arithmetic mean would hide it).
+    """
+    out_channels, per_group = weight.shape[:2]
+    taps = weight.reshape(out_channels, per_group, -1)  # (C_out, C_in / groups, k)
+    scale = np.empty((out_channels, per_group), dtype=weight.dtype)
+    total, alike = 0.0, True
+    for block in _blocks(out_channels, 3 * taps[0].nbytes):
+        sizes = np.abs(taps[block])
+        scale[block] = sizes.mean(axis=2)
+        total = max(total, float(sizes.sum(axis=(1, 2), dtype=np.float64).max()), key=_nan_first)
+        with np.errstate(divide="ignore"):
+            typical = np.exp(np.log(sizes).mean(axis=2, dtype=np.float64))
+        alike = alike and bool((sizes.max(axis=2) <= FFT_MAX_RANGE * typical).all())
+    return scale, total, alike
+
+
+def _nan_first(value):
+    return math.inf if math.isnan(value) else value
+
+
+def _channel_sizes(x, scale, groups):
     """The sizes the FFT check compares, one image per output channel that can differ.
 
     ``size[(n, o)] = sum over o's group's input channels c of mean|w[o, c]| |x[n, c]|``: an
@@ -160,17 +181,17 @@ def _channel_sizes(x, taps, groups):
     channel's image is a multiple of that channel's ``|x|``, which is returned instead.
     """
     n, channels = x.shape[:2]
-    if taps.shape[1] == 1:  # one input channel per group (depthwise, or a single channel)
+    if scale.shape[1] == 1:  # one input channel per group (depthwise, or a single channel)
         flat = x.reshape(n * channels, *x.shape[2:])
         return np.abs(flat, out=scratch("fft check", flat.shape, x.dtype))
-    scale = taps.mean(axis=2).astype(x.dtype)  # how much each input channel counts
-    out_channels = taps.shape[0]
+    scale = scale.astype(x.dtype, copy=False)  # how much each input channel counts
+    out_channels = scale.shape[0]
     size = np.empty((groups, n, out_channels // groups, *x.shape[2:]), dtype=x.dtype)
     for g, (inputs, outputs) in enumerate(
         zip(_group_slices(channels, groups), _group_slices(out_channels, groups), strict=True)
     ):
         pixels = math.prod(x.shape[2:])
-        magnitudes = np.abs(x[:, inputs]).reshape(n, taps.shape[1], pixels)
+        magnitudes = np.abs(x[:, inputs]).reshape(n, scale.shape[1], pixels)
         np.matmul(
             scale[outputs], magnitudes, out=size[g].reshape(n, outputs.stop - outputs.start, pixels)
         )
@@ -420,33 +441,54 @@ def fft(x, weight, stride, pads, dilation, groups):
     """Correlate (stride 1) by multiplying Fourier transforms (large kernels).
 
     SciPy's transforms (multi-threaded) when SciPy is installed, NumPy's otherwise: the
-    NumPy-only install computes the same answer, more slowly.
+    NumPy-only install computes the same answer, more slowly. The kernels are transformed a
+    block of output channels at a time (:data:`BLOCK_BYTES` of transforms), and each block
+    multiplied into the output's transform at once: the kernels' transforms, ``C_in / groups``
+    per output channel, would otherwise far outgrow the input's and the output's.
     """
     transforms = _fft_module()
 
     x = _padded(x, pads)
+    n = x.shape[0]
+    out_channels, per_group, kh, kw = weight.shape
+    shape = x.shape[2:]
+    # Correlation is convolution with the flipped kernel; the circular convolution's wrap-around
+    # touches only the first kernel-size - 1 outputs, which the valid part drops.
+    x_hat = transforms.rfft2(x, s=shape, **_fft_threads(transforms))
+    frequencies = x_hat.shape[2:]
+    y_hat = scratch("fft product", (n, out_channels, *frequencies), x_hat.dtype)
+    per_output = per_group * math.prod(frequencies) * x_hat.itemsize  # one channel's kernels
+    outputs_per_group = out_channels // groups
+    for block in _blocks(out_channels, 2 * per_output):  # the transform and its padded input
+        k_hat = _kernel_transform(transforms, _spread(weight[block], dilation), shape)
+        first_group, last_group = (
+            block.start // outputs_per_group,
+            (block.stop - 1) // outputs_per_group,
+        )
+        for g in range(first_group, last_group + 1):
+            outputs = slice(max(block.start, g * outputs_per_group),
+                            min(block.stop, (g + 1) * outputs_per_group))  # fmt: skip
+            kernels = k_hat[outputs.start - block.start : outputs.stop - block.start]
+            inputs = x_hat[:, g * per_group : (g + 1) * per_group]
+            if per_group == 1:  # one input channel: a product of transforms, no channel sum
+                np.multiply(inputs, kernels[:, 0], out=y_hat[:, outputs])
+                continue
+            y_hat[:, outputs] = np.einsum("ncij,ocij->noij", inputs, kernels)
+    full = transforms.irfft2(y_hat, s=shape, **_fft_threads(transforms))
+    spans = [d * (k - 1) + 1 for k, d in zip((kh, kw), dilation, strict=True)]
+    y = full[:, :, spans[0] - 1 :, spans[1] - 1 :]
+    return np.ascontiguousarray(y, dtype=weight.dtype)
+
+
+def _spread(weight, dilation):
+    """The kernels flipped (correlation is convolution with the flip), zeros between taps."""
     out_channels, per_group, kh, kw = weight.shape
     dh, dw = dilation
     spread = np.zeros(
         (out_channels, per_group, dh * (kh - 1) + 1, dw * (kw - 1) + 1), dtype=weight.dtype
     )
-    spread[:, :, ::dh, ::dw] = weight  # dilation: zeros between the taps
-    shape = x.shape[2:]
-    # Correlation is convolution with the flipped kernel; the circular convolution's wrap-around
-    # touches only the first kernel-size - 1 outputs, which the valid part drops.
-    x_hat = transforms.rfft2(x, s=shape, **_fft_threads(transforms))
-    k_hat = _kernel_transform(transforms, spread[:, :, ::-1, ::-1], shape)
-    y_hat = scratch("fft product", (x.shape[0], out_channels, *x_hat.shape[2:]), x_hat.dtype)
-    for inputs, outputs in zip(
-        _group_slices(x.shape[1], groups), _group_slices(out_channels, groups), strict=True
-    ):
-        if per_group == 1:  # one input channel: a product of transforms, no channel sum
-            np.multiply(x_hat[:, inputs], k_hat[outputs, 0], out=y_hat[:, outputs])
-        else:
-            y_hat[:, outputs] = np.einsum("ncij,ocij->noij", x_hat[:, inputs], k_hat[outputs])
-    full = transforms.irfft2(y_hat, s=shape, **_fft_threads(transforms))
-    y = full[:, :, spread.shape[2] - 1 :, spread.shape[3] - 1 :]
-    return np.ascontiguousarray(y, dtype=weight.dtype)
+    spread[:, :, ::dh, ::dw] = weight
+    return spread[:, :, ::-1, ::-1]
 
 
 def correlate(x, weight, stride, pads, dilation, groups):
