@@ -505,33 +505,66 @@ def _adaptive_avg_pool(input, size, n):
 
 
 def _adaptive_max_pool(input, size, return_indices, n):
-    """Adaptive max pooling of a checked input to ``size`` (a tuple of ``n`` ints)."""
+    """Adaptive max pooling of a checked input to ``size`` (a tuple of ``n`` ints).
+
+    Separable, as :func:`_reduce_windows`: the maximum over each window's columns, then over
+    its rows, a window position at a time (:func:`_adaptive_axis_max`), on blocks of images
+    of about :data:`BLOCK_BYTES`, so the work arrays stay the size of the answer.
+    """
     if 0 in size:
         values = _empty_adaptive(input, size, n)
         return (values, values.astype(np.int64)) if return_indices else values
-    (values, positions, _), unbatched = _adaptive_windows_of(input, size, n)
-    if not return_indices:  # repeated entries cannot change a max
-        return _unbatch(values.max(axis=(-3, -1)), n, unbatched)
-    y, indices = _window_argmax(values, positions)
-    return _unbatch(y, n, unbatched), _unbatch(indices, n, unbatched)
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x, size = x[:, :, None, :], (1, *size)
+    height, width = x.shape[-2:]
+    rows, columns = _windows_of(height, size[0]), _windows_of(width, size[1])
+    images = x.reshape(-1, height, width)
+    y = np.empty((len(images), *size), dtype=x.dtype)
+    indices = np.empty((len(images), *size), dtype=np.int64) if return_indices else None
+    step = max(1, BLOCK_BYTES // max(1, height * width * x.itemsize))
+    for start in range(0, len(images), step):
+        block = slice(start, start + step)
+        best, column = _adaptive_axis_max(images[block], 2, *columns, return_indices)
+        if not return_indices:
+            y[block] = _adaptive_axis_max(best, 1, *rows, False)[0]
+            continue
+        y[block], row = _adaptive_axis_max(best, 1, *rows, True)
+        # the winner's column: its row's winning column, at the winning row
+        indices[block] = row * width + np.take_along_axis(column, row, axis=1)
+    y = y.reshape(*x.shape[:-2], *size)
+    if not return_indices:
+        return _unbatch(y, n, unbatched)
+    return _unbatch(y, n, unbatched), _unbatch(indices.reshape(y.shape), n, unbatched)
 
 
-def _window_argmax(values, positions):
-    """Max over the (Lh, Lw) axes of a gather, with torch's index: first max, or last NaN.
+def _adaptive_axis_max(values, axis, starts, ends, with_index):
+    """Maximum over the adaptive windows ``starts[i] .. ends[i] - 1`` along ``axis``.
 
-    The repeated entries of the gather copy the window's last entry, value and position,
-    so they change neither rule's answer.
+    A window position ``t`` at a time (at most the longest window's length); a shorter
+    window repeats its last entry, which changes neither the maximum nor the winner. With
+    ``with_index``, also where the winner lies along ``axis``, by torch's rule: the first
+    maximum (a later tap must be larger), or the last NaN (a NaN always wins).
     """
-    *batch, oh, lh, ow, lw = values.shape
-    flat_values = np.moveaxis(values, -3, -2).reshape(*batch, oh, ow, lh * lw)
-    flat_positions = np.moveaxis(np.broadcast_to(positions, values.shape[-4:]), -3, -2)
-    flat_positions = flat_positions.reshape(oh, ow, lh * lw)
-    nan = np.isnan(flat_values)
-    last_nan = lh * lw - 1 - np.argmax(nan[..., ::-1], axis=-1)
-    pick = np.where(nan.any(axis=-1), last_nan, np.argmax(flat_values, axis=-1))
-    y = np.take_along_axis(flat_values, pick[..., None], axis=-1)[..., 0]
-    rows, cols = np.indices((oh, ow))
-    return y, flat_positions[rows, cols, pick]
+    longest = int((ends - starts).max())
+    best, where = None, None
+    for t in range(longest):
+        index = np.minimum(starts + t, ends - 1)
+        candidate = np.take(values, index, axis=axis)
+        shape = [1] * values.ndim
+        shape[axis] = len(index)
+        if best is None:
+            best = candidate
+            if with_index:
+                where = np.broadcast_to(index.reshape(shape), best.shape).copy()
+            continue
+        if not with_index:
+            np.maximum(best, candidate, out=best)
+            continue
+        wins = (candidate > best) | np.isnan(candidate)
+        np.copyto(best, candidate, where=wins)
+        np.copyto(where, np.broadcast_to(index.reshape(shape), where.shape), where=wins)
+    return best, where
 
 
 @dual_backend

@@ -317,3 +317,20 @@ def test_max_pool_indices_skip_dead_taps(monkeypatch):
     np.testing.assert_array_equal(indices, reference[1].numpy())
     assert peak < 2**20, f"{peak / 2**20:.1f} MiB"
     assert len(visited) <= 2 * 16, f"{len(visited)} taps visited for 8 inputs and 8 outputs"
+
+
+def test_adaptive_max_pool_with_indices_needs_no_gathered_copy():
+    """Issue 24, item 8: 8 x 64 x 224 x 224 to 223 x 223 peaked at 1.56 GiB (a gather of
+    every window, then copies of it); now the work arrays are the size of the answer."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 4, (2, 8, 224, 224)).astype(np.float32)  # ties: the index rule counts
+    x[0, 0, 3, 5] = np.nan
+    (y, indices), peak = _peak(lambda: cc.adaptive_max_pool2d(x, 223, return_indices=True))
+    values, where = F.adaptive_max_pool2d(torch.from_numpy(x), 223, return_indices=True)
+    np.testing.assert_array_equal(y, values.numpy())
+    np.testing.assert_array_equal(indices, where.numpy())
+    answer = y.nbytes + indices.nbytes
+    assert peak < 3 * answer + 2 * cc.pool.BLOCK_BYTES, f"{peak / answer:.1f} x the answer"
+    plain, peak = _peak(lambda: cc.adaptive_max_pool2d(x, 223))
+    np.testing.assert_array_equal(plain, values.numpy())
+    assert peak < 3 * plain.nbytes + 2 * cc.pool.BLOCK_BYTES, f"{peak / plain.nbytes:.1f} x"
