@@ -153,7 +153,9 @@ def _kernel_sizes(weight):
     ``scale[o, c]``: the mean of ``|w[o, c]|``; ``total``: the largest sum of one output
     channel's ``|w|`` (a NaN if any weight is one); ``alike``: whether the largest tap of
     each kernel is within :data:`FFT_MAX_RANGE` of the geometric mean of its taps' sizes
-    (which a single small tap pulls down, where an arithmetic mean would hide it).
+    (which a single small tap pulls down, where an arithmetic mean would hide it); of its
+    smallest tap for kernels of fewer than :data:`FFT_MIN_TAPS` taps (the FFT forced), where
+    an output at the padding may read through a single tap.
     """
     out_channels, per_group = weight.shape[:2]
     taps = weight.reshape(out_channels, per_group, -1)  # (C_out, C_in / groups, k)
@@ -163,8 +165,11 @@ def _kernel_sizes(weight):
         sizes = np.abs(taps[block])
         scale[block] = sizes.mean(axis=2)
         total = max(total, float(sizes.sum(axis=(1, 2), dtype=np.float64).max()), key=_nan_first)
-        with np.errstate(divide="ignore"):
-            typical = np.exp(np.log(sizes).mean(axis=2, dtype=np.float64))
+        if sizes.shape[2] < FFT_MIN_TAPS:  # a window at the padding may meet one tap alone
+            typical = sizes.min(axis=2)
+        else:
+            with np.errstate(divide="ignore"):
+                typical = np.exp(np.log(sizes).mean(axis=2, dtype=np.float64))
         alike = alike and bool((sizes.max(axis=2) <= FFT_MAX_RANGE * typical).all())
     return scale, total, alike
 
