@@ -80,7 +80,9 @@ def convolve(x, w, mode="full"):
         Same semantics as ``scipy.signal.convolve(x, w, mode)``; in 1-D also as
         ``numpy.convolve`` whenever ``len(x) >= len(w)``. Its dtype, on both backends, is
         NumPy's promotion ``numpy.result_type(x, w)`` (int32 with float32: float64);
-        integers are exact, float16 sums are rounded once.
+        integers are exact, float16 sums are rounded once. The NumPy backend adds one
+        shifted copy of ``x`` per tap of ``w`` (no FFT): two 300 x 300 images take seconds,
+        ``scipy.signal.fftconvolve`` milliseconds.
 
     Examples
     --------
