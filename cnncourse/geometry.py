@@ -170,21 +170,6 @@ def live_window(size, kernel_size, stride, padding, dilation):
     return slice(first, last + 1), slice(skipped, skipped + kept), (before, reach - before - kept)
 
 
-def ceil_overhang(size, kernel_size, stride, padding, dilation, ceil_mode):
-    """Extra right padding that the last, partial window of ``ceil_mode`` needs (else 0)."""
-    count = output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
-    needed = (count - 1) * stride + span(kernel_size, dilation)
-    return max(0, needed - (size + 2 * padding))
-
-
-def pool_pads(sizes, geometry, ceil_mode):
-    """``(before, after)`` pairs of a pooling: its padding plus any ``ceil_mode`` overhang."""
-    return tuple(
-        (before, after + ceil_overhang(n, k, s, before, d, ceil_mode))
-        for n, k, s, (before, after), d in zip(sizes, *geometry, strict=True)
-    )
-
-
 def same_padding(kernel_size, dilation=1):
     """The ``(before, after)`` padding of ``padding="same"``: one more after for even spans."""
     total = span(kernel_size, dilation) - 1

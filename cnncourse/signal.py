@@ -147,7 +147,8 @@ def _correlate(x, w, mode):
 def _axis_pattern(n, k, mode):
     """Index pattern of the 1-D Toeplitz matrix of a convolution along one axis.
 
-    Returns ``(rows, cols, taps)``: ``M[rows, cols] = w[taps]``.
+    Returns ``(rows, cols, taps, n_out)``: ``M[rows, cols] = w[taps]``, and the output's
+    length along the axis.
     """
     n_out = geometry.mode_shape((n,), (k,), mode)[0]
     start = geometry.mode_start(n, k, n_out)
@@ -278,8 +279,7 @@ def symbol_array(names, shape):
     >>> correlate(symbol_array("abcdefghijkl", (3, 4)), K, mode="valid")[0, 0]
     a*w + b*x + e*y + f*z
     """
-    import sympy
-
+    sympy = require("sympy", "book", "symbol_array")
     symbols = [sympy.Symbol(name) for name in names]
     if len(symbols) != int(np.prod(shape)):
         raise ValueError(f"`names` must hold {int(np.prod(shape))} names, got {len(symbols)}")
