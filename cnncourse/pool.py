@@ -458,50 +458,49 @@ def _windows_of(size, output_size):
     return starts, ends
 
 
-def _adaptive_gather(x, output_size):
-    """Gather each adaptive window, padded to the longest by repeating its last index.
-
-    Returns ``(values, positions, mask)``: ``values`` of shape (N, C, oh, Lh, ow, Lw), the
-    flat index ``r W + c`` each entry comes from (oh, Lh, ow, Lw), and ``mask`` (same shape)
-    true on the real (not repeated) entries.
-    """
-    index, valid = [], []
-    for size, out in zip(x.shape[-2:], output_size, strict=True):
-        starts, ends = _windows_of(size, out)
-        offsets = np.arange((ends - starts).max())
-        positions = starts[:, None] + offsets[None, :]
-        valid.append(positions < ends[:, None])
-        index.append(np.minimum(positions, ends[:, None] - 1))
-    rows = index[0][:, :, None, None]
-    cols = index[1][None, None, :, :]
-    mask = valid[0][:, :, None, None] & valid[1][None, None, :, :]
-    return x[..., rows, cols], rows * x.shape[-1] + cols, mask
-
-
-def _adaptive_windows_of(input, size, n):
-    """Every adaptive window of a checked input, as :func:`_adaptive_gather` returns them.
-
-    A 1-D input is lifted to images of height 1; also returns whether it had a batch axis.
-    """
-    x, unbatched = add_batch_axis(input, n)
-    if n == 1:
-        x, size = x[:, :, None, :], (1, *size)
-    return _adaptive_gather(x, size), unbatched
-
-
 def _empty_adaptive(input, size, n):
     """The answer of an adaptive pooling to a size with a 0: an empty array."""
     return np.empty((*input.shape[:-n], *size), dtype=input.dtype)
 
 
 def _adaptive_avg_pool(input, size, n):
-    """Adaptive average pooling of a checked input to ``size`` (a tuple of ``n`` ints)."""
+    """Adaptive average pooling of a checked input to ``size`` (a tuple of ``n`` ints).
+
+    Separable: each window's sum over its columns, then over its rows
+    (:func:`_adaptive_axis_sum`), on blocks of images, divided by the window's area.
+    """
     if 0 in size:
         return _empty_adaptive(input, size, n)
-    (values, _, mask), unbatched = _adaptive_windows_of(input, size, n)
-    total = np.where(mask, values, 0).sum(axis=(-3, -1), dtype=_accumulator(input.dtype))
-    y = (total / mask.sum(axis=(1, 3))).astype(input.dtype, copy=False)
-    return _unbatch(y, n, unbatched)
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x, size = x[:, :, None, :], (1, *size)
+    height, width = x.shape[-2:]
+    rows, columns = _windows_of(height, size[0]), _windows_of(width, size[1])
+    areas = np.multiply.outer(rows[1] - rows[0], columns[1] - columns[0])
+    images = x.reshape(-1, height, width)
+    accumulator = _accumulator(x.dtype)
+    y = np.empty((len(images), *size), dtype=x.dtype)
+    step = max(1, BLOCK_BYTES // max(1, height * width * accumulator.itemsize))
+    for start in range(0, len(images), step):
+        block = images[start : start + step].astype(accumulator, copy=False)
+        sums = _adaptive_axis_sum(_adaptive_axis_sum(block, 2, *columns), 1, *rows)
+        y[start : start + step] = sums / areas
+    return _unbatch(y.reshape(*x.shape[:-2], *size), n, unbatched)
+
+
+def _adaptive_axis_sum(values, axis, starts, ends):
+    """Sums over the adaptive windows ``starts[i] .. ends[i] - 1`` along ``axis``.
+
+    A window position ``t`` at a time, added only to the windows that long.
+    """
+    shape = [1] * values.ndim
+    shape[axis] = len(starts)
+    total = np.take(values, starts, axis=axis)
+    for t in range(1, int((ends - starts).max())):
+        inside = (starts + t < ends).reshape(shape)
+        index = np.minimum(starts + t, ends - 1)
+        np.add(total, np.take(values, index, axis=axis), out=total, where=inside)
+    return total
 
 
 def _adaptive_max_pool(input, size, return_indices, n):
