@@ -123,9 +123,9 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
     The window sums are bounded from one pass over the input (:func:`_smallest_window_sum`),
     in work arrays kept between calls.
     """
-    scale, kernel_total, taps_alike = _kernel_sizes(weight)
-    if not taps_alike:
-        return False
+    scale, kernel_total, taps_alike = _kernel_sizes(
+        weight, _fewest_taps_read(weight, pads, dilation)
+    )
     size = _channel_sizes(x, scale, groups)  # (images, H, W)
     # The transforms hold sums over a whole image and kernel: they must be finite and must
     # not overflow where a direct sum, adding a window at a time, would not. Bound an
@@ -136,7 +136,7 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
     else:
         largest_x = max(x.max(initial=0), -x.min(initial=0))
     totals = float(largest_x) * math.prod(x.shape[1:]) * kernel_total
-    if not totals < np.finfo(x.dtype).max / 16:
+    if not (totals < np.finfo(x.dtype).max / 16 and taps_alike):
         return False
     kernel = weight.shape[2:]
     smallest = _smallest_window_sum(size, pads, kernel, dilation)  # per image
@@ -147,15 +147,28 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
     return bool(np.all(largest_value * (kernel[0] * kernel[1]) <= allowed * smallest))
 
 
-def _kernel_sizes(weight):
+def _fewest_taps_read(weight, pads, dilation):
+    """The fewest taps through which an output reads real input (the others meet padding).
+
+    Along an axis, the first output's taps before ``ceil(p_before / d)`` read padding, and
+    likewise at the end: ``k - ceil(max(p_before, p_after) / d)`` taps, at least 1.
+    """
+    count = 1
+    for k, (before, after), d in zip(weight.shape[2:], pads, dilation, strict=True):
+        count *= max(1, k + (-max(before, after) // d))
+    return count
+
+
+def _kernel_sizes(weight, fewest):
     """``(scale, total, alike)`` of the kernels, a block of output channels at a time.
 
     ``scale[o, c]``: the mean of ``|w[o, c]|``; ``total``: the largest sum of one output
     channel's ``|w|`` (a NaN if any weight is one); ``alike``: whether the largest tap of
     each kernel is within :data:`FFT_MAX_RANGE` of the geometric mean of its taps' sizes
-    (which a single small tap pulls down, where an arithmetic mean would hide it); of its
-    smallest tap for kernels of fewer than :data:`FFT_MIN_TAPS` taps (the FFT forced), where
-    an output at the padding may read through a single tap.
+    (which a single small tap pulls down, where an arithmetic mean would hide it). A kernel
+    of fewer than :data:`FFT_MIN_TAPS` taps (the FFT forced) through which an output at the
+    padding reads only ``fewest`` <= 2 taps (:func:`_fewest_taps_read`), perhaps the
+    smallest, compares with the mean of its ``fewest`` smallest taps instead.
     """
     out_channels, per_group = weight.shape[:2]
     taps = weight.reshape(out_channels, per_group, -1)  # (C_out, C_in / groups, k)
@@ -165,8 +178,8 @@ def _kernel_sizes(weight):
         sizes = np.abs(taps[block])
         scale[block] = sizes.mean(axis=2)
         total = max(total, float(sizes.sum(axis=(1, 2), dtype=np.float64).max()), key=_nan_first)
-        if sizes.shape[2] < FFT_MIN_TAPS:  # a window at the padding may meet one tap alone
-            typical = sizes.min(axis=2)
+        if sizes.shape[2] < FFT_MIN_TAPS and fewest <= 2:  # an output may read 1 or 2 taps
+            typical = np.sort(sizes, axis=2)[:, :, :fewest].mean(axis=2)
         else:
             with np.errstate(divide="ignore"):
                 typical = np.exp(np.log(sizes).mean(axis=2, dtype=np.float64))

@@ -190,7 +190,7 @@ def test_bool_and_integer_signals_same_on_both_backends(x, w):
 def test_forced_fft_gives_way_when_a_padded_output_reads_one_small_tap():
     """Found by the ``ci`` profile: a 2 x 2 kernel with a tap 25 times smaller than the
     others, padding 1: a corner output reads ``x`` through that tap alone, far below the
-    FFT's error. Small (forced) kernels need every tap of one size."""
+    FFT's error. Small (forced) kernels read through one or two taps need those of one size."""
     x = np.array([[[[0.346, 0.822, 0.330], [-1.303, 0.905, 0.446]]]], dtype=np.float32)
     w = np.array([[[[-0.537, 0.581], [0.365, 0.294]]], [[[0.0284, 0.547], [-0.736, -0.163]]]],
                  dtype=np.float32)  # fmt: skip
