@@ -87,6 +87,25 @@ def check_same_kind(**arrays):
     return "torch" if tensors else "numpy"
 
 
+def as_array(value, name):
+    """``value`` as a NumPy array in native byte order, or a ``ValueError`` naming ``name``.
+
+    A ragged nested list is refused with the argument's name; a big-endian array (from a
+    file, say) is converted, so that both byte orders give the same answers (torch tensors
+    have none).
+    """
+    try:
+        array = np.asarray(value)
+    except ValueError as error:
+        raise ValueError(
+            f"`{name}` must be an array or a rectangular nested sequence (every row of one "
+            f"length), got a ragged one ({error})"
+        ) from None
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    return array
+
+
 def check_floating(array, name):
     """Require a floating dtype (the layer-level ops compute in floating point)."""
     found = dtype_name(array)
@@ -248,7 +267,21 @@ def int_tuple(value, name, n, minimum, what, one_for_all=True):
         raise TypeError(f"{expected}, got {value!r}")
     if len(items) != n or not all(item >= minimum for item in items):
         raise ValueError(f"{expected}, got {value!r}")
+    check_int64(items, name)
     return tuple(int(item) for item in items)
+
+
+#: The largest integer argument: torch's (int64) limit, on both backends.
+MAX_INT = 2**63 - 1
+
+
+def check_int64(values, name):
+    """Refuse integers beyond torch's int64 arguments, naming the argument."""
+    if any(abs(v) > MAX_INT for v in values):
+        raise ValueError(
+            f"`{name}` must be at most 2**63 - 1 in size (torch's int64 limit), "
+            f"got {values[0] if len(set(values)) == 1 else tuple(values)!r}"
+        )
 
 
 def positive(value, name, n, one_for_all=True):
@@ -369,7 +402,15 @@ def conv_args(input, weight, bias, stride, padding, dilation, groups, n):
     for axis, size in enumerate(input.shape[-n:]):
         check_fits(size, kernel[axis], pads[axis], dilation[axis], AXIS_NAMES[n][axis],
                    blame="the kernel of `weight`, `dilation` and `padding`")  # fmt: skip
-    return geometry.Geometry(kernel, stride, pads, dilation)
+    shape = geometry.Geometry(kernel, stride, pads, dilation)
+    outputs = math.prod(input.shape[:-n]) // channels * out_channels
+    outputs *= math.prod(shape.output_shape(input.shape[-n:]))
+    if outputs > MAX_INT // 16:
+        raise ValueError(
+            f"`padding` {padding!r} makes an output of {outputs:.3g} elements, more than any "
+            "array can hold; reduce `padding`"
+        )
+    return shape
 
 
 def conv_padding(padding, stride, dilation, kernel, n):
@@ -388,6 +429,8 @@ def conv_padding(padding, stride, dilation, kernel, n):
     try:
         symmetric = non_negative(padding, "padding", n)
     except (TypeError, ValueError) as error:
+        if "int64" in str(error):
+            raise
         raise type(error)(
             f"`padding` must be a non-negative integer, a sequence of {n} of them, "
             f"'valid' or 'same', got {padding!r}"
@@ -477,6 +520,7 @@ def check_divisor_override(divisor_override):
         )
     if divisor_override == 0:
         raise ValueError(f"`divisor_override` must be a nonzero integer, got {divisor_override!r}")
+    check_int64((divisor_override,), "divisor_override")
 
 
 #: Which axes of its input an adaptive pooling requires non-empty, as torch does: every
@@ -546,7 +590,13 @@ def lp_norm_type(norm_type):
         raise TypeError(f"`norm_type` must be a real number, got {_described(norm_type)}")
     if norm_type == 0:
         raise ValueError(f"`norm_type` must be a nonzero real number, got {norm_type!r}")
-    return float(norm_type)
+    try:
+        return float(norm_type)
+    except OverflowError:
+        raise ValueError(
+            "`norm_type` must be a real number a float can hold (or inf), got an integer "
+            f"of {len(str(abs(norm_type)))} digits"
+        ) from None
 
 
 @exact_cache

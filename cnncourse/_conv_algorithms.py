@@ -64,7 +64,7 @@ def forced(name):
         _forced_stack().pop()
 
 
-def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)):
+def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1), groups=1):
     """The algorithm for a convolution of these shapes (the rule, in order).
 
     1. stride > 1: ``"im2col"`` (the others would compute and discard most outputs);
@@ -86,7 +86,7 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
         name = "fft"
     else:
         name = "shifted-gemm"
-    if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation):
+    if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
         return "shifted-gemm"
     return name
 
@@ -100,7 +100,7 @@ FFT_MAX_RANGE = 16.0
 BLOCKS_PER_SPAN = 8
 
 
-def fft_is_exact(x, weight, pads, dilation):
+def fft_is_exact(x, weight, pads, dilation, groups=1):
     """Whether the FFT's answer matches a direct sum's to within the dtype's accuracy.
 
     A direct sum of products makes, at each output, a rounding error of a few units of the
@@ -112,71 +112,145 @@ def fft_is_exact(x, weight, pads, dilation):
       over the whole image; an infinity times zero padding gives NaN),
     * the transforms cannot overflow: (largest :math:`|x|` times the size of an image)
       times (sum of a kernel's :math:`|w|`) stays well below the dtype's largest number, and
-    * in each image, no value of :math:`|x|` (summed over channels, each weighted by the
-      mean size of its kernel's taps) is more than
-      ``max(FFT_MAX_RANGE, taps / 4)`` times the smallest mean of :math:`|x|` over a window
-      of the kernel's extent (padding included): no window is dominated by one large value
-      or made of near-zeros; and the largest tap of each (output, input) channel's kernel is
-      at most :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
+    * in each output image (one per output channel: its own group's input channels, each
+      weighted by the mean size of its kernel's taps), no value of that weighted
+      :math:`|x|` is more than ``max(FFT_MAX_RANGE, taps / 4)`` times the smallest mean of
+      it over the positions a window's taps read (padding included; a dilated kernel reads
+      every ``d``-th position only): no window is dominated by one large value or made of
+      near-zeros; and the largest tap of each (output, input) channel's kernel is at most
+      :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
 
     The window sums are bounded from one pass over the input (:func:`_smallest_window_sum`),
-    in work arrays kept between calls: the check costs a few percent of the FFT it guards.
+    in work arrays kept between calls.
     """
-    taps = np.abs(weight).reshape(*weight.shape[:2], -1)  # (C_out, C_in / groups, k)
-    scale = taps.mean(axis=2)  # how much each input channel counts in each output
-    if x.shape[1] == 1 or scale.shape[1] != x.shape[1]:  # one channel, or groups: plain sum
-        if x.shape[1] == 1:
-            size = np.abs(x[:, 0], out=scratch("fft check", x[:, 0].shape, x.dtype))
-        else:
-            size = np.abs(x).sum(axis=1)
-    else:  # |x| weighted by each channel's kernel scale, per output channel
-        size = np.einsum("oc,nchw->nohw", scale, np.abs(x)).reshape(-1, *x.shape[2:])
+    scale, kernel_total, taps_alike = _kernel_sizes(
+        weight, _fewest_taps_read(weight, pads, dilation)
+    )
+    size = _channel_sizes(x, scale, groups)  # (images, H, W)
     # The transforms hold sums over a whole image and kernel: they must be finite and must
     # not overflow where a direct sum, adding a window at a time, would not. Bound an
     # image's sum by its largest value times its size (one test: a NaN compares false).
     largest_value = size.max(axis=(1, 2))  # per image
-    if x.shape[1] == 1:
+    if scale.shape[1] == 1:  # the images are |x| itself
         largest_x = largest_value.max(initial=0)
     else:
         largest_x = max(x.max(initial=0), -x.min(initial=0))
-    kernel_total = float(taps.sum(axis=(1, 2), dtype=np.float64).max())
     totals = float(largest_x) * math.prod(x.shape[1:]) * kernel_total
-    if not totals < np.finfo(x.dtype).max / 16:
+    if not (totals < np.finfo(x.dtype).max / 16 and taps_alike):
         return False
-    # Each kernel's taps of one size: the largest within FFT_MAX_RANGE of their geometric
-    # mean, which a single small tap pulls down (an arithmetic mean would hide it).
-    with np.errstate(divide="ignore"):
-        typical = np.exp(np.log(taps.astype(np.float64)).mean(axis=2))
-    if not (taps.max(axis=2) <= FFT_MAX_RANGE * typical).all():
-        return False
-    spans = [d * (k - 1) + 1 for k, d in zip(weight.shape[2:], dilation, strict=True)]
-    smallest = _smallest_window_sum(size, pads, spans)  # per image
+    kernel = weight.shape[2:]
+    smallest = _smallest_window_sum(size, pads, kernel, dilation)  # per image
     # A direct sum of k products may be off by 2 k eps |x| * |w|; the FFT's error grows with
     # the spread of sizes: allow the spread that keeps it a quarter of that, at least 16.
-    terms = weight.shape[2] * weight.shape[3] + np.log2(size.shape[1] * size.shape[2])
+    terms = kernel[0] * kernel[1] + np.log2(size.shape[1] * size.shape[2])
     allowed = max(FFT_MAX_RANGE, terms / 4)
-    return bool(np.all(largest_value * (spans[0] * spans[1]) <= allowed * smallest))
+    return bool(np.all(largest_value * (kernel[0] * kernel[1]) <= allowed * smallest))
 
 
-def _smallest_window_sum(size, pads, spans):
+def _fewest_taps_read(weight, pads, dilation):
+    """The fewest taps through which an output reads real input (the others meet padding).
+
+    Along an axis, the first output's taps before ``ceil(p_before / d)`` read padding, and
+    likewise at the end: ``k - ceil(max(p_before, p_after) / d)`` taps, at least 1.
+    """
+    count = 1
+    for k, (before, after), d in zip(weight.shape[2:], pads, dilation, strict=True):
+        count *= max(1, k + (-max(before, after) // d))
+    return count
+
+
+def _kernel_sizes(weight, fewest):
+    """``(scale, total, alike)`` of the kernels, a block of output channels at a time.
+
+    ``scale[o, c]``: the mean of ``|w[o, c]|``; ``total``: the largest sum of one output
+    channel's ``|w|`` (a NaN if any weight is one); ``alike``: whether the largest tap of
+    each kernel is within :data:`FFT_MAX_RANGE` of the geometric mean of its taps' sizes
+    (which a single small tap pulls down, where an arithmetic mean would hide it). A kernel
+    of fewer than :data:`FFT_MIN_TAPS` taps (the FFT forced) through which an output at the
+    padding reads only ``fewest`` <= 2 taps (:func:`_fewest_taps_read`), perhaps the
+    smallest, compares with the mean of its ``fewest`` smallest taps instead.
+    """
+    out_channels, per_group = weight.shape[:2]
+    taps = weight.reshape(out_channels, per_group, -1)  # (C_out, C_in / groups, k)
+    scale = np.empty((out_channels, per_group), dtype=weight.dtype)
+    total, alike = 0.0, True
+    for block in _blocks(out_channels, 3 * taps[0].nbytes):
+        sizes = np.abs(taps[block])
+        scale[block] = sizes.mean(axis=2)
+        total = max(total, float(sizes.sum(axis=(1, 2), dtype=np.float64).max()), key=_nan_first)
+        if sizes.shape[2] < FFT_MIN_TAPS and fewest <= 2:  # an output may read 1 or 2 taps
+            typical = np.sort(sizes, axis=2)[:, :, :fewest].mean(axis=2)
+        else:
+            with np.errstate(divide="ignore"):
+                typical = np.exp(np.log(sizes).mean(axis=2, dtype=np.float64))
+        alike = alike and bool((sizes.max(axis=2) <= FFT_MAX_RANGE * typical).all())
+    return scale, total, alike
+
+
+def _nan_first(value):
+    return math.inf if math.isnan(value) else value
+
+
+def _channel_sizes(x, scale, groups):
+    """The sizes the FFT check compares, one image per output channel that can differ.
+
+    ``size[(n, o)] = sum over o's group's input channels c of mean|w[o, c]| |x[n, c]|``: an
+    output channel sees only its own group. With one input channel per group every output
+    channel's image is a multiple of that channel's ``|x|``, which is returned instead.
+    """
+    n, channels = x.shape[:2]
+    if scale.shape[1] == 1:  # one input channel per group (depthwise, or a single channel)
+        flat = x.reshape(n * channels, *x.shape[2:])
+        return np.abs(flat, out=scratch("fft check", flat.shape, x.dtype))
+    scale = scale.astype(x.dtype, copy=False)  # how much each input channel counts
+    out_channels = scale.shape[0]
+    size = np.empty((groups, n, out_channels // groups, *x.shape[2:]), dtype=x.dtype)
+    for g, (inputs, outputs) in enumerate(
+        zip(_group_slices(channels, groups), _group_slices(out_channels, groups), strict=True)
+    ):
+        pixels = math.prod(x.shape[2:])
+        magnitudes = np.abs(x[:, inputs]).reshape(n, scale.shape[1], pixels)
+        np.matmul(
+            scale[outputs], magnitudes, out=size[g].reshape(n, outputs.stop - outputs.start, pixels)
+        )
+    return size.reshape(-1, *x.shape[2:])  # the images in any order: each is compared alone
+
+
+def _smallest_window_sum(size, pads, kernel, dilation):
     """A lower bound on the smallest window sum of ``size`` (N, H, W), per image.
 
-    The padded images are summed in blocks of ``q = span // BLOCKS_PER_SPAN`` pixels a side
-    (rows first: whole rows are added, which is fast), then every window of whole blocks:
-    each window of the convolution contains ``(span - 2q + 2) // q`` whole blocks a side,
-    so the smallest such sum bounds the smallest window sum from below.
+    A window sums the ``kH x kW`` positions its taps read: every ``d``-th row and column
+    under dilation ``d``. The padded rows are split into ``d_h`` interleaved sub-images
+    (rows ``r, r + d_h, ...``), the columns likewise, so that a window is ``kH x kW``
+    consecutive entries of one sub-image. Each sub-image is summed in blocks of
+    ``q = k // BLOCKS_PER_SPAN`` entries a side (rows first), then every window of whole
+    blocks: a window of ``k`` entries contains ``(k - 2q + 2) // q`` whole blocks a side,
+    so the smallest such sum bounds the smallest window sum from below. (Zeros added to
+    make whole blocks can only lower the bound.)
     """
     (top, bottom), (left, right) = pads
-    q = [max(1, span // BLOCKS_PER_SPAN) for span in spans]
-    n, height, width = size.shape[0], size.shape[1] + top + bottom, size.shape[2] + left + right
-    extra = [-height % q[0], -width % q[1]]  # zeros up to whole blocks
-    padded = scratch("fft check padded", (n, height + extra[0], width + extra[1]), size.dtype)
+    q = [max(1, k // BLOCKS_PER_SPAN) for k in kernel]
+    n = size.shape[0]
+    padded_sizes = (size.shape[1] + top + bottom, size.shape[2] + left + right)
+    # Per axis: sub-image length, a whole number of blocks, covering every padded position.
+    lengths = [
+        _round_up(_round_up(p, d) // d, b)
+        for p, d, b in zip(padded_sizes, dilation, q, strict=True)
+    ]
+    (dh, dw), (hs, ws) = dilation, lengths
+    padded = scratch("fft check padded", (n, hs * dh, ws * dw), size.dtype)
+    extra = (hs * dh - padded_sizes[0], ws * dw - padded_sizes[1])
     padded = _fill_padded(padded, size, ((top, bottom + extra[0]), (left, right + extra[1])))
-    rows = _window_sums(padded, q[0], q[0], axis=1)
-    blocks = _window_sums(rows, q[1], q[1], axis=2)
-    inner = [(span - 2 * b + 2) // b for span, b in zip(spans, q, strict=True)]
-    window_rows = _window_sums(blocks, inner[0], 1, axis=1)
-    return _window_sums(window_rows, inner[1], 1, axis=2).min(axis=(1, 2))
+    sub = padded.reshape(n, hs, dh, ws, dw)  # sub[:, i, r, j, c] = padded[:, i dh + r, j dw + c]
+    rows = _window_sums(sub, q[0], q[0], axis=1) if q[0] > 1 else sub
+    blocks = _window_sums(rows, q[1], q[1], axis=3) if q[1] > 1 else rows
+    inner = [(k - 2 * b + 2) // b for k, b in zip(kernel, q, strict=True)]
+    window_rows = _sliding_sums(blocks, inner[0], axis=1)
+    return _sliding_sums(window_rows, inner[1], axis=3).min(axis=(1, 2, 3, 4))
+
+
+def _round_up(n, multiple):
+    return -(-n // multiple) * multiple
 
 
 def _window_sums(a, length, step, axis):
@@ -188,6 +262,34 @@ def _window_sums(a, length, step, axis):
     count = (size - length) // step + 1
     ranges = tap_ranges(size, count, length, step, 0, 1)
     return reduce_axis(a, axis, count, step, ranges, np.add, 0)
+
+
+def _sliding_sums(a, length, axis):
+    """Sums of every ``length`` consecutive entries along ``axis`` of ``a``, by doubling.
+
+    Sums of 1, 2, 4, ... entries are each two of the previous ones; a window of ``length``
+    entries adds the powers of two that make up ``length``: about ``2 log2(length)`` array
+    additions instead of ``length - 1``.
+    """
+
+    def part(array, start, count):
+        index = [slice(None)] * array.ndim
+        index[axis] = slice(start, start + count)
+        return array[tuple(index)]
+
+    count = a.shape[axis] - length + 1
+    result, offset, power, width = None, 0, a, 1  # power: sums of `width` entries
+    while True:
+        if length & width:
+            term = part(power, offset, count)
+            result = term if result is None else result + term
+            offset += width
+        if 2 * width > length:
+            return result
+        power = part(power, 0, power.shape[axis] - width) + part(
+            power, width, power.shape[axis] - width
+        )
+        width *= 2
 
 
 def _fill_padded(target, images, pads):
@@ -307,6 +409,10 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
     length = total - reach
     out = np.empty((out_channels, total), dtype=weight.dtype)
     rows = per_group * kh * kw  # one im2col row per (channel, tap)
+    if groups > 1 and rows * length * weight.itemsize <= GROUP_BATCH_BYTES // 2:
+        _shifted_gemm_batched(flat, weight, dilation, wp, length, groups, out)
+        y = out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo]
+        return y.transpose(1, 0, 2, 3)
     columns = max(1, min(length, BLOCK_BYTES // (rows * weight.itemsize)))
     cols = scratch("shifted block", (per_group, kh, kw, columns), weight.dtype)
     for inputs, outputs in zip(
@@ -324,6 +430,35 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
             )
     y = out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo]
     return y.transpose(1, 0, 2, 3)  # a view: copying it would cost as much as the GEMM
+
+
+#: Many small groups (a depthwise layer) are multiplied a batch of groups at a time, in
+#: im2col blocks of about this size (a CPU cache's worth: measured fastest).
+GROUP_BATCH_BYTES = 2**20
+
+
+def _shifted_gemm_batched(flat, weight, dilation, row_length, length, groups, out):
+    """:func:`shifted_gemm` of many small groups: one batched GEMM per block of groups.
+
+    A Python loop over 2048 groups of one channel each costs more than their arithmetic;
+    a block of ``m`` groups is one ``(m, O_g, C_g k) @ (m, C_g k, L)`` product instead.
+    """
+    out_channels, per_group, kh, kw = weight.shape
+    rows = per_group * kh * kw
+    step = max(1, GROUP_BATCH_BYTES // (rows * length * weight.itemsize))
+    cols = scratch("shifted groups", (step * per_group, kh, kw, length), weight.dtype)
+    taps = _taps(flat, (kh, kw), dilation, row_length, length)  # (C, kH, kW, L)
+    group_weight = weight.reshape(groups, out_channels // groups, rows)
+    batched_out = out.reshape(groups, out_channels // groups, -1)
+    for start in range(0, groups, step):
+        m = min(step, groups - start)
+        block = cols[: m * per_group]
+        block[...] = taps[start * per_group : (start + m) * per_group]  # the im2col block
+        np.matmul(
+            group_weight[start : start + m],
+            block.reshape(m, rows, length),
+            out=batched_out[start : start + m, :, :length],
+        )
 
 
 def _fft_module():
@@ -357,38 +492,64 @@ def fft(x, weight, stride, pads, dilation, groups):
     """Correlate (stride 1) by multiplying Fourier transforms (large kernels).
 
     SciPy's transforms (multi-threaded) when SciPy is installed, NumPy's otherwise: the
-    NumPy-only install computes the same answer, more slowly.
+    NumPy-only install computes the same answer, more slowly. The kernels are transformed a
+    block of output channels at a time (:data:`BLOCK_BYTES` of transforms), and each block
+    multiplied into the output's transform at once: the kernels' transforms, ``C_in / groups``
+    per output channel, would otherwise far outgrow the input's and the output's.
     """
     transforms = _fft_module()
 
     x = _padded(x, pads)
+    n = x.shape[0]
+    out_channels, per_group, kh, kw = weight.shape
+    shape = x.shape[2:]
+    # Correlation is convolution with the flipped kernel; the circular convolution's wrap-around
+    # touches only the first kernel-size - 1 outputs, which the valid part drops.
+    x_hat = transforms.rfft2(x, s=shape, **_fft_threads(transforms))
+    frequencies = x_hat.shape[2:]
+    y_hat = scratch("fft product", (n, out_channels, *frequencies), x_hat.dtype)
+    per_output = per_group * math.prod(frequencies) * x_hat.itemsize  # one channel's kernels
+    outputs_per_group = out_channels // groups
+    for block in _blocks(out_channels, 2 * per_output):  # the transform and its padded input
+        k_hat = _kernel_transform(transforms, _spread(weight[block], dilation), shape)
+        first_group, last_group = (
+            block.start // outputs_per_group,
+            (block.stop - 1) // outputs_per_group,
+        )
+        for g in range(first_group, last_group + 1):
+            outputs = slice(max(block.start, g * outputs_per_group),
+                            min(block.stop, (g + 1) * outputs_per_group))  # fmt: skip
+            kernels = k_hat[outputs.start - block.start : outputs.stop - block.start]
+            inputs = x_hat[:, g * per_group : (g + 1) * per_group]
+            if per_group == 1:  # one input channel: a product of transforms, no channel sum
+                np.multiply(inputs, kernels[:, 0], out=y_hat[:, outputs])
+                continue
+            y_hat[:, outputs] = np.einsum("ncij,ocij->noij", inputs, kernels)
+    full = transforms.irfft2(y_hat, s=shape, **_fft_threads(transforms))
+    spans = [d * (k - 1) + 1 for k, d in zip((kh, kw), dilation, strict=True)]
+    y = full[:, :, spans[0] - 1 :, spans[1] - 1 :]
+    return np.ascontiguousarray(y, dtype=weight.dtype)
+
+
+def _spread(weight, dilation):
+    """The kernels flipped (correlation is convolution with the flip), zeros between taps."""
     out_channels, per_group, kh, kw = weight.shape
     dh, dw = dilation
     spread = np.zeros(
         (out_channels, per_group, dh * (kh - 1) + 1, dw * (kw - 1) + 1), dtype=weight.dtype
     )
-    spread[:, :, ::dh, ::dw] = weight  # dilation: zeros between the taps
-    shape = x.shape[2:]
-    # Correlation is convolution with the flipped kernel; the circular convolution's wrap-around
-    # touches only the first kernel-size - 1 outputs, which the valid part drops.
-    x_hat = transforms.rfft2(x, s=shape, **_fft_threads(transforms))
-    k_hat = _kernel_transform(transforms, spread[:, :, ::-1, ::-1], shape)
-    y_hat = scratch("fft product", (x.shape[0], out_channels, *x_hat.shape[2:]), x_hat.dtype)
-    for inputs, outputs in zip(
-        _group_slices(x.shape[1], groups), _group_slices(out_channels, groups), strict=True
-    ):
-        if per_group == 1:  # one input channel: a product of transforms, no channel sum
-            np.multiply(x_hat[:, inputs], k_hat[outputs, 0], out=y_hat[:, outputs])
-        else:
-            y_hat[:, outputs] = np.einsum("ncij,ocij->noij", x_hat[:, inputs], k_hat[outputs])
-    full = transforms.irfft2(y_hat, s=shape, **_fft_threads(transforms))
-    y = full[:, :, spread.shape[2] - 1 :, spread.shape[3] - 1 :]
-    return np.ascontiguousarray(y, dtype=weight.dtype)
+    spread[:, :, ::dh, ::dw] = weight
+    return spread[:, :, ::-1, ::-1]
 
 
 def correlate(x, weight, stride, pads, dilation, groups):
     """Run the algorithm :func:`choose` picks; inputs already validated, batched, 2-D."""
-    name = choose(weight.shape, stride, x, weight, pads, dilation)
+    name = choose(weight.shape, stride, x, weight, pads, dilation, groups)
+    return run(name, x, weight, stride, pads, dilation, groups)
+
+
+def run(name, x, weight, stride, pads, dilation, groups):
+    """Run algorithm ``name`` (one of :data:`ALGORITHMS`) on checked, batched 2-D arrays."""
     return {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft}[name](
         x, weight, stride, pads, dilation, groups
     )

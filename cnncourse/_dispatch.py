@@ -4,7 +4,8 @@ A public function such as :func:`cnncourse.conv2d` does three things, in this or
 
 1. :func:`dual_backend` (its decorator) looks at the array arguments once: ``None`` where an
    array is required and a mix of tensors and NumPy arrays are refused, with the same words
-   for both backends; array-likes (lists, NumPy scalars) become NumPy arrays.
+   for both backends; array-likes (lists, NumPy scalars) become NumPy arrays (ragged lists
+   are refused by name; big-endian arrays become native ones).
 2. The function's body checks every other argument once, with :mod:`cnncourse._args`, and
    turns it into parsed values (a :class:`cnncourse.geometry.Geometry`, a tuple of sizes).
 3. :func:`on_backend` hands those checked values to the implementation for the input's
@@ -48,15 +49,19 @@ def dual_backend(public_function):
         for name in required:
             if arrays.get(name, np) is None:
                 _args.check_array(None, name)
-        as_given = all(a is None or type(a) is np.ndarray for a in arrays.values())
+        as_given = all(
+            a is None or (type(a) is np.ndarray and a.dtype.isnative) for a in arrays.values()
+        )
         if _args.check_same_kind(**arrays) == "numpy" and not as_given:
             args = [
-                np.asarray(value) if index < len(array_names) and value is not None else value
+                _args.as_array(value, array_names[index])
+                if index < len(array_names) and value is not None
+                else value
                 for index, value in enumerate(args)
             ]
             for name in array_names:
                 if kwargs.get(name) is not None:
-                    kwargs[name] = np.asarray(kwargs[name])
+                    kwargs[name] = _args.as_array(kwargs[name], name)
         return public_function(*args, **kwargs)
 
     DUAL_BACKEND.append(public_function.__name__)

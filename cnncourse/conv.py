@@ -19,6 +19,7 @@ only ever meet padding, then run one of the algorithms of :mod:`cnncourse._conv_
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -81,6 +82,41 @@ def _conv(input, weight, bias, shape, groups, n):
 
     ``shape`` is the layer's Geometry (from :func:`cnncourse._args.conv_args`).
     """
+    plan = _plan(input, weight, shape, groups, n)
+    if plan.algorithm == "zeros":  # every tap meets only padding
+        y = np.zeros((plan.x.shape[0], plan.w.shape[0], *plan.out_shape), plan.x.dtype)
+    else:
+        y = _conv_algorithms.run(plan.algorithm, plan.x, plan.w, plan.stride, plan.pads,
+                                 plan.dilation, groups)  # fmt: skip
+    if bias is not None:
+        y = y + bias.astype(plan.x.dtype).reshape(1, -1, 1, 1)
+
+    y = y.astype(input.dtype, copy=False)
+    if n == 1:
+        y = y[:, :, 0, :]
+    return y[0] if plan.unbatched else y
+
+
+class _Plan(NamedTuple):
+    """What :func:`conv2d` runs: the algorithm and the arrays it runs on (batched, 2-D)."""
+
+    algorithm: str  # one of ALGORITHMS, or "zeros" when every tap meets only padding
+    x: np.ndarray
+    w: np.ndarray
+    stride: tuple
+    pads: tuple
+    dilation: tuple
+    out_shape: tuple
+    unbatched: bool
+
+
+def _plan(input, weight, shape, groups, n):
+    """The one plan of a NumPy convolution, which :func:`conv_algorithm` reports.
+
+    Batch, lift 1-D to images of height 1, compute float16 in float32, drop the kernel taps
+    that only meet padding (:func:`_without_dead_taps`), then :func:`choose` the algorithm
+    on what is left.
+    """
     x, unbatched = add_batch_axis(input, n)
     w = weight
     if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
@@ -88,15 +124,15 @@ def _conv(input, weight, bias, shape, groups, n):
     stride, pads, dilation = shape.lift_1d()[1:]
     compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
     x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
-
-    y = _correlate_layer(x, w, stride, pads, dilation, groups)
-    if bias is not None:
-        y = y + bias.astype(compute_dtype).reshape(1, -1, 1, 1)
-
-    y = y.astype(input.dtype, copy=False)
-    if n == 1:
-        y = y[:, :, 0, :]
-    return y[0] if unbatched else y
+    out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
+    if any(before or after for before, after in pads):  # without padding every tap is live
+        cropped = _without_dead_taps(x, w, stride, pads, dilation)
+        if cropped is None:
+            return _Plan("zeros", x, w, stride, pads, dilation, out_shape, unbatched)
+        x, w, pads = cropped
+        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
+    name = _conv_algorithms.choose(w.shape, stride, x, w, pads, dilation, groups)
+    return _Plan(name, x, w, stride, pads, dilation, out_shape, unbatched)
 
 
 def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -136,18 +172,6 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
     if bias is not None:
         y = y + np.asarray(bias).reshape(1, -1, 1, 1)
     return y[0] if unbatched else y
-
-
-def _correlate_layer(x, w, stride, pads, dilation, groups):
-    """Batched 2-D correlation of checked arrays: dead taps dropped, then the chosen algorithm."""
-    if any(before or after for before, after in pads):  # without padding every tap is live
-        out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
-        cropped = _without_dead_taps(x, w, stride, pads, dilation)
-        if cropped is None:  # every tap meets only padding: zeros
-            return np.zeros((x.shape[0], w.shape[0], *out_shape), dtype=x.dtype)
-        x, w, pads = cropped
-        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
-    return _conv_algorithms.correlate(x, w, stride, pads, dilation, groups)
 
 
 def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: False):
@@ -321,7 +345,9 @@ def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
     """The algorithm :func:`conv2d` would run on these NumPy arrays (the rule, in order).
 
     1. stride > 1: ``"im2col"``; 2. a kernel of at least 100 taps, on data where the FFT's
-    answer equals a direct sum's: ``"fft"``; 3. otherwise ``"shifted-gemm"``.
+    answer equals a direct sum's: ``"fft"``; 3. otherwise ``"shifted-gemm"``. The rule
+    sees what :func:`conv2d` runs it on, the kernel taps that only meet padding dropped;
+    ``"zeros"`` if no tap is left (nothing runs).
 
     Examples
     --------
@@ -330,11 +356,9 @@ def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
     >>> conv_algorithm(np.zeros((1, 1, 64, 64)), np.ones((1, 1, 3, 3)), stride=2)
     'im2col'
     """
-    input, weight = np.asarray(input), np.asarray(weight)
+    input, weight = _args.as_array(input, "input"), _args.as_array(weight, "weight")
     shape = _args.conv_args(input, weight, None, stride, padding, dilation, groups, 2)
-    x, _ = add_batch_axis(input, 2)
-    return _conv_algorithms.choose(weight.shape, shape.stride, x, weight, shape.pads,
-                                   shape.dilation)  # fmt: skip
+    return _plan(input, weight, shape, groups, 2).algorithm
 
 
 def receptive_field(kernel_sizes, strides=None, dilations=None):

@@ -111,6 +111,21 @@ def tap_outputs(size, count, stride, before, dilation, tap):
     return first, stop, stride * first + offset
 
 
+def candidate_taps(size, count, kernel_size, stride, before, dilation):
+    """The taps that may read a real input, by arithmetic: a ``range`` (the others cannot).
+
+    Tap ``a`` reads ``s i - p + d a`` for outputs ``i < count``: that can be a real input
+    only if ``d a - p <= n - 1`` (the first output's read is not past the end) and
+    ``s (count - 1) - p + d a >= 0`` (the last output's read is not before the start). So
+    a huge window over a small input costs its few candidate taps, not all ``k``.
+    """
+    if count <= 0:
+        return range(0)
+    low = max(0, -((stride * (count - 1) - before) // dilation))  # ceil((p - s (c - 1)) / d)
+    high = min(kernel_size - 1, (size - 1 + before) // dilation)
+    return range(low, high + 1)
+
+
 def live_taps(size, kernel_size, stride, padding, dilation):
     """The taps ``a0 .. a1`` that read a real input for some output (others see padding).
 
@@ -119,7 +134,7 @@ def live_taps(size, kernel_size, stride, padding, dilation):
     before, after = padding
     count = output_size(size, kernel_size, stride, padding, dilation)
     live = []
-    for a in range(kernel_size):
+    for a in candidate_taps(size, count, kernel_size, stride, before, dilation):
         first, stop, _ = tap_outputs(size, count, stride, before, dilation, a)
         if first < stop:
             live.append(a)
@@ -153,21 +168,6 @@ def live_window(size, kernel_size, stride, padding, dilation):
     reach = (count - 1) * stride + dilation * (last - first) + 1  # the padded length needed
     kept = min(size - skipped, reach - before)  # rows past the reach are never read
     return slice(first, last + 1), slice(skipped, skipped + kept), (before, reach - before - kept)
-
-
-def ceil_overhang(size, kernel_size, stride, padding, dilation, ceil_mode):
-    """Extra right padding that the last, partial window of ``ceil_mode`` needs (else 0)."""
-    count = output_size(size, kernel_size, stride, padding, dilation, ceil_mode)
-    needed = (count - 1) * stride + span(kernel_size, dilation)
-    return max(0, needed - (size + 2 * padding))
-
-
-def pool_pads(sizes, geometry, ceil_mode):
-    """``(before, after)`` pairs of a pooling: its padding plus any ``ceil_mode`` overhang."""
-    return tuple(
-        (before, after + ceil_overhang(n, k, s, before, d, ceil_mode))
-        for n, k, s, (before, after), d in zip(sizes, *geometry, strict=True)
-    )
 
 
 def same_padding(kernel_size, dilation=1):

@@ -78,7 +78,8 @@ def _argmax_axis(values, positions, axis, count, kernel, stride, before, dilatio
     shape[axis] = count
     best = np.full(shape, -np.inf, dtype=values.dtype)
     index = [slice(None)] * values.ndim
-    for a in range(kernel):
+    size = values.shape[axis]
+    for a in geometry.candidate_taps(size, count, kernel, stride, before, dilation):
         first, stop, start = geometry.tap_outputs(
             values.shape[axis], count, stride, before, dilation, a
         )
@@ -350,7 +351,9 @@ def _lp_pool(input, p, shape, ceil_mode, n):
         powers = input ** input.dtype.type(p)
         mean_of_powers = _avg_pool(powers, shape, ceil_mode, True, None, n)
         area = input.dtype.type(math.prod(shape.kernel))
-        return (mean_of_powers * area) ** input.dtype.type(1.0 / p)
+        # torch takes sign(s) relu(|s|) of the sum s: a -0.0 becomes +0.0 (so +inf for p < 0)
+        total = mean_of_powers * area + input.dtype.type(0.0)
+        return total ** input.dtype.type(1.0 / p)
 
 
 @dual_backend
@@ -472,80 +475,112 @@ def _windows_of(size, output_size):
     return starts, ends
 
 
-def _adaptive_gather(x, output_size):
-    """Gather each adaptive window, padded to the longest by repeating its last index.
-
-    Returns ``(values, positions, mask)``: ``values`` of shape (N, C, oh, Lh, ow, Lw), the
-    flat index ``r W + c`` each entry comes from (oh, Lh, ow, Lw), and ``mask`` (same shape)
-    true on the real (not repeated) entries.
-    """
-    index, valid = [], []
-    for size, out in zip(x.shape[-2:], output_size, strict=True):
-        starts, ends = _windows_of(size, out)
-        offsets = np.arange((ends - starts).max())
-        positions = starts[:, None] + offsets[None, :]
-        valid.append(positions < ends[:, None])
-        index.append(np.minimum(positions, ends[:, None] - 1))
-    rows = index[0][:, :, None, None]
-    cols = index[1][None, None, :, :]
-    mask = valid[0][:, :, None, None] & valid[1][None, None, :, :]
-    return x[..., rows, cols], rows * x.shape[-1] + cols, mask
-
-
-def _adaptive_windows_of(input, size, n):
-    """Every adaptive window of a checked input, as :func:`_adaptive_gather` returns them.
-
-    A 1-D input is lifted to images of height 1; also returns whether it had a batch axis.
-    """
-    x, unbatched = add_batch_axis(input, n)
-    if n == 1:
-        x, size = x[:, :, None, :], (1, *size)
-    return _adaptive_gather(x, size), unbatched
-
-
 def _empty_adaptive(input, size, n):
     """The answer of an adaptive pooling to a size with a 0: an empty array."""
     return np.empty((*input.shape[:-n], *size), dtype=input.dtype)
 
 
 def _adaptive_avg_pool(input, size, n):
-    """Adaptive average pooling of a checked input to ``size`` (a tuple of ``n`` ints)."""
+    """Adaptive average pooling of a checked input to ``size`` (a tuple of ``n`` ints).
+
+    Separable: each window's sum over its columns, then over its rows
+    (:func:`_adaptive_axis_sum`), on blocks of images, divided by the window's area.
+    """
     if 0 in size:
         return _empty_adaptive(input, size, n)
-    (values, _, mask), unbatched = _adaptive_windows_of(input, size, n)
-    total = np.where(mask, values, 0).sum(axis=(-3, -1), dtype=_accumulator(input.dtype))
-    y = (total / mask.sum(axis=(1, 3))).astype(input.dtype, copy=False)
-    return _unbatch(y, n, unbatched)
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x, size = x[:, :, None, :], (1, *size)
+    height, width = x.shape[-2:]
+    rows, columns = _windows_of(height, size[0]), _windows_of(width, size[1])
+    areas = np.multiply.outer(rows[1] - rows[0], columns[1] - columns[0])
+    images = x.reshape(-1, height, width)
+    accumulator = _accumulator(x.dtype)
+    y = np.empty((len(images), *size), dtype=x.dtype)
+    step = max(1, BLOCK_BYTES // max(1, height * width * accumulator.itemsize))
+    for start in range(0, len(images), step):
+        block = images[start : start + step].astype(accumulator, copy=False)
+        sums = _adaptive_axis_sum(_adaptive_axis_sum(block, 2, *columns), 1, *rows)
+        y[start : start + step] = sums / areas
+    return _unbatch(y.reshape(*x.shape[:-2], *size), n, unbatched)
+
+
+def _adaptive_axis_sum(values, axis, starts, ends):
+    """Sums over the adaptive windows ``starts[i] .. ends[i] - 1`` along ``axis``.
+
+    A window position ``t`` at a time, added only to the windows that long.
+    """
+    shape = [1] * values.ndim
+    shape[axis] = len(starts)
+    total = np.take(values, starts, axis=axis)
+    for t in range(1, int((ends - starts).max())):
+        inside = (starts + t < ends).reshape(shape)
+        index = np.minimum(starts + t, ends - 1)
+        np.add(total, np.take(values, index, axis=axis), out=total, where=inside)
+    return total
 
 
 def _adaptive_max_pool(input, size, return_indices, n):
-    """Adaptive max pooling of a checked input to ``size`` (a tuple of ``n`` ints)."""
+    """Adaptive max pooling of a checked input to ``size`` (a tuple of ``n`` ints).
+
+    Separable, as :func:`_reduce_windows`: the maximum over each window's columns, then over
+    its rows, a window position at a time (:func:`_adaptive_axis_max`), on blocks of images
+    of about :data:`BLOCK_BYTES`, so the work arrays stay the size of the answer.
+    """
     if 0 in size:
         values = _empty_adaptive(input, size, n)
         return (values, values.astype(np.int64)) if return_indices else values
-    (values, positions, _), unbatched = _adaptive_windows_of(input, size, n)
-    if not return_indices:  # repeated entries cannot change a max
-        return _unbatch(values.max(axis=(-3, -1)), n, unbatched)
-    y, indices = _window_argmax(values, positions)
-    return _unbatch(y, n, unbatched), _unbatch(indices, n, unbatched)
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x, size = x[:, :, None, :], (1, *size)
+    height, width = x.shape[-2:]
+    rows, columns = _windows_of(height, size[0]), _windows_of(width, size[1])
+    images = x.reshape(-1, height, width)
+    y = np.empty((len(images), *size), dtype=x.dtype)
+    indices = np.empty((len(images), *size), dtype=np.int64) if return_indices else None
+    step = max(1, BLOCK_BYTES // max(1, height * width * x.itemsize))
+    for start in range(0, len(images), step):
+        block = slice(start, start + step)
+        best, column = _adaptive_axis_max(images[block], 2, *columns, return_indices)
+        if not return_indices:
+            y[block] = _adaptive_axis_max(best, 1, *rows, False)[0]
+            continue
+        y[block], row = _adaptive_axis_max(best, 1, *rows, True)
+        # the winner's column: its row's winning column, at the winning row
+        indices[block] = row * width + np.take_along_axis(column, row, axis=1)
+    y = y.reshape(*x.shape[:-2], *size)
+    if not return_indices:
+        return _unbatch(y, n, unbatched)
+    return _unbatch(y, n, unbatched), _unbatch(indices.reshape(y.shape), n, unbatched)
 
 
-def _window_argmax(values, positions):
-    """Max over the (Lh, Lw) axes of a gather, with torch's index: first max, or last NaN.
+def _adaptive_axis_max(values, axis, starts, ends, with_index):
+    """Maximum over the adaptive windows ``starts[i] .. ends[i] - 1`` along ``axis``.
 
-    The repeated entries of the gather copy the window's last entry, value and position,
-    so they change neither rule's answer.
+    A window position ``t`` at a time (at most the longest window's length); a shorter
+    window repeats its last entry, which changes neither the maximum nor the winner. With
+    ``with_index``, also where the winner lies along ``axis``, by torch's rule: the first
+    maximum (a later tap must be larger), or the last NaN (a NaN always wins).
     """
-    *batch, oh, lh, ow, lw = values.shape
-    flat_values = np.moveaxis(values, -3, -2).reshape(*batch, oh, ow, lh * lw)
-    flat_positions = np.moveaxis(np.broadcast_to(positions, values.shape[-4:]), -3, -2)
-    flat_positions = flat_positions.reshape(oh, ow, lh * lw)
-    nan = np.isnan(flat_values)
-    last_nan = lh * lw - 1 - np.argmax(nan[..., ::-1], axis=-1)
-    pick = np.where(nan.any(axis=-1), last_nan, np.argmax(flat_values, axis=-1))
-    y = np.take_along_axis(flat_values, pick[..., None], axis=-1)[..., 0]
-    rows, cols = np.indices((oh, ow))
-    return y, flat_positions[rows, cols, pick]
+    longest = int((ends - starts).max())
+    best, where = None, None
+    for t in range(longest):
+        index = np.minimum(starts + t, ends - 1)
+        candidate = np.take(values, index, axis=axis)
+        shape = [1] * values.ndim
+        shape[axis] = len(index)
+        if best is None:
+            best = candidate
+            if with_index:
+                where = np.broadcast_to(index.reshape(shape), best.shape).copy()
+            continue
+        if not with_index:
+            np.maximum(best, candidate, out=best)
+            continue
+        wins = (candidate > best) | np.isnan(candidate)
+        np.copyto(best, candidate, where=wins)
+        np.copyto(where, np.broadcast_to(index.reshape(shape), where.shape), where=wins)
+    return best, where
 
 
 @dual_backend

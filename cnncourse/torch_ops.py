@@ -8,8 +8,10 @@ implementation without its underscore (``cnncourse.conv._conv`` -> :func:`conv`)
 module imports torch; the package imports it only when a tensor is passed in.
 """
 
+import numpy as np
+
 from ._optional import require
-from .geometry import mode_shape
+from .geometry import mode_shape, mode_start
 from .views import shift_and_add
 
 torch = require("torch", "torch", "cnncourse.torch_ops")  # an ImportError naming the extra
@@ -24,48 +26,126 @@ def flip(w):
     return torch.flip(w, dims=tuple(range(w.ndim)))
 
 
-def convolve(x, w, mode):
-    """True convolution of 1-D or 2-D tensors, with ``numpy.convolve``'s dtype.
+def signal_dtype(x_dtype, w_dtype):
+    """The dtype of ``convolve(x, w)``: NumPy's promotion (``numpy.result_type``) of the two.
 
-    Bool inputs give bool, integers an integer dtype (computed in float64 and rounded).
-    Finite inputs: a cross-correlation of the zero-padded input with the flipped kernel. A
-    NaN or infinity anywhere: the shift-and-add of the NumPy code, so that it never meets
-    the zero padding.
+    The same rule as the NumPy backend (and ``numpy.convolve``): int32 with float32 gives
+    float64, uint16 with int8 gives int32. Dtypes NumPy lacks (bfloat16) follow torch's.
     """
-    out_dtype = torch.promote_types(x.dtype, w.dtype)
-    exact = out_dtype.is_floating_point or out_dtype.is_complex
-    compute = out_dtype if exact else torch.float64
-    x, w = x.to(compute), w.to(compute)
-    if torch.isfinite(x).all() and torch.isfinite(w).all():
-        if any(k > n for n, k in zip(x.shape, w.shape, strict=True)):
-            full = _full_correlation(w, flip(x))
-        else:
-            full = _full_correlation(x, flip(w))
-        result = _crop(full, mode_shape(tuple(x.shape), tuple(w.shape), mode))
-    else:
-        shape = mode_shape(tuple(x.shape), tuple(w.shape), mode)
-        result = shift_and_add(x, w, mode, torch.zeros(shape, dtype=compute, device=x.device))
-    if out_dtype == torch.bool:
-        return result != 0
-    return result if exact else result.round().to(out_dtype)
+    try:
+        numpy_dtypes = [np.dtype(str(d).removeprefix("torch.")) for d in (x_dtype, w_dtype)]
+    except TypeError:
+        return torch.promote_types(x_dtype, w_dtype)
+    return getattr(torch, np.result_type(*numpy_dtypes).name)
+
+
+#: Integer convolutions run in float64 (one fast convolution) when their sums stay below
+#: 2**53 by the dtypes' ranges alone; otherwise tap by tap in int64, exactly.
+EXACT_BITS = 53
+
+#: The largest im2col block, in bytes, torch's convolution builds per call here: longer
+#: outputs are computed a block of rows at a time.
+BLOCK_BYTES = 16 * 2**20
+
+
+def convolve(x, w, mode):
+    """True convolution of 1-D or 2-D tensors, in :func:`signal_dtype`.
+
+    Only the outputs of ``mode`` are computed: one cross-correlation of the part of the input
+    they read (padded with zeros where ``mode`` reaches past it) with the flipped kernel,
+    the larger tensor playing the input. Integers are exact (float64 where the dtypes'
+    ranges allow, else int64 tap by tap, wrapping as NumPy does); bool gives bool; float16
+    rounds once, at the end. A NaN or infinite kernel entry must not meet the zero padding
+    (0 x inf is NaN where ``numpy.convolve`` adds nothing): in ``"full"`` and ``"same"``
+    modes, a kernel with one takes the shift-and-add of the NumPy code.
+    """
+    return _signal(x, w, mode, flip_kernel=False)
 
 
 def correlate(x, w, mode):
     """Cross-correlation of 1-D or 2-D tensors: convolution with the flipped kernel."""
-    return convolve(x, flip(w), mode)
+    return _signal(x, w, mode, flip_kernel=True)
 
 
-def _full_correlation(x, w):
-    """Every overlap of ``w`` sliding over ``x`` (zero outside): size ``n + k - 1``."""
-    pads = tuple(k - 1 for k in w.shape)
-    if x.ndim == 1:
-        return F.conv1d(x[None, None], w[None, None], padding=pads)[0, 0]
-    return F.conv2d(x[None, None], w[None, None], padding=pads)[0, 0]
+def _signal(x, w, mode, flip_kernel):
+    out_dtype = signal_dtype(x.dtype, w.dtype)
+    shape = mode_shape(tuple(x.shape), tuple(w.shape), mode)
+    starts = [mode_start(n, k, m) for n, k, m in zip(x.shape, w.shape, shape, strict=True)]
+    if out_dtype.is_floating_point or out_dtype.is_complex:
+        compute = torch.float32 if out_dtype == torch.float16 else out_dtype
+    elif (
+        out_dtype == torch.bool
+        or _bits(x.dtype) + _bits(w.dtype) + _bits_of_count(x, w) <= EXACT_BITS
+    ):
+        compute = torch.float64
+    else:
+        compute = torch.int64
+    x, w = x.to(compute), w.to(compute)
+    if flip_kernel:
+        w = flip(w)
+    if compute == torch.int64:
+        result = shift_and_add(x, w, mode, torch.zeros(shape, dtype=compute, device=x.device))
+    else:
+        a, b = (x, w) if x.numel() >= w.numel() else (w, x)  # convolution commutes
+        piece, padded = _needed_input(a, b.shape, shape, starts)
+        inexact = out_dtype.is_floating_point or out_dtype.is_complex  # may hold NaN or inf
+        if padded and inexact and b.device.type != "meta" and not bool(torch.isfinite(b).all()):
+            # (one host sync, in the modes with padding only)
+            result = shift_and_add(x, w, mode, torch.zeros(shape, dtype=compute, device=x.device))
+        else:
+            result = _correlate_valid(piece, flip(b))
+    if out_dtype == torch.bool:
+        return result != 0
+    if not (out_dtype.is_floating_point or out_dtype.is_complex) and compute != torch.int64:
+        result = result.round()
+    return result.to(out_dtype)
 
 
-def _crop(full, shape):
-    starts = [(f - n) // 2 for f, n in zip(full.shape, shape, strict=True)]
-    return full[tuple(slice(s, s + n) for s, n in zip(starts, shape, strict=True))]
+def _bits(dtype):
+    """Bits of magnitude an integer dtype's values need (bool: 1)."""
+    if dtype == torch.bool:
+        return 1
+    info = torch.iinfo(dtype)
+    return max(abs(info.min), info.max).bit_length()
+
+
+def _bits_of_count(x, w):
+    return min(x.numel(), w.numel()).bit_length()
+
+
+def _needed_input(a, kernel_shape, shape, starts):
+    """The part of ``a`` that the outputs ``shape`` from ``starts`` of the full result read.
+
+    ``full[t] = sum_m b[m] a[t - m]`` reads ``a[t - k + 1 .. t]``: output ``i`` of the mode
+    (``t = i + start``) reads ``start - k + 1 + i .. start + i``. Returns that part of
+    ``a``, zero-padded where it reaches past ``a``, and whether any padding was added.
+    """
+    index, pads = [], []
+    for n, k, m, start in zip(a.shape, kernel_shape, shape, starts, strict=True):
+        first, stop = start - k + 1, start + m  # the a-indices read, [first, stop)
+        index.append(slice(max(0, first), min(n, stop)))
+        pads.append((max(0, -first), max(0, stop - n)))
+    piece = a[tuple(index)]
+    flat = [p for pair in reversed(pads) for p in pair]  # F.pad lists the last axis first
+    if not any(flat):
+        return piece, False
+    return F.pad(piece, flat), True
+
+
+def _correlate_valid(a, b):
+    """The valid cross-correlation of ``a`` with ``b``, a block of output rows at a time."""
+    if a.ndim == 1:
+        return F.conv1d(a[None, None], b[None, None])[0, 0]
+    rows = a.shape[0] - b.shape[0] + 1
+    row_bytes = max(1, (a.shape[1] - b.shape[1] + 1) * b.numel() * a.element_size())
+    step = max(1, BLOCK_BYTES // row_bytes)
+    if step >= rows:
+        return F.conv2d(a[None, None], b[None, None])[0, 0]
+    blocks = [
+        F.conv2d(a[None, None, start : start + step + b.shape[0] - 1], b[None, None])[0, 0]
+        for start in range(0, rows, step)
+    ]
+    return torch.cat(blocks)
 
 
 # --------------------------------------------------------------------------- layers
@@ -89,9 +169,24 @@ def conv(input, weight, bias, shape, groups, n):
 
 
 def unfold(input, shape):
-    """The im2col matrix of a tensor (its padding is symmetric, as torch's)."""
+    """The im2col matrix of a tensor (its padding is symmetric, as torch's).
+
+    ``F.unfold`` has no integer, bool or complex version; those dtypes take windows with
+    ``Tensor.unfold`` (exact, any dtype), as the NumPy backend answers for them too.
+    """
     padding = _symmetric(shape.pads)
-    return F.unfold(input, shape.kernel, shape.dilation, padding, shape.stride)
+    if input.dtype.is_floating_point:
+        return F.unfold(input, shape.kernel, shape.dilation, padding, shape.stride)
+    x = input if input.ndim == 4 else input[None]
+    (ph, pw), (height, width) = padding, x.shape[2:]
+    padded = x.new_zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw))
+    padded[..., ph : ph + height, pw : pw + width] = x
+    (kh, kw), (dh, dw) = shape.kernel, shape.dilation
+    windows = padded.unfold(2, dh * (kh - 1) + 1, shape.stride[0])
+    windows = windows.unfold(3, dw * (kw - 1) + 1, shape.stride[1])[..., ::dh, ::dw]
+    n, c, ho, wo = windows.shape[:4]
+    cols = windows.permute(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
+    return cols if input.ndim == 4 else cols[0]
 
 
 # --------------------------------------------------------------------------- pooling

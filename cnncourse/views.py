@@ -76,9 +76,11 @@ def tap_ranges(size, count, kernel, stride, before, dilation):
     """Per tap ``a`` of one axis, the outputs it reaches: ``(first, stop, start)``.
 
     As :func:`cnncourse.geometry.tap_outputs`; computed once for a reduction that runs
-    block by block.
+    block by block. Only the taps that may read a real input are listed
+    (:func:`cnncourse.geometry.candidate_taps`): the others only ever meet padding.
     """
-    return [geometry.tap_outputs(size, count, stride, before, dilation, a) for a in range(kernel)]
+    taps = geometry.candidate_taps(size, count, kernel, stride, before, dilation)
+    return [geometry.tap_outputs(size, count, stride, before, dilation, a) for a in taps]
 
 
 def reduce_axis(x, axis, count, stride, ranges, combine, fill, out=None):

@@ -169,6 +169,21 @@ CASES = [
      r"`input` must be 3-D or 4-D \(C, H, W\) or \(N, C, H, W\)"),
     ("signal empty", cc.convolve, (X1[0, 0, :0], W1[0, 0]), {}, ValueError,
      r"`x` and `w` must not be empty"),
+    # issue 24, item 10: sizes beyond torch's int64 arguments, named on both backends
+    ("padding 10**30", cc.conv2d, (X, W), {"padding": 10**30}, ValueError,
+     r"`padding` must be at most 2\*\*63 - 1 in size \(torch's int64 limit\), got 10{30}"),
+    ("padding huge output", cc.conv2d, (X, W), {"padding": 2**40}, ValueError,
+     r"`padding` 1099511627776 makes an output of 5.8e\+25 elements, more than any array"),
+    ("pool padding 10**30", cc.max_pool2d, (X, 2), {"padding": 10**30}, ValueError,
+     r"`padding` must be at most 2\*\*63 - 1 in size"),
+    ("stride 10**30", cc.max_pool2d, (X, 2), {"stride": 10**30}, ValueError,
+     r"`stride` must be at most 2\*\*63 - 1 in size"),
+    ("dilation 10**30", cc.conv1d, (X1, W1), {"dilation": 10**30}, ValueError,
+     r"`dilation` must be at most 2\*\*63 - 1 in size"),
+    ("norm_type 10**400", cc.lp_pool2d, (X, 10**400, 2), {}, ValueError,
+     r"`norm_type` must be a real number a float can hold \(or inf\), got an integer of 401"),
+    ("divisor_override 2**70", cc.avg_pool2d, (X, 2), {"divisor_override": 2**70}, ValueError,
+     r"`divisor_override` must be at most 2\*\*63 - 1 in size .*got 1180591620717411303424"),
 ]  # fmt: skip
 
 
@@ -253,6 +268,54 @@ def test_non_numeric_input_is_refused():
         cc.convolve(np.array(["a", "b"]), np.array([1.0]))
     with pytest.raises(TypeError, match=r"`input` must have a floating dtype"):
         cc.max_pool2d(np.array([[["a"]]]), 1)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: cc.conv2d([[[[1.0, 2.0], [3.0]]]], W[:1, :1]),
+        lambda: cc.max_pool2d([[[[1.0, 2.0], [3.0]]]], 1),
+        lambda: cc.convolve([1.0, [2.0, 3.0]], [1.0]),
+        lambda: cc.conv_algorithm([[[[1.0, 2.0], [3.0]]]], W[:1, :1]),
+    ],
+)
+def test_ragged_lists_are_refused_by_name(call):
+    """Issue 24, item 10: NumPy's "inhomogeneous shape" now says which argument."""
+    with pytest.raises(ValueError, match=r"^`(input|x)` must be an array or a rectangular"):
+        call()
+
+
+def test_big_endian_arrays_give_the_native_answer():
+    """Issue 24, item 10: a big-endian float array (from a file) was told it is not a float."""
+    calls = [
+        lambda x, w: cc.conv2d(x, w),
+        lambda x, w: cc.max_pool2d(x, 2),
+        lambda x, w: cc.unfold(x, 2),
+        lambda x, w: cc.convolve(x[0, 0, 0], w[0, 0, 0]),
+        lambda x, w: cc.conv_algorithm(x, w),
+    ]
+    big_x, big_w = X.astype(">f8"), W.astype(">f8")
+    for call in calls:
+        ours, native = call(big_x, big_w), call(X, W)
+        if isinstance(native, str):
+            assert ours == native
+        else:
+            assert ours.dtype == native.dtype and ours.dtype.isnative
+            np.testing.assert_array_equal(ours, native)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool", "complex128"])
+def test_unfold_of_any_dtype_on_both_backends(dtype):
+    """Issue 24, item 10: torch's F.unfold has no integer version; both backends answer."""
+    x = rng.integers(0, 5, (2, 3, 7, 6)).astype(dtype)
+    kwargs = dict(kernel_size=(2, 3), dilation=(2, 1), padding=(1, 2), stride=(1, 2))
+    ours = cc.unfold(x, **kwargs)
+    theirs = cc.unfold(torch.from_numpy(x), **kwargs)
+    reference = torch.nn.functional.unfold(torch.from_numpy(x.real.astype(np.float64)), **kwargs)
+    assert ours.dtype == x.dtype and str(theirs.dtype) == f"torch.{x.dtype}"
+    np.testing.assert_array_equal(ours.real, reference.numpy())
+    np.testing.assert_array_equal(theirs.numpy(), ours)
+    np.testing.assert_array_equal(cc.unfold(torch.from_numpy(x[0]), **kwargs).numpy(), ours[0])
 
 
 # --------------------------------------------------------------------------- NumPy-only helpers

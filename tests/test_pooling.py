@@ -10,6 +10,7 @@ row-major order; the last NaN) is exercised, not only the values. Profiles: see
 ``tests/conftest.py`` (``HYPOTHESIS_PROFILE=ci`` draws more).
 """
 
+import math
 import tracemalloc
 
 import numpy as np
@@ -239,6 +240,21 @@ def test_conv_one_element_tuples_broadcast():
     np.testing.assert_allclose(tensors.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.mark.parametrize("norm_type", [-1.0, -3.0, 1.0])
+def test_lp_pool_negative_zero_power_sum_as_torch(n, norm_type):
+    """Issue 24, item 3: a window whose power sum is -0.0 ((-inf)^-1 = -0.0) gives +inf."""
+    x = np.array([[[-np.inf, -np.inf, -0.0, -0.0, 2.0, -np.inf]]])
+    if n == 2:
+        x = np.stack([x, x], axis=-2)
+    function = getattr(cc, f"lp_pool{n}d")
+    with np.errstate(all="ignore"):
+        reference = getattr(F, f"lp_pool{n}d")(torch.from_numpy(x), norm_type, 2).numpy()
+        for ours in _both(function, x, norm_type, 2):
+            np.testing.assert_array_equal(ours, reference)
+            np.testing.assert_array_equal(np.signbit(ours), np.signbit(reference))
+
+
 # --------------------------------------------------------------------------- memory
 
 
@@ -255,3 +271,71 @@ def test_huge_pooling_window_on_a_tiny_input_needs_no_huge_array(name):
     reference = getattr(F, name)(torch.from_numpy(x), 16001, 1, 8000).numpy()
     np.testing.assert_allclose(y, reference, rtol=1e-12)
     assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB for a 1 x 1 answer"
+
+
+def _peak(call):
+    """``call()`` and the peak of memory traced during it (Python objects and NumPy arrays)."""
+    tracemalloc.start()
+    try:
+        result = call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak
+
+
+@pytest.mark.parametrize(
+    "name, shape, args",
+    [
+        ("max_pool1d", (1, 1, 8), (2000001, 1, 1000000)),
+        ("avg_pool2d", (1, 1, 8, 8), (200001, 1, 100000)),
+        ("avg_pool1d", (2, 3, 8), (2000001, 1, 1000000)),
+    ],
+)
+def test_taps_that_only_meet_padding_cost_nothing(name, shape, args):
+    """Issue 24, item 6: a window of 2,000,001 taps over 8 inputs walked every tap (200 MB)."""
+    x = np.arange(math.prod(shape), dtype=np.float64).reshape(shape)
+    y, peak = _peak(lambda: getattr(cc, name)(x, *args))
+    reference = getattr(F, name)(torch.from_numpy(x), *args).numpy()
+    np.testing.assert_allclose(y, reference, rtol=1e-12)
+    assert peak < 4 * y.nbytes + 2**20, f"{peak / 2**20:.1f} MiB for a {y.shape} answer"
+
+
+def test_max_pool_indices_skip_dead_taps(monkeypatch):
+    """The work is counted in taps visited (a loop of 2,000,001 before), not timed."""
+    visited, original = [], cc.geometry.tap_outputs
+
+    def counted(*args):
+        visited.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(cc.geometry, "tap_outputs", counted)
+    x = np.arange(8.0).reshape(1, 1, 8)
+    (y, indices), peak = _peak(lambda: cc.max_pool1d(x, 2000001, 1, 1000000, return_indices=True))
+    reference = F.max_pool1d(torch.from_numpy(x), 2000001, 1, 1000000, return_indices=True)
+    np.testing.assert_array_equal(y, reference[0].numpy())
+    np.testing.assert_array_equal(indices, reference[1].numpy())
+    assert peak < 2**20, f"{peak / 2**20:.1f} MiB"
+    assert len(visited) <= 2 * 16, f"{len(visited)} taps visited for 8 inputs and 8 outputs"
+
+
+def test_adaptive_max_pool_with_indices_needs_no_gathered_copy():
+    """Issue 24, item 8: 8 x 64 x 224 x 224 to 223 x 223 peaked at 1.56 GiB (a gather of
+    every window, then copies of it); now the work arrays are the size of the answer."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 4, (2, 8, 224, 224)).astype(np.float32)  # ties: the index rule counts
+    x[0, 0, 3, 5] = np.nan
+    (y, indices), peak = _peak(lambda: cc.adaptive_max_pool2d(x, 223, return_indices=True))
+    values, where = F.adaptive_max_pool2d(torch.from_numpy(x), 223, return_indices=True)
+    np.testing.assert_array_equal(y, values.numpy())
+    np.testing.assert_array_equal(indices, where.numpy())
+    answer = y.nbytes + indices.nbytes
+    assert peak < 3 * answer + 2 * cc.pool.BLOCK_BYTES, f"{peak / answer:.1f} x the answer"
+    plain, peak = _peak(lambda: cc.adaptive_max_pool2d(x, 223))
+    np.testing.assert_array_equal(plain, values.numpy())
+    assert peak < 3 * plain.nbytes + 2 * cc.pool.BLOCK_BYTES, f"{peak / plain.nbytes:.1f} x"
+    x = rng.standard_normal(x.shape).astype(np.float32)
+    average, peak = _peak(lambda: cc.adaptive_avg_pool2d(x, 223))
+    reference = F.adaptive_avg_pool2d(torch.from_numpy(x), 223).numpy()
+    np.testing.assert_allclose(average, reference, rtol=1e-5, atol=1e-6)
+    assert peak < 3 * average.nbytes + 2 * cc.pool.BLOCK_BYTES, f"{peak / average.nbytes:.1f} x"

@@ -265,6 +265,22 @@ def test_conv_algorithms_on_views_and_many_blocks(algorithm, monkeypatch):
             _check(ours, reference, rtol=1e-10, atol=1e-10, what=f"{algorithm} {name} {config}")
 
 
+@pytest.mark.parametrize("batch_bytes", [0, 64, 2**20])
+def test_grouped_shifted_gemm_batched_and_group_by_group(batch_bytes, monkeypatch):
+    """Many small groups run as batched GEMMs over blocks of groups (one group per block at
+    64 bytes, all at once at 1 MiB), or group by group (0): the same answer."""
+    monkeypatch.setattr(_conv_algorithms, "GROUP_BATCH_BYTES", batch_bytes)
+    rng = np.random.default_rng(22)
+    for groups, per_group, outputs, dilation in [(6, 1, 1, 1), (4, 2, 3, (2, 1)), (5, 1, 2, 1)]:
+        x = rng.standard_normal((2, groups * per_group, 9, 11))[:, :, :, ::-1]  # a view
+        w = rng.standard_normal((groups * outputs, per_group, 3, 2))
+        config = dict(padding=1, dilation=dilation, groups=groups)
+        with cc.use_algorithm("shifted-gemm"), algorithms_run() as ran:
+            ours = cc.conv2d(x, w, **config)
+        assert ran == ["shifted-gemm"]
+        _check(ours, F.conv2d(_t(x), _t(w), **config), what=f"{groups} groups {batch_bytes}")
+
+
 @pytest.mark.parametrize("algorithm", cc.ALGORITHMS)
 def test_work_arrays_never_leak_into_results(algorithm):
     """The work arrays kept between calls: earlier results stay intact, threads do not mix."""

@@ -159,3 +159,27 @@ def test_conv_output_size_formula():
         cc.conv_output_size(5, 3, stride=0)
     with pytest.raises(ValueError, match="larger than the padded input"):
         cc.conv_output_size(2, 3)
+
+
+def test_symbol_array_without_sympy_names_the_extra():
+    """Issue 24: the optional sympy import raises the ImportError that names the extra."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    program = (
+        "import sys\n"
+        "sys.modules['sympy'] = None\n"
+        "import cnncourse as cc\n"
+        "try:\n"
+        "    cc.symbol_array('ab', (2,))\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "symbol_array needs sympy" in done.stdout, done.stdout
+    assert 'pip install "cnncourse[book]"' in done.stdout, done.stdout

@@ -185,3 +185,16 @@ def test_bool_and_integer_signals_same_on_both_backends(x, w):
         assert ours.dtype == expected.dtype == tensors.dtype, mode
         np.testing.assert_array_equal(ours, expected)
         np.testing.assert_array_equal(tensors, expected)
+
+
+def test_forced_fft_gives_way_when_a_padded_output_reads_one_small_tap():
+    """Found by the ``ci`` profile: a 2 x 2 kernel with a tap 25 times smaller than the
+    others, padding 1: a corner output reads ``x`` through that tap alone, far below the
+    FFT's error. Small (forced) kernels read through one or two taps need those of one size."""
+    x = np.array([[[[0.346, 0.822, 0.330], [-1.303, 0.905, 0.446]]]], dtype=np.float32)
+    w = np.array([[[[-0.537, 0.581], [0.365, 0.294]]], [[[0.0284, 0.547], [-0.736, -0.163]]]],
+                 dtype=np.float32)  # fmt: skip
+    with _conv_algorithms.forced("fft"):
+        assert cc.conv_algorithm(x, w, padding=1) == "shifted-gemm"
+        ours = cc.conv2d(x, w, padding=1)
+    _assert_as_accurate_as_a_direct_sum(ours, x, w, 1, "one small tap")

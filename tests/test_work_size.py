@@ -82,3 +82,22 @@ def test_a_work_array_far_larger_than_the_answer_is_refused():
         cc.conv2d(x, w, stride=1000, padding=100000)
     small = cc.conv2d(torch.from_numpy(x), torch.from_numpy(w), stride=1000, padding=100000)
     assert small.shape == (1, 1, 201, 201)  # torch computes it
+
+
+def test_fft_kernel_transforms_stay_within_the_block_size():
+    """Issue 24, item 7: 256 -> 256 channels, 10 x 10 kernels on 32 x 32 held 393 MiB of
+    kernel transforms at once; now a block of output channels at a time."""
+    from cnncourse import _conv_algorithms
+    from cnncourse._workspace import release_scratch
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((1, 256, 32, 32)).astype(np.float32)
+    w = rng.standard_normal((256, 256, 10, 10)).astype(np.float32)
+    assert cc.conv_algorithm(x, w) == "fft"
+    release_scratch()
+    ours, peak = _peak_bytes(lambda: cc.conv2d(x, w))
+    reference = F.conv2d(torch.from_numpy(x).double(), torch.from_numpy(w).double()).numpy()
+    scale = np.abs(reference).max()
+    np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5 * scale)
+    bound = 2 * _conv_algorithms.BLOCK_BYTES + 16 * max(x.nbytes, ours.nbytes)
+    assert peak < bound, f"{peak / 2**20:.0f} MiB, more than {bound / 2**20:.0f} MiB"
