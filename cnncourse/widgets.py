@@ -97,8 +97,10 @@ def _static_frame(widgets, frame, values, dpi, narrow):
     wide = _static_image(widgets, frame(**values), dpi)
     if not narrow:
         return wide, False
-    stacked = narrow_variant(frame(**values))
+    drawn = frame(**values)
+    stacked = narrow_variant(drawn)
     if stacked is None:
+        require("matplotlib.pyplot", "book", "cnncourse.widgets").close(drawn)
         return wide, False
     phone = _static_image(widgets, stacked, dpi)
     phone.layout.display = "none"

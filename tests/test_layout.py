@@ -66,5 +66,8 @@ def test_static_widget_carries_a_narrow_variant_only_where_one_exists():
         ax.plot([0, i])
         return fig
 
+    open_before = plt.get_fignums()
     plain = scrubber(one_panel, [0, 1], description="i", mode="static")
     assert all(isinstance(child, widgets.Image) for child in plain.children[1].children)
+    # every figure drawn for the widget is closed (an open one would print under the cell)
+    assert plt.get_fignums() == open_before

@@ -1,6 +1,7 @@
 """The teaching code is what the student sees; the checks are folded (CONTRIBUTING.md).
 
-For every chapter notebook: a visible code cell is short (at most 25 non-blank lines) and
+For every chapter notebook: a visible code cell is short (at most 25 non-blank lines of at
+most 80 characters, so that nothing hides past the code box's edge at 1280 px) and
 states at most two claims (``assert`` statements, counted in its syntax tree); the other
 checks live in a cell tagged ``hide-input`` whose printed line starts with ✓ and says what
 was verified. Exercise solutions count as visible: a reader opens them.
@@ -17,6 +18,8 @@ CHAPTERS = sorted(BOOK.glob("*.ipynb"))
 FOLDED = {"hide-input", "hide-cell", "remove-input", "remove-cell"}
 MAX_VISIBLE_LINES = 25
 MAX_VISIBLE_ASSERTS = 2
+#: Characters a line of visible code may hold: the code box of the 1280 px page shows 80.
+MAX_LINE_CHARACTERS = 80
 
 
 def code_cells(path):
@@ -53,11 +56,12 @@ def prints_a_tick(source):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_visible_cells_are_short_and_state_one_claim(path):
-    too_long, too_many_asserts = [], []
+    too_long, too_many_asserts, too_wide = [], [], []
     for index, tags, source in code_cells(path):
         if tags & FOLDED:
             continue
         lines = [line for line in source.split("\n") if line.strip()]
+        too_wide += [(index, line) for line in lines if len(line) > MAX_LINE_CHARACTERS]
         if len(lines) > MAX_VISIBLE_LINES:
             too_long.append((index, len(lines), lines[0]))
         asserts = assert_count(source)
@@ -65,6 +69,7 @@ def test_visible_cells_are_short_and_state_one_claim(path):
             too_many_asserts.append((index, asserts, lines[0]))
     assert too_long == [], f"{path.name}: visible cells over {MAX_VISIBLE_LINES} lines"
     assert too_many_asserts == [], f"{path.name}: visible cells with over 2 asserts"
+    assert too_wide == [], f"{path.name}: visible lines over {MAX_LINE_CHARACTERS} characters"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
