@@ -18,6 +18,7 @@
 * Fixes the accessibility faults axe-core finds in the theme's markup (``book_a11y.py``).
 * Gives each page a meta description, loads the search scripts on the search page only, and
   writes ``/favicon.ico`` (``book_head.py``).
+* Cuts the theme's style sheets to the rules the site can use (``book_css.py``).
 * Drops script tags that an extension registered twice (sphinx-thebe adds its inline
   configuration once per read, which redeclares a ``const`` and throws in the browser).
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import book_a11y  # noqa: E402
+import book_css  # noqa: E402
 import book_head  # noqa: E402
 import book_icons  # noqa: E402
 import book_images  # noqa: E402
@@ -158,6 +160,8 @@ def _after_build(app, exception):
     before, after = book_images.compact_figures(Path(app.outdir) / "_images")
     LOGGER.info(f"[cnncourse] figures: {before / 1e3:.0f} kB as built, {after / 1e3:.0f} kB now")
     book_head.write_favicon_ico(Path(app.outdir) / "favicon.ico")
+    before, after = book_css.cut_site_css(app.outdir)
+    LOGGER.info(f"[cnncourse] theme CSS cut from {before / 1e3:.0f} kB to {after / 1e3:.0f} kB")
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         fixed = book_images.lazy_images(book_a11y.fix_page(text))
