@@ -18,6 +18,8 @@ float32, as torch does; max pooling can return torch's indices of the winners (t
 :mod:`cnncourse.numpy_backend`, and :mod:`cnncourse.torch_ops` for tensors).
 """
 
+import numpy as np  # noqa: F401  (the examples in the docstrings use it)
+
 from . import _args, geometry
 from ._dispatch import backend_of, dual_backend
 
