@@ -59,7 +59,7 @@ def unfold(input, geom):
     (kh, kw), (ho, wo) = geom.kernel, geom.output_shape(input.shape[2:])
     n, c = input.shape[:2]
     cols = np.zeros((n, c, kh, kw, ho, wo), dtype=input.dtype)  # dead taps read zeros
-    parts = _live_part(input.shape[2:], geom)
+    parts = _live_windows(input.shape[2:], geom)
     if parts is not None:
         (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
         live = pad(input[:, :, rows_h, rows_w], (pads_h, pads_w))
@@ -127,8 +127,9 @@ def plan(input, weight, geom, groups, n):
     return Plan(name, x, w, geom, out_shape, unbatched)
 
 
-def _live_part(sizes, geom, keep=lambda axis, dead: False):
-    """Per axis, the taps that ever read a real input and the padding they still need.
+def _live_windows(sizes, geom, keep=lambda axis, dead: False):
+    """Per axis, its :func:`cnncourse.geometry.live_window`: the taps that ever read a real
+    input and the padding they still need.
 
     A tap that reads padding for every output adds zero times its weight, so it can go, with
     the padding that only it reached: a dilation of 100000 then needs no 200000-row work
@@ -151,7 +152,7 @@ def _live_part(sizes, geom, keep=lambda axis, dead: False):
 
 
 def _without_dead_taps(x, w, geom):
-    """``(x, w, geom)`` with the taps that only meet zero padding dropped (:func:`_live_part`).
+    """``(x, w, geom)`` without the taps that only meet zero padding (:func:`_live_windows`).
 
     Taps with a NaN or infinite weight stay (zero times infinity is NaN, as torch computes
     it). Returns ``None`` if no tap is live and every weight is finite: the answer is zero.
@@ -162,7 +163,7 @@ def _without_dead_taps(x, w, geom):
         index[2 + axis] = dead
         return not np.isfinite(w[tuple(index)]).all()
 
-    parts = _live_part(x.shape[2:], geom, has_special)
+    parts = _live_windows(x.shape[2:], geom, has_special)
     if parts is None:
         return None if np.isfinite(w).all() else (x, w, geom)
     (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
