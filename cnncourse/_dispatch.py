@@ -108,12 +108,17 @@ class Backend(Protocol):
     def channel_max_pool(self, input, k): ...
 
 
+#: The torch backend, once a tensor has come in (importing it imports torch).
+_torch_ops = None
+
+
 def backend_of(array):
     """The backend that runs a checked call on ``array``: :mod:`cnncourse.torch_ops` for a
     torch tensor (imported, with torch, the first time a tensor comes in), else
     :mod:`cnncourse.numpy_backend`."""
+    global _torch_ops
     if not _args.is_torch_tensor(array):
         return numpy_backend
-    from . import torch_ops
-
-    return torch_ops
+    if _torch_ops is None:
+        from . import torch_ops as _torch_ops
+    return _torch_ops
