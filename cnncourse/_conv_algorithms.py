@@ -121,7 +121,10 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
       :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
 
     The window sums are bounded from one pass over the input (:func:`_smallest_window_sum`),
-    in work arrays kept between calls.
+    in work arrays kept between calls. The check is not free: one thread, float32, it took
+    18% of the FFT's time on the benchmark's 512 x 512 image with a 31 x 31 kernel, 28% on
+    8 x 16 x 64 x 64 -> 16 channels (11 x 11, padding 5), and 50-63% on one small image or
+    three channels with a 15 x 15 kernel.
     """
     scale, kernel_total, taps_alike = _kernel_sizes(
         weight, _fewest_taps_read(weight, pads, dilation)

@@ -8,9 +8,14 @@ A public function such as :func:`cnncourse.conv2d` does three things, in this or
    are refused by name; big-endian arrays become native ones).
 2. The function's body checks every other argument once, with :mod:`cnncourse._args`, and
    turns it into parsed values (a :class:`cnncourse.geometry.Geometry`, a tuple of sizes).
-3. :func:`on_backend` hands those checked values to the implementation for the input's
-   kind: the private NumPy function named in the body (``_conv``, the code readers study)
-   or its torch twin in :mod:`cnncourse.torch_ops` (``conv``), which do not check again.
+3. :func:`backend_of` names the input's backend, and the body calls its operation with
+   those checked values: ``backend_of(input).conv(input, weight, bias, geom, groups, 2)``.
+
+A backend is a module with one function per operation, the :class:`Backend` protocol:
+:mod:`cnncourse.numpy_backend` (the code the chapters study) and
+:mod:`cnncourse.torch_ops` (``torch.nn.functional`` where it has the operation). Both
+have the same names and signatures (a test holds them to this protocol), and neither
+checks again.
 
 The decorated function is the public one (``cnncourse.conv.conv2d is cnncourse.conv2d``), so
 the signature and docstring a reader sees are written once.
@@ -18,10 +23,11 @@ the signature and docstring a reader sees are written once.
 
 import functools
 import inspect
+from typing import Protocol
 
 import numpy as np
 
-from . import _args
+from . import _args, numpy_backend
 
 ARRAY_PARAMETERS = ("input", "weight", "bias", "x", "w")
 
@@ -68,24 +74,51 @@ def dual_backend(public_function):
     return public
 
 
-#: The torch twin of each NumPy implementation met so far.
-TORCH_TWINS = {}
+class Backend(Protocol):
+    """The operations a backend provides, on arrays of its kind, with checked arguments.
 
-
-def on_backend(numpy_implementation, array):
-    """The implementation that runs a checked call on ``array``'s backend.
-
-    ``numpy_implementation`` (a private function, ``_conv``) for a NumPy array; for a torch
-    tensor, the function of the same name without the underscore in
-    :mod:`cnncourse.torch_ops` (``conv``), imported, with torch, the first time a tensor
-    comes in.
+    ``geom`` is the layer's :class:`cnncourse.geometry.Geometry`, ``n`` its number of spatial
+    axes (1 or 2), ``size`` a tuple of ``n`` output sizes; the flags are plain bools.
     """
-    if not _args.is_torch_tensor(array):
-        return numpy_implementation
-    twin = TORCH_TWINS.get(numpy_implementation)
-    if twin is None:
-        from . import torch_ops
 
-        twin = getattr(torch_ops, numpy_implementation.__name__.removeprefix("_"))
-        TORCH_TWINS[numpy_implementation] = twin
-    return twin
+    def flip(self, w): ...
+
+    def convolve(self, x, w, mode): ...
+
+    def correlate(self, x, w, mode): ...
+
+    def unfold(self, input, geom): ...
+
+    def conv(self, input, weight, bias, geom, groups, n): ...
+
+    def max_pool(self, input, geom, ceil_mode, return_indices, n): ...
+
+    def avg_pool(self, input, geom, ceil_mode, count_include_pad, divisor_override, n): ...
+
+    def lp_pool(self, input, p, geom, ceil_mode, n): ...
+
+    def adaptive_max_pool(self, input, size, return_indices, n): ...
+
+    def adaptive_avg_pool(self, input, size, n): ...
+
+    def global_max_pool(self, input): ...
+
+    def global_avg_pool(self, input): ...
+
+    def channel_max_pool(self, input, k): ...
+
+
+#: The torch backend, once a tensor has come in (importing it imports torch).
+_torch_ops = None
+
+
+def backend_of(array):
+    """The backend that runs a checked call on ``array``: :mod:`cnncourse.torch_ops` for a
+    torch tensor (imported, with torch, the first time a tensor comes in), else
+    :mod:`cnncourse.numpy_backend`."""
+    global _torch_ops
+    if not _args.is_torch_tensor(array):
+        return numpy_backend
+    if _torch_ops is None:
+        from . import torch_ops as _torch_ops
+    return _torch_ops

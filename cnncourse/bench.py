@@ -86,9 +86,12 @@ class Case:
         return cc.conv_algorithm(x, w, **self.kwargs)
 
     def flops(self):
-        """Floating-point operations: 2 per multiply-add of a convolution, 1 per pooled input.
+        """Floating-point operations: 2 per multiply-add of a convolution; for pooling, 1 per
+        window entry of every output (``kernel_size`` squared, a square window).
 
-        For pooling, every output counts ``kernel_size`` squared inputs (a square window).
+        A pooled input in several overlapping windows counts once per window: the count of
+        the direct definition, not of the separable passes the NumPy code runs
+        (``kH + kW`` per output), so the GFLOP/s of pooling is a rate of that definition.
         """
         x = np.zeros(self.input_shape, dtype=np.float32)
         if self.op == "conv2d":

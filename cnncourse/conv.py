@@ -15,16 +15,15 @@ where the sum over ``c`` runs over the input channels of output channel ``o``'s 
 
 :func:`conv2d` and :func:`conv1d` compute the same sums faster: they drop kernel taps that
 only ever meet padding, then run one of the algorithms of :mod:`cnncourse._conv_algorithms`
-(im2col, shifted GEMM, FFT), as :func:`conv_algorithm` says, in blocks of bounded size.
+(im2col, shifted GEMM, FFT), as :func:`conv_algorithm` says, in blocks of bounded size
+(the NumPy code is :func:`cnncourse.numpy_backend.conv`; a tensor runs
+:func:`cnncourse.torch_ops.conv`).
 """
-
-import math
-from typing import NamedTuple
 
 import numpy as np
 
-from . import _args, _conv_algorithms, geometry
-from ._dispatch import dual_backend, on_backend
+from . import _args, _conv_algorithms, geometry, numpy_backend
+from ._dispatch import backend_of, dual_backend
 from .views import add_batch_axis, pad, view_windows
 
 
@@ -56,83 +55,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
            [3., 4., 6., 7.],
            [4., 5., 7., 8.]])
     """
-    shape = _args.unfold_args(input, kernel_size, dilation, padding, stride)
-    return on_backend(_unfold, input)(input, shape)
-
-
-def _unfold(input, shape):
-    """:func:`unfold` of a checked input (``shape``: its Geometry)."""
-    input, unbatched = add_batch_axis(input, 2)
-    (kh, kw), (ho, wo) = shape.kernel, shape.output_shape(input.shape[2:])
-    n, c = input.shape[:2]
-    cols = np.zeros((n, c, kh, kw, ho, wo), dtype=input.dtype)  # dead taps read zeros
-    parts = _live_part(input.shape[2:], *shape)
-    if parts is not None:
-        (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
-        live = pad(input[:, :, rows_h, rows_w], (pads_h, pads_w))
-        kernel = (taps_h.stop - taps_h.start, taps_w.stop - taps_w.start)
-        view = view_windows(live, kernel, shape.stride, shape.dilation)  # (N, C, Ho, Wo, a, b)
-        cols[:, :, taps_h, taps_w] = view.transpose(0, 1, 4, 5, 2, 3)
-    cols = cols.reshape(n, c * kh * kw, ho * wo)
-    return cols[0] if unbatched else cols
-
-
-def _conv(input, weight, bias, shape, groups, n):
-    """:func:`conv1d` and :func:`conv2d` (``n`` spatial axes) of checked arguments.
-
-    ``shape`` is the layer's Geometry (from :func:`cnncourse._args.conv_args`).
-    """
-    plan = _plan(input, weight, shape, groups, n)
-    if plan.algorithm == "zeros":  # every tap meets only padding
-        y = np.zeros((plan.x.shape[0], plan.w.shape[0], *plan.out_shape), plan.x.dtype)
-    else:
-        y = _conv_algorithms.run(plan.algorithm, plan.x, plan.w, plan.stride, plan.pads,
-                                 plan.dilation, groups)  # fmt: skip
-    if bias is not None:
-        y = y + bias.astype(plan.x.dtype).reshape(1, -1, 1, 1)
-
-    y = y.astype(input.dtype, copy=False)
-    if n == 1:
-        y = y[:, :, 0, :]
-    return y[0] if plan.unbatched else y
-
-
-class _Plan(NamedTuple):
-    """What :func:`conv2d` runs: the algorithm and the arrays it runs on (batched, 2-D)."""
-
-    algorithm: str  # one of ALGORITHMS, or "zeros" when every tap meets only padding
-    x: np.ndarray
-    w: np.ndarray
-    stride: tuple
-    pads: tuple
-    dilation: tuple
-    out_shape: tuple
-    unbatched: bool
-
-
-def _plan(input, weight, shape, groups, n):
-    """The one plan of a NumPy convolution, which :func:`conv_algorithm` reports.
-
-    Batch, lift 1-D to images of height 1, compute float16 in float32, drop the kernel taps
-    that only meet padding (:func:`_without_dead_taps`), then :func:`choose` the algorithm
-    on what is left.
-    """
-    x, unbatched = add_batch_axis(input, n)
-    w = weight
-    if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
-        x, w = x[:, :, None, :], w[:, :, None, :]
-    stride, pads, dilation = shape.lift_1d()[1:]
-    compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
-    x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
-    out_shape = geometry.Geometry(w.shape[2:], stride, pads, dilation).output_shape(x.shape[2:])
-    if any(before or after for before, after in pads):  # without padding every tap is live
-        cropped = _without_dead_taps(x, w, stride, pads, dilation)
-        if cropped is None:
-            return _Plan("zeros", x, w, stride, pads, dilation, out_shape, unbatched)
-        x, w, pads = cropped
-        _args.check_work_size(x.shape, pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
-    name = _conv_algorithms.choose(w.shape, stride, x, w, pads, dilation, groups)
-    return _Plan(name, x, w, stride, pads, dilation, out_shape, unbatched)
+    geom = _args.unfold_args(input, kernel_size, dilation, padding, stride)
+    return backend_of(input).unfold(input, geom)
 
 
 def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -154,9 +78,9 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
     True
     """
     input, weight = np.asarray(input), np.asarray(weight)
-    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
+    geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
     x, unbatched = add_batch_axis(input, 2)
-    view = view_windows(pad(x, shape.pads), shape.kernel, shape.stride, shape.dilation)
+    view = view_windows(pad(x, geom.pads), geom.kernel, geom.stride, geom.dilation)
     per_group, outputs = weight.shape[1], weight.shape[0] // groups
     y = np.concatenate(  # one contraction per group: sum over (channel, tap row, tap column)
         [
@@ -172,49 +96,6 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
     if bias is not None:
         y = y + np.asarray(bias).reshape(1, -1, 1, 1)
     return y[0] if unbatched else y
-
-
-def _live_part(sizes, kernel, stride, pads, dilation, keep=lambda axis, dead: False):
-    """Per axis, the taps that ever read a real input and the padding they still need.
-
-    A tap that reads padding for every output adds zero times its weight, so it can go, with
-    the padding that only it reached: a dilation of 100000 then needs no 200000-row work
-    array for an 8 x 8 answer (:func:`cnncourse.geometry.live_window`). ``keep(axis,
-    dead_taps)`` may keep an axis whole.
-
-    Returns one ``(taps, rows, pads)`` per axis: the slice of live taps, the slice of the
-    input they read, and their ``(before, after)`` padding; or ``None`` if no tap is live.
-    """
-    parts = []
-    for axis, size in enumerate(sizes):
-        k = kernel[axis]
-        window = geometry.live_window(size, k, stride[axis], pads[axis], dilation[axis])
-        if window is None:
-            return None
-        taps = window[0]
-        if taps.stop - taps.start < k and keep(axis, np.r_[0 : taps.start, taps.stop : k]):
-            window = (slice(0, k), slice(0, size), pads[axis])
-        parts.append(window)
-    return parts
-
-
-def _without_dead_taps(x, w, stride, pads, dilation):
-    """``(x, w, pads)`` with the taps that only meet zero padding dropped (see :func:`_live_part`).
-
-    Taps with a NaN or infinite weight stay (zero times infinity is NaN, as torch computes
-    it). Returns ``None`` if no tap is live and every weight is finite: the answer is zero.
-    """
-
-    def has_special(axis, dead):
-        index = [slice(None)] * 4
-        index[2 + axis] = dead
-        return not np.isfinite(w[tuple(index)]).all()
-
-    parts = _live_part(x.shape[2:], w.shape[2:], stride, pads, dilation, has_special)
-    if parts is None:
-        return None if np.isfinite(w).all() else (x, w, pads)
-    (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
-    return x[:, :, rows_h, rows_w], w[:, :, taps_h, taps_w], (pads_h, pads_w)
 
 
 @dual_backend
@@ -252,8 +133,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
            [-1., -1., -1.],
            [-1., -1., -1.]])
     """
-    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
-    return on_backend(_conv, input)(input, weight, bias, shape, groups, 2)
+    geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
+    return backend_of(input).conv(input, weight, bias, geom, groups, 2)
 
 
 @dual_backend
@@ -280,8 +161,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     >>> conv1d(np.array([[[1.0, 2.0, 4.0, 7.0]]]), np.array([[[-1.0, 1.0]]]))
     array([[[1., 2., 3.]]])
     """
-    shape = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 1)
-    return on_backend(_conv, input)(input, weight, bias, shape, groups, 1)
+    geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 1)
+    return backend_of(input).conv(input, weight, bias, geom, groups, 1)
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False):
@@ -357,8 +238,8 @@ def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
     'im2col'
     """
     input, weight = _args.as_array(input, "input"), _args.as_array(weight, "weight")
-    shape = _args.conv_args(input, weight, None, stride, padding, dilation, groups, 2)
-    return _plan(input, weight, shape, groups, 2).algorithm
+    geom = _args.conv_args(input, weight, None, stride, padding, dilation, groups, 2)
+    return numpy_backend.plan(input, weight, geom, groups, 2).algorithm
 
 
 def receptive_field(kernel_sizes, strides=None, dilations=None):

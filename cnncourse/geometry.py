@@ -18,6 +18,8 @@ stride, padding as a ``(before, after)`` pair, and dilation.
 import functools
 from typing import NamedTuple
 
+import numpy as np
+
 
 class Geometry(NamedTuple):
     """The checked geometry of a convolution or pooling, one entry per spatial axis.
@@ -191,3 +193,15 @@ def mode_shape(x_shape, w_shape, mode):
 def mode_start(size, kernel_size, out_size):
     """Index of the full result where a mode's output begins (its centre, as scipy.signal)."""
     return (size + kernel_size - 1 - out_size) // 2
+
+
+def adaptive_windows(size, output_size):
+    """Starts and (exclusive) ends of adaptive pooling's windows along one axis (torch's rule).
+
+    ``start_i = floor(i n / m)`` and ``end_i = ceil((i + 1) n / m)``, for checked positive
+    ``size`` (n) and ``output_size`` (m); :func:`cnncourse.adaptive_windows` checks them.
+    """
+    i = np.arange(output_size)
+    starts = (i * size) // output_size
+    ends = -((-(i + 1) * size) // output_size)
+    return starts, ends

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _args, geometry
-from ._dispatch import dual_backend, on_backend
+from ._dispatch import backend_of, dual_backend
 from ._optional import require
-from .views import shift_and_add
 
 
 @dual_backend
@@ -44,12 +43,7 @@ def flip(w):
     array([[4, 3],
            [2, 1]])
     """
-    return on_backend(_flip, w)(w)
-
-
-def _flip(w):
-    """:func:`flip` of a NumPy array: a reversed view along every axis."""
-    return w[(slice(None, None, -1),) * w.ndim]
+    return backend_of(w).flip(w)
 
 
 _reverse = flip  # `conv_matrix` has an argument named `flip`
@@ -101,18 +95,7 @@ def convolve(x, w, mode="full"):
     array([2.5])
     """
     _args.signal_args(x, w, mode)
-    return on_backend(_convolve, x)(x, w, mode)
-
-
-def _convolve(x, w, mode):
-    """:func:`convolve` of checked NumPy arrays: add a shifted copy of ``x`` per kernel tap.
-
-    float16 sums in float32 and rounds once, at the end (as ``numpy.convolve`` does).
-    """
-    if np.result_type(x, w) == np.float16:
-        wide = shift_and_add(x.astype(np.float32), w.astype(np.float32), mode)
-        return wide.astype(np.float16)
-    return shift_and_add(x, w, mode)
+    return backend_of(x).convolve(x, w, mode)
 
 
 @dual_backend
@@ -142,12 +125,7 @@ def correlate(x, w, mode="full"):
     array([-1, -1, -1])
     """
     _args.signal_args(x, w, mode)
-    return on_backend(_correlate, x)(x, w, mode)
-
-
-def _correlate(x, w, mode):
-    """:func:`correlate` of checked NumPy arrays: convolve with the flipped kernel."""
-    return _convolve(x, _flip(w), mode)
+    return backend_of(x).correlate(x, w, mode)
 
 
 # --------------------------------------------------------------------------- matrices

@@ -1,11 +1,12 @@
-"""The torch twins of the NumPy implementations: the same computations on tensors.
+"""The torch backend: every operation of :class:`cnncourse._dispatch.Backend` on tensors.
 
-:func:`cnncourse._dispatch.on_backend` calls these with arguments the public functions have
-already checked and parsed (a :class:`cnncourse.geometry.Geometry`, tuples of ints, plain
-bools), so nothing here checks again. Each twin calls ``torch.nn.functional`` where it has
-the operation, on the tensor's own device, differentiably, and has the name of the NumPy
-implementation without its underscore (``cnncourse.conv._conv`` -> :func:`conv`). This
-module imports torch; the package imports it only when a tensor is passed in.
+The public functions call these, for a tensor (:func:`cnncourse._dispatch.backend_of`),
+with arguments they have already checked and parsed (a layer's
+:class:`cnncourse.geometry.Geometry` whole as ``geom``, tuples of ints, plain bools), so
+nothing here checks again. Each operation has the name and the signature of its NumPy
+twin in :mod:`cnncourse.numpy_backend`, and calls ``torch.nn.functional`` where it has the
+operation, on the tensor's own device, differentiably. This module imports torch; the
+package imports it only when a tensor is passed in.
 """
 
 import numpy as np
@@ -26,7 +27,7 @@ def flip(w):
     return torch.flip(w, dims=tuple(range(w.ndim)))
 
 
-def signal_dtype(x_dtype, w_dtype):
+def _signal_dtype(x_dtype, w_dtype):
     """The dtype of ``convolve(x, w)``: NumPy's promotion (``numpy.result_type``) of the two.
 
     The same rule as the NumPy backend (and ``numpy.convolve``): int32 with float32 gives
@@ -49,7 +50,7 @@ BLOCK_BYTES = 16 * 2**20
 
 
 def convolve(x, w, mode):
-    """True convolution of 1-D or 2-D tensors, in :func:`signal_dtype`.
+    """True convolution of 1-D or 2-D tensors, in :func:`_signal_dtype`.
 
     Only the outputs of ``mode`` are computed: one cross-correlation of the part of the input
     they read (padded with zeros where ``mode`` reaches past it) with the flipped kernel,
@@ -68,7 +69,7 @@ def correlate(x, w, mode):
 
 
 def _signal(x, w, mode, flip_kernel):
-    out_dtype = signal_dtype(x.dtype, w.dtype)
+    out_dtype = _signal_dtype(x.dtype, w.dtype)
     shape = mode_shape(tuple(x.shape), tuple(w.shape), mode)
     starts = [mode_start(n, k, m) for n, k, m in zip(x.shape, w.shape, shape, strict=True)]
     if out_dtype.is_floating_point or out_dtype.is_complex:
@@ -161,29 +162,29 @@ def _explicit_padding(input, pads, n):
     return F.pad(input, flat), (0,) * n
 
 
-def conv(input, weight, bias, shape, groups, n):
-    """A convolution layer in ``n`` dimensions (``shape``: its Geometry)."""
-    x, symmetric = _explicit_padding(input, shape.pads, n)
+def conv(input, weight, bias, geom, groups, n):
+    """A convolution layer in ``n`` dimensions (``geom``: its Geometry)."""
+    x, symmetric = _explicit_padding(input, geom.pads, n)
     convolution = F.conv1d if n == 1 else F.conv2d
-    return convolution(x, weight, bias, shape.stride, symmetric, shape.dilation, groups)
+    return convolution(x, weight, bias, geom.stride, symmetric, geom.dilation, groups)
 
 
-def unfold(input, shape):
+def unfold(input, geom):
     """The im2col matrix of a tensor (its padding is symmetric, as torch's).
 
     ``F.unfold`` has no integer, bool or complex version; those dtypes take windows with
     ``Tensor.unfold`` (exact, any dtype), as the NumPy backend answers for them too.
     """
-    padding = _symmetric(shape.pads)
+    padding = _symmetric(geom.pads)
     if input.dtype.is_floating_point:
-        return F.unfold(input, shape.kernel, shape.dilation, padding, shape.stride)
+        return F.unfold(input, geom.kernel, geom.dilation, padding, geom.stride)
     x = input if input.ndim == 4 else input[None]
     (ph, pw), (height, width) = padding, x.shape[2:]
     padded = x.new_zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw))
     padded[..., ph : ph + height, pw : pw + width] = x
-    (kh, kw), (dh, dw) = shape.kernel, shape.dilation
-    windows = padded.unfold(2, dh * (kh - 1) + 1, shape.stride[0])
-    windows = windows.unfold(3, dw * (kw - 1) + 1, shape.stride[1])[..., ::dh, ::dw]
+    (kh, kw), (dh, dw) = geom.kernel, geom.dilation
+    windows = padded.unfold(2, dh * (kh - 1) + 1, geom.stride[0])
+    windows = windows.unfold(3, dw * (kw - 1) + 1, geom.stride[1])[..., ::dh, ::dw]
     n, c, ho, wo = windows.shape[:4]
     cols = windows.permute(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, ho * wo)
     return cols if input.ndim == 4 else cols[0]
@@ -196,33 +197,33 @@ def _symmetric(pads):
     return tuple(before for before, _ in pads)
 
 
-def max_pool(input, shape, ceil_mode, return_indices, n):
+def max_pool(input, geom, ceil_mode, return_indices, n):
     """Max pooling in ``n`` dimensions, with torch's indices if ``return_indices``."""
     pool = F.max_pool1d if n == 1 else F.max_pool2d
     return pool(
-        input, shape.kernel, shape.stride, _symmetric(shape.pads), shape.dilation, ceil_mode,
+        input, geom.kernel, geom.stride, _symmetric(geom.pads), geom.dilation, ceil_mode,
         return_indices,
     )  # fmt: skip
 
 
-def avg_pool(input, shape, ceil_mode, count_include_pad, divisor_override, n):
+def avg_pool(input, geom, ceil_mode, count_include_pad, divisor_override, n):
     """Average pooling in ``n`` dimensions."""
     if n == 1:
         return F.avg_pool1d(
-            input, shape.kernel, shape.stride, _symmetric(shape.pads), ceil_mode,
+            input, geom.kernel, geom.stride, _symmetric(geom.pads), ceil_mode,
             count_include_pad,
         )  # fmt: skip
     return F.avg_pool2d(
-        input, shape.kernel, shape.stride, _symmetric(shape.pads), ceil_mode, count_include_pad,
+        input, geom.kernel, geom.stride, _symmetric(geom.pads), ceil_mode, count_include_pad,
         divisor_override,
     )  # fmt: skip
 
 
-def lp_pool(input, p, shape, ceil_mode, n):
+def lp_pool(input, p, geom, ceil_mode, n):
     """Power-average (Lp) pooling in ``n`` dimensions."""
     if n == 1:
-        return F.lp_pool1d(input, p, shape.kernel[0], shape.stride[0], ceil_mode)
-    return F.lp_pool2d(input, p, shape.kernel, shape.stride, ceil_mode)
+        return F.lp_pool1d(input, p, geom.kernel[0], geom.stride[0], ceil_mode)
+    return F.lp_pool2d(input, p, geom.kernel, geom.stride, ceil_mode)
 
 
 def adaptive_max_pool(input, size, return_indices, n):

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import bench_compare  # noqa: E402
 
 
 def test_compares_a_tree_with_itself(tmp_path):
@@ -37,3 +39,13 @@ def test_refuses_a_tree_without_the_package(tmp_path):
     command = [sys.executable, str(ROOT / "tools" / "bench_compare.py"), "--before", "no/such/tree"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "'no/such/tree'" in result.stderr
+
+
+def test_trees_without_a_grid_take_this_checkouts():
+    """No copy of the grid: two trees without ``bench.GRID`` are timed on this one's cases."""
+    from cnncourse import bench
+
+    cases = bench_compare.union_grid([[], []])
+    assert [c["name"] for c in cases] == [c.name for c in bench.GRID]
+    assert cases[3]["kwargs"] == dict(bench.GRID[3].kwargs)
+    assert not hasattr(bench_compare, "FALLBACK_GRID")

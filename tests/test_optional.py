@@ -18,6 +18,10 @@ CASES = [
      "python -m cnncourse.bench needs torch", "torch"),
     ("sklearn", "from cnncourse import data; data.digits()",
      "cnncourse.data.digits needs sklearn.datasets", "book"),
+    ("scipy.ndimage", "from cnncourse import frames; frames.rotate_image([[1.0]], 30)",
+     "cnncourse.frames.motivation needs scipy.ndimage", "book"),
+    ("matplotlib", "from cnncourse import frames; frames.draw_flip_frame([1.0], [1.0], 0)",
+     "cnncourse.frames.convolution needs matplotlib", "book"),
 ]  # fmt: skip
 
 

@@ -81,11 +81,9 @@ def test_python_range_is_stated_once():
 
 
 def test_import_is_light():
-    """``import cnncourse`` must not import torch, ipywidgets or scipy's heavy parts."""
-    code = (
-        "import sys, cnncourse; "
-        "print(sorted(m for m in ('torch', 'ipywidgets', 'sympy') if m in sys.modules))"
-    )
+    """``import cnncourse`` must not import torch, ipywidgets, sympy, matplotlib or scipy."""
+    heavy = ("torch", "ipywidgets", "sympy", "matplotlib", "scipy")
+    code = f"import sys, cnncourse; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cnncourse as cc
-from cnncourse import _args, conv, pool, signal
+from cnncourse import _args, _dispatch, conv, numpy_backend, pool, signal
 
 torch = pytest.importorskip("torch")
 from cnncourse import torch_ops  # noqa: E402
@@ -100,21 +100,50 @@ def _names_read(function):
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
+#: The operations of the backend contract, in the order the protocol lists them.
+OPERATIONS = [name for name in vars(_dispatch.Backend) if not name.startswith("_")]
+
+
+def _public_functions(module):
+    return {
+        name
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__ and not name.startswith("_")
+    }
+
+
+def test_both_backends_are_the_protocol():
+    """Both backends define exactly the protocol's operations, with its signatures.
+
+    An operation added to one backend (or to the protocol) without the other fails here.
+    The NumPy backend also has :func:`cnncourse.numpy_backend.plan`, the convolution plan
+    that :func:`cnncourse.conv_algorithm` reports; torch chooses its own.
+    """
+    assert len(OPERATIONS) == 13
+    assert _public_functions(numpy_backend) == set(OPERATIONS) | {"plan"}
+    assert _public_functions(torch_ops) == set(OPERATIONS)
+    for name in OPERATIONS:
+        expected = list(inspect.signature(getattr(_dispatch.Backend, name)).parameters)[1:]
+        for backend in (numpy_backend, torch_ops):
+            assert list(inspect.signature(getattr(backend, name)).parameters) == expected, (
+                backend.__name__,
+                name,
+            )
+
+
+def test_backend_of():
+    assert _dispatch.backend_of(np.zeros(3)) is numpy_backend
+    assert _dispatch.backend_of(torch.zeros(3)) is torch_ops
+
+
 def test_implementations_do_not_check_again():
-    """The functions that ``on_backend`` runs never call a check of :mod:`cnncourse._args`.
+    """The operations the backends run never call a check of :mod:`cnncourse._args`.
 
     (A NumPy helper may still refuse a work array too large for memory: that is a limit of
     the NumPy algorithm, not an argument check.)
     """
-    implementations = [
-        getattr(module, name)
-        for module in NUMPY_MODULES
-        for name, _ in inspect.getmembers(module, inspect.isfunction)
-        if name.startswith("_") and hasattr(torch_ops, name.removeprefix("_"))
-    ]
-    assert len(implementations) >= 12
-    for function in implementations:
-        assert "_args" not in _names_read(function), function.__name__
+    for name in OPERATIONS:
+        assert "_args" not in _names_read(getattr(numpy_backend, name)), name
     assert "_args" not in vars(torch_ops)
 
 

@@ -7,7 +7,7 @@ tool times both versions with *one* harness:
 
 * A worker process per version and round, ``PYTHONPATH=<tree>``, imports ``cnncourse`` from
   that tree (checked: ``cnncourse.__file__`` must lie in it). The case list is the union of
-  both trees' ``cnncourse.bench.GRID`` (the built-in :data:`FALLBACK_GRID` if neither has one).
+  both trees' ``cnncourse.bench.GRID`` (this checkout's, :func:`own_grid`, if neither has one).
 * Both workers build the same inputs (``numpy.random.default_rng(0)``, as ``Case.arrays`` in
   the bench; a hash of the inputs is compared) and time the public function with the same
   code (a warm-up call, then the median of at least ``--repeat`` calls lasting at least
@@ -60,29 +60,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("numpy", "torch", "F")
-
-#: The cases of ``cnncourse.bench.GRID`` (issue 16's baseline and after), used only when
-#: neither tree has a bench module to read them from.
-FALLBACK_GRID = [
-    ("Fig 9.6 edge, 1x1x280x320, k 1x2", "conv2d", (1, 1, 280, 320), (1, 1, 1, 2), {}),
-    ("MNIST-size 1x1x28x28, 3x3", "conv2d", (1, 1, 28, 28), (1, 1, 3, 3), {}),
-    ("CIFAR batch 64x3x32x32 -> 16, 3x3", "conv2d", (64, 3, 32, 32), (16, 3, 3, 3), {}),
-    ("8x64x56x56 -> 64, 3x3", "conv2d", (8, 64, 56, 56), (64, 64, 3, 3), {"padding": 1}),
-    ("Fig 9.11 layer 1, 1x3x256x256 -> 64", "conv2d", (1, 3, 256, 256), (64, 3, 3, 3),
-     {"padding": 1}),
-    ("strided 8x32x56x56 -> 64, 3x3/2", "conv2d", (8, 32, 56, 56), (64, 32, 3, 3),
-     {"padding": 1, "stride": 2}),
-    ("1x1x512x512, 31x31 kernel", "conv2d", (1, 1, 512, 512), (1, 1, 31, 31), {}),
-    ("max pool 64x64x56x56, 2x2/2", "max_pool2d", (64, 64, 56, 56), None,
-     {"kernel_size": 2, "stride": 2}),
-    ("max pool 64x64x56x56, 3x3/2", "max_pool2d", (64, 64, 56, 56), None,
-     {"kernel_size": 3, "stride": 2}),
-    ("avg pool 64x64x56x56, 2x2/2", "avg_pool2d", (64, 64, 56, 56), None,
-     {"kernel_size": 2, "stride": 2}),
-    ("avg pool 64x64x56x56, 3x3/2", "avg_pool2d", (64, 64, 56, 56), None,
-     {"kernel_size": 3, "stride": 2}),
-]  # fmt: skip
-
 
 # ---------------------------------------------------------------- worker (one version)
 
@@ -366,11 +343,29 @@ def union_grid(grids):
         for case in grid:
             cases.setdefault(_case_key(case), case)
     if not cases:
-        for name, op, x, w, kwargs in FALLBACK_GRID:
-            case = {"name": name, "op": op, "input_shape": list(x), "kwargs": kwargs}
-            case["weight_shape"] = None if w is None else list(w)
-            cases[_case_key(case)] = case
+        for case in own_grid():
+            cases.setdefault(_case_key(case), case)
     return list(cases.values())
+
+
+def own_grid():
+    """The cases of this checkout's ``cnncourse.bench.GRID``, read in a fresh interpreter.
+
+    For two trees from before the benchmark existed: no copy of the grid is kept here.
+    """
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(ROOT / 'tools')!r}); "
+        "import bench_compare; print(json.dumps(bench_compare._grid_of_tree()))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tempfile.gettempdir(),
+    )
+    return json.loads(done.stdout)
 
 
 def compare_outputs(first, second):

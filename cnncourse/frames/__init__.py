@@ -10,7 +10,6 @@ wiring to sliders lives in :mod:`cnncourse.widgets`. One module per chapter:
 # ruff: noqa: F401  (re-exports)
 from .convolution import (
     channel_terms,
-    draw_arithmetic_frame,
     draw_channels_figure,
     draw_figure_9_1_frame,
     draw_flip_2d_frame,

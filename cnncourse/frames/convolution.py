@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from .. import conv, signal
+from .. import signal
+from .._optional import require
 from ..plotting import COLORS, show_grid, show_image
-from ._figure import _figure
 
 
 def flip_shift_terms(x, w, t):
@@ -143,7 +143,7 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None,
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "book", "cnncourse.frames.convolution")
 
     x, w = np.asarray(x, dtype=float), np.asarray(w, dtype=float)
     a = x_start + spacing * np.arange(len(x))
@@ -258,8 +258,8 @@ def draw_flip_2d_frame(image, kernel, step):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.patches as patches
-    import matplotlib.pyplot as plt
+    patches = require("matplotlib.patches", "book", "cnncourse.frames.convolution")
+    plt = require("matplotlib.pyplot", "book", "cnncourse.frames.convolution")
 
     image, kernel = np.asarray(image, dtype=float), np.asarray(kernel, dtype=float)
     out, done = flip_2d_progress(image, kernel, step)
@@ -355,7 +355,7 @@ def draw_channels_figure(input, weight, bias=None, input_names=None, output_name
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "book", "cnncourse.frames.convolution")
 
     x, w = np.asarray(input, dtype=float), np.asarray(weight, dtype=float)
     terms = channel_terms(x, w)
@@ -433,8 +433,8 @@ def valid_window(i, j, kernel_shape):
     >>> valid_window(1, 2, (2, 2))
     [(1, 2), (1, 3), (2, 2), (2, 3)]
     """
-    rows = window_cells(i, kernel_shape[0], stride=1, dilation=1, padding=0)
-    cols = window_cells(j, kernel_shape[1], stride=1, dilation=1, padding=0)
+    rows = window_cells(i, kernel_shape[0], stride=1, dilation=1)
+    cols = window_cells(j, kernel_shape[1], stride=1, dilation=1)
     return [(r, c) for r in rows for c in cols]
 
 
@@ -464,8 +464,8 @@ def draw_figure_9_1_frame(input_symbols, kernel_symbols, position):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.patches as patches
-    import matplotlib.pyplot as plt
+    patches = require("matplotlib.patches", "book", "cnncourse.frames.convolution")
+    plt = require("matplotlib.pyplot", "book", "cnncourse.frames.convolution")
 
     output = signal.correlate(input_symbols, kernel_symbols, mode="valid")
     i, j = np.unravel_index(position, output.shape)
@@ -514,62 +514,12 @@ def draw_figure_9_1_frame(input_symbols, kernel_symbols, position):
     return fig
 
 
-def window_cells(output_index, kernel_size, stride, dilation, padding):
+def window_cells(output_index, kernel_size, stride, dilation):
     """Input cells (in padded coordinates) that output ``output_index`` reads, per axis.
 
     Output ``i`` reads padded input cells ``s i + d a`` for ``a = 0 .. k - 1``.
     """
     return [stride * output_index + dilation * a for a in range(kernel_size)]
-
-
-def draw_arithmetic_frame(size, kernel_size, stride=1, padding=0, dilation=1, position=0):
-    """The convolution-arithmetic picture: padded input grid, window, output grid, formula.
-
-    Invalid settings draw the library's own error message instead of a grid.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.patches as patches
-
-    try:
-        n_out = conv.conv_output_size(size, kernel_size, stride, padding, dilation)
-    except ValueError as error:
-        fig, axes = _figure(1, 1, (7, 1.6))
-        axes[0, 0].axis("off")
-        axes[0, 0].text(
-            0.5,
-            0.5,
-            f"ValueError: {error}",
-            ha="center",
-            va="center",
-            wrap=True,
-            fontsize=9,
-            color="#b00020",
-        )
-        return fig
-    padded = size + 2 * padding
-    fig, axes = _figure(1, 2, (8.4, 4.2))
-    shade = np.ones((padded, padded), dtype=bool)
-    shade[padding : padding + size, padding : padding + size] = False
-    show_grid(np.zeros((padded, padded)), axes[0, 0], cmap=None, fmt="", shade=shade)
-    row, col = divmod(position % (n_out * n_out), n_out)
-    for r in window_cells(row, kernel_size, stride, dilation, padding):
-        for c in window_cells(col, kernel_size, stride, dilation, padding):
-            axes[0, 0].add_patch(
-                patches.Rectangle((c - 0.5, r - 0.5), 1, 1, color=COLORS["kernel"], alpha=0.7)
-            )
-    axes[0, 0].set_title(f"input {size}x{size}, padding {padding} (grey)", fontsize=10)
-    show_grid(np.zeros((n_out, n_out)), axes[0, 1], cmap=None, fmt="", highlight=[(row, col)])
-    axes[0, 1].set_title(f"output {n_out}x{n_out}", fontsize=10)
-    formula = (
-        f"$n_{{out}} = \\lfloor ({size} + 2\\cdot{padding} - {dilation}\\cdot({kernel_size}-1)"
-        f" - 1) / {stride} \\rfloor + 1 = {n_out}$"
-    )
-    fig.suptitle(formula, fontsize=11)
-    fig.tight_layout()
-    return fig
 
 
 # --------------------------------------------------------------------------- valid, same, full
@@ -652,8 +602,8 @@ def draw_modes_figure(size=5, kernel_size=3):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.patches as patches
-    import matplotlib.pyplot as plt
+    patches = require("matplotlib.patches", "book", "cnncourse.frames.convolution")
+    plt = require("matplotlib.pyplot", "book", "cnncourse.frames.convolution")
 
     widest = size + 2 * (kernel_size - 1)
     layouts = [mode_windows(size, kernel_size, mode) for mode in MODES]
@@ -752,7 +702,7 @@ def fit_kernel(layer, signals, targets, size, max_iter=50):
     loss : float
         The final mean squared error.
     """
-    import torch
+    torch = require("torch", "torch", "cnncourse.frames.convolution")
 
     kernel = torch.zeros(size, dtype=signals.dtype, requires_grad=True)
     optimiser = torch.optim.LBFGS(
@@ -907,10 +857,10 @@ def draw_block_pattern(matrix, block_shape, ax=None, title=None, marked=None):
     m = np.asarray(matrix)
     ax = show_pattern(m, ax, title=title)
     if marked is not None:
-        from matplotlib.colors import ListedColormap
+        colors = require("matplotlib.colors", "book", "cnncourse.frames.convolution")
 
         overlay = np.ma.masked_where(~np.asarray(marked, dtype=bool), np.ones(m.shape))
-        ax.imshow(overlay, cmap=ListedColormap([COLORS["kernel"]]), interpolation="nearest")
+        ax.imshow(overlay, cmap=colors.ListedColormap([COLORS["kernel"]]), interpolation="nearest")
     p, q = block_shape
     for boundary in range(0, m.shape[1] + 1, q):
         ax.axvline(boundary - 0.5, color=COLORS["highlight"], lw=0.8)

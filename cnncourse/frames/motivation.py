@@ -3,6 +3,7 @@
 import numpy as np
 
 from .. import conv
+from .._optional import require
 from ..plotting import COLORS
 from ._figure import _figure
 
@@ -23,20 +24,20 @@ def shift_image(image, shift):
 
 def rotate_image(image, degrees):
     """Rotate about the centre (bilinear), keeping the shape; zeros fill the corners."""
-    import scipy.ndimage
+    ndimage = require("scipy.ndimage", "book", "cnncourse.frames.motivation")
 
-    return scipy.ndimage.rotate(np.asarray(image, dtype=float), degrees, reshape=False, order=1)
+    return ndimage.rotate(np.asarray(image, dtype=float), degrees, reshape=False, order=1)
 
 
 def scale_image(image, factor):
     """Zoom about the centre by ``factor`` (bilinear), keeping the shape."""
-    import scipy.ndimage
+    ndimage = require("scipy.ndimage", "book", "cnncourse.frames.motivation")
 
     image = np.asarray(image, dtype=float)
     centre = (np.array(image.shape) - 1) / 2
     matrix = np.eye(2) / factor
     offset = centre - matrix @ centre
-    return scipy.ndimage.affine_transform(image, matrix, offset=offset, order=1)
+    return ndimage.affine_transform(image, matrix, offset=offset, order=1)
 
 
 TRANSFORMS = {"shift": shift_image, "rotate": rotate_image, "scale": scale_image}
@@ -295,7 +296,7 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.patches import Rectangle
+    Rectangle = require("matplotlib.patches", "book", "cnncourse.frames.motivation").Rectangle
 
     lengths = layer_lengths(layers, input_length)
     centres = unit_centres(layers, input_length)
@@ -555,13 +556,13 @@ def null_space_of(constraints, n):
     -------
     numpy.ndarray, shape (n * n, dimension)
     """
-    import scipy.linalg
+    linalg = require("scipy.linalg", "book", "cnncourse.frames.motivation")
 
     if not constraints:
         return np.eye(n * n)
     units = np.eye(n * n).reshape(n * n, n, n)
     A = np.column_stack([np.concatenate([c(E) for c in constraints]) for E in units])
-    return scipy.linalg.null_space(A)
+    return linalg.null_space(A)
 
 
 def central_mass(gradient, fraction=1 / 3):
@@ -590,7 +591,7 @@ def draw_effective_field(profiles):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.ticker
+    ticker = require("matplotlib.ticker", "book", "cnncourse.frames.motivation")
 
     fig, axes = _figure(1, len(profiles), (3.0 * len(profiles), 2.8))
     for ax, (label, gradient) in zip(axes[0], profiles.items(), strict=True):
@@ -610,7 +611,7 @@ def draw_effective_field(profiles):
     top = max(ax.get_ylim()[1] for ax in axes[0])
     for ax in axes[0]:
         ax.set_ylim(0, top)  # one scale for every panel
-        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(ticker.PercentFormatter(1.0, decimals=0))
         ax.grid(axis="y", color=COLORS["muted"], alpha=0.3, lw=0.6)
     for ax in axes[0, 1:]:
         ax.tick_params(labelleft=False)
@@ -757,7 +758,7 @@ def draw_feature_maps(scenes, maps, centres, kernel):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.patches
+    patches = require("matplotlib.patches", "book", "cnncourse.frames.motivation")
 
     from ..plotting import show_image
 
@@ -766,7 +767,7 @@ def draw_feature_maps(scenes, maps, centres, kernel):
         peak = np.unravel_index(np.argmax(fmap), fmap.shape)
         show_image(scene, axes[0, col], title=f"input: pattern centred at {tuple(centre)}")
         half = np.array(kernel.shape) / 2  # outline the pattern, dot its centre
-        axes[0, col].add_patch(matplotlib.patches.Rectangle(
+        axes[0, col].add_patch(patches.Rectangle(
             (centre[1] - half[1], centre[0] - half[0]), kernel.shape[1], kernel.shape[0],
             fill=False, lw=1.5, edgecolor=COLORS["highlight"]))  # fmt: skip
         axes[0, col].plot(centre[1], centre[0], "o", ms=3, color=COLORS["highlight"])

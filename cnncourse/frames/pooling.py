@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._optional import require
 from ..plotting import show_grid
 from ._figure import _figure
 
@@ -217,8 +218,8 @@ def expected_shift_changes(width, shift, zero_probability=0.5):
 
 def _draw_cell_row(ax, y, values, lefts, cell_width, changed, top):
     """One row of numbered cells at height ``y``; cell ``k`` spans ``lefts[k]`` + ``cell_width``."""
-    import matplotlib.patches as patches
-    from matplotlib import colormaps
+    patches = require("matplotlib.patches", "book", "cnncourse.frames.pooling")
+    colormaps = require("matplotlib", "book", "cnncourse.frames.pooling").colormaps
 
     greens = colormaps["Greens"]
     for k, value in enumerate(values):
@@ -494,7 +495,7 @@ def conv_costs(model, x):
         ``shape`` (the output's shape, a tuple), ``parameters`` (int) and
         ``multiply_adds`` (int, of the ``torch.nn.Conv2d`` layers).
     """
-    import torch
+    torch = require("torch", "torch", "cnncourse.frames.pooling")
 
     counts = []
 
@@ -717,7 +718,7 @@ def draw_layer_stages(image, stages, labels):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.patches as patches
+    patches = require("matplotlib.patches", "book", "cnncourse.frames.pooling")
 
     from ..plotting import show_image
 

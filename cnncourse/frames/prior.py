@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .._optional import require
 from ..plotting import COLORS
 from ._figure import _figure
 
@@ -86,12 +87,12 @@ def draw_prior_densities(widths, grid):
     -------
     matplotlib.figure.Figure
     """
-    import scipy.stats
+    stats = require("scipy.stats", "book", "cnncourse.frames.prior")
 
     fig, axes = _figure(1, 1, (6.4, 3.0))
     ax = axes[0, 0]
     for sd in widths:
-        density = scipy.stats.norm(0, sd)
+        density = stats.norm(0, sd)
         ax.plot(
             grid, density.pdf(grid), lw=2, label=f"σ = {sd}: entropy {density.entropy():.2f} nats"
         )

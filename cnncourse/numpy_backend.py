@@ -1,0 +1,472 @@
+"""The NumPy backend: every operation of :class:`cnncourse._dispatch.Backend` on NumPy arrays.
+
+These are the computations the chapters study. The public functions (:func:`cnncourse.conv2d`,
+:func:`cnncourse.max_pool2d`, ...) check their arguments once and call the function of the
+same name here, or in :mod:`cnncourse.torch_ops` for a tensor
+(:func:`cnncourse._dispatch.backend_of`); nothing here checks again. A layer's geometry
+arrives whole, as a :class:`cnncourse.geometry.Geometry` (``geom``).
+
+* Signals (§9.1): :func:`cnncourse.convolve` adds one shifted copy of ``x`` per kernel tap
+  (:func:`cnncourse.views.shift_and_add`).
+* Layers: :func:`conv` drops the kernel taps that only ever meet padding, then runs one of the
+  algorithms of :mod:`cnncourse._conv_algorithms` (im2col, shifted GEMM, FFT), as
+  :func:`plan` says, in blocks of bounded size.
+* Pooling (§9.3): the windows are reduced one axis at a time, one kernel tap at a time (a
+  strided slice of the whole input per tap), and padding is never built: a tap that would
+  read padding simply skips those outputs (:func:`cnncourse.geometry.tap_outputs`). Averages
+  of float16 sum in float32, as torch does; max pooling can return torch's indices of the
+  winners.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _args, _conv_algorithms, geometry
+from .views import add_batch_axis, pad, reduce_axis, shift_and_add, tap_ranges, view_windows
+
+# --------------------------------------------------------------------------- signals
+
+
+def flip(w):
+    """:func:`cnncourse.flip` of a NumPy array: a reversed view along every axis."""
+    return w[(slice(None, None, -1),) * w.ndim]
+
+
+def convolve(x, w, mode):
+    """:func:`cnncourse.convolve` of checked arrays: add a shifted copy of ``x`` per kernel tap.
+
+    float16 sums in float32 and rounds once, at the end (as ``numpy.convolve`` does).
+    """
+    if np.result_type(x, w) == np.float16:
+        wide = shift_and_add(x.astype(np.float32), w.astype(np.float32), mode)
+        return wide.astype(np.float16)
+    return shift_and_add(x, w, mode)
+
+
+def correlate(x, w, mode):
+    """:func:`cnncourse.correlate` of checked NumPy arrays: convolve with the flipped kernel."""
+    return convolve(x, flip(w), mode)
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def unfold(input, geom):
+    """:func:`cnncourse.unfold` of a checked input (``geom``: its Geometry)."""
+    input, unbatched = add_batch_axis(input, 2)
+    (kh, kw), (ho, wo) = geom.kernel, geom.output_shape(input.shape[2:])
+    n, c = input.shape[:2]
+    cols = np.zeros((n, c, kh, kw, ho, wo), dtype=input.dtype)  # dead taps read zeros
+    parts = _live_windows(input.shape[2:], geom)
+    if parts is not None:
+        (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
+        live = pad(input[:, :, rows_h, rows_w], (pads_h, pads_w))
+        kernel = (taps_h.stop - taps_h.start, taps_w.stop - taps_w.start)
+        view = view_windows(live, kernel, geom.stride, geom.dilation)  # (N, C, Ho, Wo, a, b)
+        cols[:, :, taps_h, taps_w] = view.transpose(0, 1, 4, 5, 2, 3)
+    cols = cols.reshape(n, c * kh * kw, ho * wo)
+    return cols[0] if unbatched else cols
+
+
+def conv(input, weight, bias, geom, groups, n):
+    """:func:`cnncourse.conv2d` and :func:`cnncourse.conv1d` (``n`` spatial axes), checked.
+
+    ``geom`` is the layer's Geometry (from :func:`cnncourse._args.conv_args`).
+    """
+    run = plan(input, weight, geom, groups, n)
+    if run.algorithm == "zeros":  # every tap meets only padding
+        y = np.zeros((run.x.shape[0], run.w.shape[0], *run.out_shape), run.x.dtype)
+    else:
+        g = run.geom
+        y = _conv_algorithms.run(run.algorithm, run.x, run.w, g.stride, g.pads, g.dilation, groups)
+    if bias is not None:
+        y = y + bias.astype(run.x.dtype).reshape(1, -1, 1, 1)
+
+    y = y.astype(input.dtype, copy=False)
+    if n == 1:
+        y = y[:, :, 0, :]
+    return y[0] if run.unbatched else y
+
+
+class Plan(NamedTuple):
+    """What :func:`conv` runs: the algorithm and what it runs on (batched, 2-D)."""
+
+    algorithm: str  # one of ALGORITHMS, or "zeros" when every tap meets only padding
+    x: np.ndarray
+    w: np.ndarray
+    geom: geometry.Geometry  # of x and w (after the dead taps are dropped)
+    out_shape: tuple
+    unbatched: bool
+
+
+def plan(input, weight, geom, groups, n):
+    """The one plan of a NumPy convolution, which :func:`cnncourse.conv_algorithm` reports.
+
+    Batch, lift 1-D to images of height 1, compute float16 in float32, drop the kernel taps
+    that only meet padding (:func:`_without_dead_taps`), then choose the algorithm on what
+    is left (:func:`cnncourse._conv_algorithms.choose`).
+    """
+    x, unbatched = add_batch_axis(input, n)
+    w = weight
+    if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
+        x, w = x[:, :, None, :], w[:, :, None, :]
+    geom = geom.lift_1d()
+    compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
+    x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
+    out_shape = geom.output_shape(x.shape[2:])
+    if any(before or after for before, after in geom.pads):  # no padding: every tap is live
+        cropped = _without_dead_taps(x, w, geom)
+        if cropped is None:
+            return Plan("zeros", x, w, geom, out_shape, unbatched)
+        x, w, geom = cropped
+        _args.check_work_size(x.shape, geom.pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
+    g = geom
+    name = _conv_algorithms.choose(w.shape, g.stride, x, w, g.pads, g.dilation, groups)
+    return Plan(name, x, w, geom, out_shape, unbatched)
+
+
+def _live_windows(sizes, geom, keep=lambda axis, dead: False):
+    """Per axis, its :func:`cnncourse.geometry.live_window`: the taps that ever read a real
+    input and the padding they still need.
+
+    A tap that reads padding for every output adds zero times its weight, so it can go, with
+    the padding that only it reached: a dilation of 100000 then needs no 200000-row work
+    array for an 8 x 8 answer (:func:`cnncourse.geometry.live_window`). ``keep(axis,
+    dead_taps)`` may keep an axis whole.
+
+    Returns one ``(taps, rows, pads)`` per axis: the slice of live taps, the slice of the
+    input they read, and their ``(before, after)`` padding; or ``None`` if no tap is live.
+    """
+    parts = []
+    for axis, (size, k, s, p, d) in enumerate(zip(sizes, *geom, strict=True)):
+        window = geometry.live_window(size, k, s, p, d)
+        if window is None:
+            return None
+        taps = window[0]
+        if taps.stop - taps.start < k and keep(axis, np.r_[0 : taps.start, taps.stop : k]):
+            window = (slice(0, k), slice(0, size), p)
+        parts.append(window)
+    return parts
+
+
+def _without_dead_taps(x, w, geom):
+    """``(x, w, geom)`` without the taps that only meet zero padding (:func:`_live_windows`).
+
+    Taps with a NaN or infinite weight stay (zero times infinity is NaN, as torch computes
+    it). Returns ``None`` if no tap is live and every weight is finite: the answer is zero.
+    """
+
+    def has_special(axis, dead):
+        index = [slice(None)] * 4
+        index[2 + axis] = dead
+        return not np.isfinite(w[tuple(index)]).all()
+
+    parts = _live_windows(x.shape[2:], geom, has_special)
+    if parts is None:
+        return None if np.isfinite(w).all() else (x, w, geom)
+    (taps_h, rows_h, pads_h), (taps_w, rows_w, pads_w) = parts
+    w = w[:, :, taps_h, taps_w]
+    return x[:, :, rows_h, rows_w], w, geom._replace(kernel=w.shape[2:], pads=(pads_h, pads_w))
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+#: Pooling reduces blocks of images of about this many bytes at a time, so that the result of
+#: the first pass (over rows) is still in the CPU's cache when the second pass reads it.
+BLOCK_BYTES = 512 * 2**10
+
+
+def _reduce_windows(x, geom, sizes_out, combine, fill, dtype):
+    """Reduce every window of the last two axes with ``combine`` (``np.maximum``, ``np.add``).
+
+    A window reduction is separable: the maximum (or sum) over a ``kH x kW`` window is the
+    maximum over its ``kH`` rows of the maximum over its ``kW`` columns. Reducing the rows,
+    then the columns, costs ``kH + kW`` passes over the data instead of ``kH kW``, and no
+    padded copy of the input is made (:func:`cnncourse.views.reduce_axis`). The images go
+    through both passes in blocks of about :data:`BLOCK_BYTES`, in ``dtype`` (wider than
+    float16 for sums).
+    """
+    height, width = x.shape[-2:]
+    (out_height, out_width), pads = sizes_out, geom.pads
+    (kh, kw), (sh, sw), (dh, dw) = geom.kernel, geom.stride, geom.dilation
+    rows = (out_height, sh, tap_ranges(height, out_height, kh, sh, pads[0][0], dh))
+    columns = (out_width, sw, tap_ranges(width, out_width, kw, sw, pads[1][0], dw))
+    images = x.reshape(-1, height, width)
+    out = np.empty((images.shape[0], out_height, out_width), dtype=dtype)
+    step = max(1, BLOCK_BYTES // max(1, height * width * x.itemsize))
+    for start in range(0, images.shape[0], step):
+        block = images[start : start + step].astype(dtype, copy=False)
+        rows_done = reduce_axis(block, -2, *rows, combine, fill)
+        reduce_axis(rows_done, -1, *columns, combine, fill, out=out[start : start + step])
+    return out.reshape(*x.shape[:-2], out_height, out_width)
+
+
+def _first_positions(count, stride, before, dilation):
+    """Where torch starts each window's search: its first tap at a non-negative position.
+
+    Torch sets the index to it before looking at any value, so a window whose values are all
+    :math:`-\\infty` (or that meets only padding) reports it.
+    """
+    start = stride * np.arange(count) - before
+    behind = np.maximum(0, -start)
+    return start + dilation * (-(-behind // dilation))
+
+
+def _argmax_axis(values, positions, axis, count, kernel, stride, before, dilation, where):
+    """Maximum over one axis's taps with where it came from, by torch's rule.
+
+    Taps are visited in order; a tap wins when it is larger than the best so far or NaN, so
+    the first maximum wins, and a NaN beats everything (the last NaN). ``positions`` holds,
+    for each entry of ``values``, the flat input index it stands for; ``where``, the index
+    each output starts from (filled in place and returned).
+    """
+    shape = list(values.shape)
+    shape[axis] = count
+    best = np.full(shape, -np.inf, dtype=values.dtype)
+    index = [slice(None)] * values.ndim
+    size = values.shape[axis]
+    for a in geometry.candidate_taps(size, count, kernel, stride, before, dilation):
+        first, stop, start = geometry.tap_outputs(
+            values.shape[axis], count, stride, before, dilation, a
+        )
+        if first == stop:
+            continue
+        index[axis] = slice(start, start + stride * (stop - first - 1) + 1, stride)
+        candidate, came_from = values[tuple(index)], positions[tuple(index)]
+        index[axis] = slice(first, stop)
+        target = tuple(index)
+        wins = (candidate > best[target]) | np.isnan(candidate)
+        best[target] = np.where(wins, candidate, best[target])
+        where[target] = np.where(wins, came_from, where[target])
+    return best, where
+
+
+def _max_with_indices(x, geom, sizes_out):
+    """Max pooling of (N, C, H, W) with torch's indices: the flat position ``r W + c``."""
+    height, width = x.shape[-2:]
+    flat = np.arange(height * width, dtype=np.int64).reshape(height, width)
+    positions = np.broadcast_to(flat, x.shape)
+    (kh, kw), (sh, sw), ((ph, _), (pw, _)), (dh, dw) = geom
+    (out_height, out_width) = sizes_out
+    first_rows = _first_positions(out_height, sh, ph, dh)
+    first_columns = _first_positions(out_width, sw, pw, dw)
+    start = np.empty((*x.shape[:-1], out_width), dtype=np.int64)
+    start[...] = np.arange(height)[:, None] * width + first_columns
+    values, where = _argmax_axis(x, positions, -1, out_width, kw, sw, pw, dw, start)
+    start = np.empty((*x.shape[:-2], out_height, out_width), dtype=np.int64)
+    start[...] = first_rows[:, None] * width + first_columns
+    return _argmax_axis(values, where, -2, out_height, kh, sh, ph, dh, start)
+
+
+def _unbatch(y, n, unbatched):
+    """Undo the 1-D lift and the batch axis of :func:`_prepare`."""
+    y = y[..., 0, :] if n == 1 else y
+    return y[0] if unbatched else y
+
+
+def _prepare(input, geom, n):
+    """Batched, 2-D input and geometry (a 1-D layer is a 2-D one over images of height 1)."""
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x = x[:, :, None, :]
+    return x, geom.lift_1d(), unbatched
+
+
+def max_pool(input, geom, ceil_mode, return_indices, n):
+    """Max pooling of a checked input (``geom``: its Geometry) in ``n`` dimensions."""
+    x, geom, unbatched = _prepare(input, geom, n)
+    sizes_out = geom.output_shape(x.shape[2:], ceil_mode)
+    if return_indices:
+        values, indices = _max_with_indices(x, geom, sizes_out)
+        return _unbatch(values, n, unbatched), _unbatch(indices, n, unbatched)
+    # Padding is -inf: it never wins a max, so it is never built (see views.reduce_axis).
+    y = _reduce_windows(x, geom, sizes_out, np.maximum, -np.inf, x.dtype)
+    return _unbatch(y, n, unbatched)
+
+
+def avg_pool(input, geom, ceil_mode, count_include_pad, divisor_override, n):
+    """Average pooling of a checked input (``geom``: its Geometry) in ``n`` dimensions."""
+    x, geom, unbatched = _prepare(input, geom, n)
+    sizes_out = geom.output_shape(x.shape[2:], ceil_mode)
+    compute_dtype = _accumulator(x.dtype)
+    sums = _reduce_windows(x, geom, sizes_out, np.add, 0, compute_dtype)
+    if divisor_override is not None:
+        sums /= compute_dtype.type(divisor_override)
+    else:
+        counts = _window_counts(x.shape[2:], sizes_out, geom, count_include_pad)
+        if counts.size and np.all(counts == counts.flat[0]):  # one divisor: a scalar is faster
+            sums /= compute_dtype.type(counts.flat[0])
+        else:
+            sums /= counts.astype(compute_dtype)
+    return _unbatch(sums.astype(input.dtype, copy=False), n, unbatched)
+
+
+def _accumulator(dtype):
+    """The dtype sums are taken in: float32 for float16 (as torch does), else ``dtype``."""
+    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
+
+
+def _window_counts(sizes, sizes_out, geom, count_include_pad):
+    """How many values each window averages over (torch's rule), shape (H_out, W_out).
+
+    With ``count_include_pad`` the zero padding counts but the ``ceil_mode`` overhang does
+    not; without it only real input values count. The count is separable: the product of
+    the counts along each axis.
+    """
+    counts = []
+    for size, count, k, s, (before, _) in zip(
+        sizes, sizes_out, geom.kernel, geom.stride, geom.pads, strict=True
+    ):
+        starts = s * np.arange(count) - before
+        low, high = (-before, size + before) if count_include_pad else (0, size)
+        counts.append(np.minimum(starts + k, high) - np.maximum(starts, low))
+    return np.outer(counts[0], counts[1])
+
+
+def lp_pool(input, p, geom, ceil_mode, n):
+    """torch's definition: ``(avg_pool(x^p) * kernel area)^(1/p)``, in the input's dtype.
+
+    ``p = inf`` is the maximum of ``|x|`` and ``p = -inf`` the minimum, as in torch. Zeros
+    to a negative power and negative numbers to a fractional one give inf and NaN quietly,
+    as torch's do.
+    """
+    if math.isinf(p):
+        sign = 1 if p > 0 else -1
+        return sign * max_pool(sign * np.abs(input), geom, ceil_mode, False, n)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        powers = input ** input.dtype.type(p)
+        mean_of_powers = avg_pool(powers, geom, ceil_mode, True, None, n)
+        area = input.dtype.type(math.prod(geom.kernel))
+        # torch takes sign(s) relu(|s|) of the sum s: a -0.0 becomes +0.0 (so +inf for p < 0)
+        total = mean_of_powers * area + input.dtype.type(0.0)
+        return total ** input.dtype.type(1.0 / p)
+
+
+def _empty_adaptive(input, size, n):
+    """The answer of an adaptive pooling to a size with a 0: an empty array."""
+    return np.empty((*input.shape[:-n], *size), dtype=input.dtype)
+
+
+def adaptive_avg_pool(input, size, n):
+    """Adaptive average pooling of a checked input to ``size`` (a tuple of ``n`` ints).
+
+    Separable: each window's sum over its columns, then over its rows
+    (:func:`_adaptive_axis_sum`), on blocks of images, divided by the window's area.
+    """
+    if 0 in size:
+        return _empty_adaptive(input, size, n)
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x, size = x[:, :, None, :], (1, *size)
+    height, width = x.shape[-2:]
+    rows = geometry.adaptive_windows(height, size[0])
+    columns = geometry.adaptive_windows(width, size[1])
+    areas = np.multiply.outer(rows[1] - rows[0], columns[1] - columns[0])
+    images = x.reshape(-1, height, width)
+    accumulator = _accumulator(x.dtype)
+    y = np.empty((len(images), *size), dtype=x.dtype)
+    step = max(1, BLOCK_BYTES // max(1, height * width * accumulator.itemsize))
+    for start in range(0, len(images), step):
+        block = images[start : start + step].astype(accumulator, copy=False)
+        sums = _adaptive_axis_sum(_adaptive_axis_sum(block, 2, *columns), 1, *rows)
+        y[start : start + step] = sums / areas
+    return _unbatch(y.reshape(*x.shape[:-2], *size), n, unbatched)
+
+
+def _adaptive_axis_sum(values, axis, starts, ends):
+    """Sums over the adaptive windows ``starts[i] .. ends[i] - 1`` along ``axis``.
+
+    A window position ``t`` at a time, added only to the windows that long.
+    """
+    shape = [1] * values.ndim
+    shape[axis] = len(starts)
+    total = np.take(values, starts, axis=axis)
+    for t in range(1, int((ends - starts).max())):
+        inside = (starts + t < ends).reshape(shape)
+        index = np.minimum(starts + t, ends - 1)
+        np.add(total, np.take(values, index, axis=axis), out=total, where=inside)
+    return total
+
+
+def adaptive_max_pool(input, size, return_indices, n):
+    """Adaptive max pooling of a checked input to ``size`` (a tuple of ``n`` ints).
+
+    Separable, as :func:`_reduce_windows`: the maximum over each window's columns, then over
+    its rows, a window position at a time (:func:`_adaptive_axis_max`), on blocks of images
+    of about :data:`BLOCK_BYTES`, so the work arrays stay the size of the answer.
+    """
+    if 0 in size:
+        values = _empty_adaptive(input, size, n)
+        return (values, values.astype(np.int64)) if return_indices else values
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x, size = x[:, :, None, :], (1, *size)
+    height, width = x.shape[-2:]
+    rows = geometry.adaptive_windows(height, size[0])
+    columns = geometry.adaptive_windows(width, size[1])
+    images = x.reshape(-1, height, width)
+    y = np.empty((len(images), *size), dtype=x.dtype)
+    indices = np.empty((len(images), *size), dtype=np.int64) if return_indices else None
+    step = max(1, BLOCK_BYTES // max(1, height * width * x.itemsize))
+    for start in range(0, len(images), step):
+        block = slice(start, start + step)
+        best, column = _adaptive_axis_max(images[block], 2, *columns, return_indices)
+        if not return_indices:
+            y[block] = _adaptive_axis_max(best, 1, *rows, False)[0]
+            continue
+        y[block], row = _adaptive_axis_max(best, 1, *rows, True)
+        # the winner's column: its row's winning column, at the winning row
+        indices[block] = row * width + np.take_along_axis(column, row, axis=1)
+    y = y.reshape(*x.shape[:-2], *size)
+    if not return_indices:
+        return _unbatch(y, n, unbatched)
+    return _unbatch(y, n, unbatched), _unbatch(indices.reshape(y.shape), n, unbatched)
+
+
+def _adaptive_axis_max(values, axis, starts, ends, with_index):
+    """Maximum over the adaptive windows ``starts[i] .. ends[i] - 1`` along ``axis``.
+
+    A window position ``t`` at a time (at most the longest window's length); a shorter
+    window repeats its last entry, which changes neither the maximum nor the winner. With
+    ``with_index``, also where the winner lies along ``axis``, by torch's rule: the first
+    maximum (a later tap must be larger), or the last NaN (a NaN always wins).
+    """
+    longest = int((ends - starts).max())
+    best, where = None, None
+    for t in range(longest):
+        index = np.minimum(starts + t, ends - 1)
+        candidate = np.take(values, index, axis=axis)
+        shape = [1] * values.ndim
+        shape[axis] = len(index)
+        if best is None:
+            best = candidate
+            if with_index:
+                where = np.broadcast_to(index.reshape(shape), best.shape).copy()
+            continue
+        if not with_index:
+            np.maximum(best, candidate, out=best)
+            continue
+        wins = (candidate > best) | np.isnan(candidate)
+        np.copyto(best, candidate, where=wins)
+        np.copyto(where, np.broadcast_to(index.reshape(shape), where.shape), where=wins)
+    return best, where
+
+
+def global_max_pool(input):
+    """:func:`cnncourse.global_max_pool2d` of a checked input."""
+    return input.max(axis=(-2, -1), keepdims=True)
+
+
+def global_avg_pool(input):
+    """:func:`cnncourse.global_avg_pool2d` of a checked input (float16 summed in float32)."""
+    mean = input.mean(axis=(-2, -1), keepdims=True, dtype=_accumulator(input.dtype))
+    return mean.astype(input.dtype, copy=False)
+
+
+def channel_max_pool(input, k):
+    """:func:`cnncourse.channel_max_pool` of a checked input, in groups of ``k`` channels."""
+    *batch, c, h, w = input.shape
+    return input.reshape(*batch, c // k, k, h, w).max(axis=-3)
