@@ -171,7 +171,7 @@ def draw_shift_figure(
     )
     limit = max(np.abs(after - before).max() for _, before, after, _ in columns) or 1.0
     top = max(before.max() for _, before, _, _ in columns) or 1.0
-    fig, axes = _figure(3, 2, (4.4, 7.0))
+    fig, axes = _figure(3, 2, (4.4, 7.4))
     for c, (name, before, after, cut) in enumerate(columns):
         note = "" if changes is None else f": {changes[c]:.0%}"
         panels = (
@@ -195,9 +195,7 @@ def draw_shift_figure(
                 edgecolor=COLORS["kernel"],
             )
             ax.add_patch(box)
-    bar = fig.colorbar(
-        shown, ax=axes[2, :], orientation="horizontal", fraction=0.08, pad=0.04, aspect=30
-    )
+    bar = fig.colorbar(shown, ax=axes, location="bottom", fraction=0.035, pad=0.03, aspect=30)
     bar.set_label("moved − original (one scale for both)", fontsize=10)
     bar.ax.tick_params(labelsize=9)
     return fig
