@@ -90,18 +90,41 @@ def test_shift_changes_needs_a_margin_in_whole_windows():
         intro_frames.shift_changes(_image(), _kernels(), 2, width=8, margin=12)
 
 
+def test_shift_changes_down_is_the_transposed_problem():
+    image = _image(4, (48, 48))
+    kernels = _kernels()
+    down = intro_frames.shift_changes(image, kernels, 3, width=4, margin=8, axis=0)
+    transposed = np.swapaxes(kernels, -1, -2)
+    right = intro_frames.shift_changes(image.T, transposed, 3, width=4, margin=8)
+    assert np.isclose(down["simple"], right["simple"])
+    assert np.allclose(down["complex_channels"], right["complex_channels"])
+    with pytest.raises(ValueError, match="axis"):
+        intro_frames.shift_changes(image, kernels, 3, width=4, margin=8, axis=2)
+
+
 def test_draw_shift_figure_shares_the_difference_scale():
     image, kernels = _image(3, (48, 48)), _kernels()
     simple, pooled = intro_frames.cells(image, kernels, 4)
     moved, pooled_moved = intro_frames.cells(shift_image(image, 2), kernels, 4)
     fig = intro_frames.draw_shift_figure(
-        simple, moved, pooled, pooled_moved, channel=1, label="45°", changes=(1.0, 0.3)
-    )
+        simple, moved, pooled, pooled_moved, channel=1, label="45°", changes=(1.0, 0.3),
+        margin=8,
+    )  # fmt: skip
     panels = [ax for ax in fig.axes if ax.images and ax.get_label() != "<colorbar>"][:6]
     assert len(panels) == 6
-    top, bottom = panels[2].images[0].get_clim(), panels[5].images[0].get_clim()
+    # panels go row by row: simple, pooled; the differences are the last row
+    top, bottom = panels[4].images[0].get_clim(), panels[5].images[0].get_clim()
     assert top == bottom and np.isclose(top[1], -top[0])
     limit = max(np.abs(moved - simple)[0, 1].max(), np.abs(pooled_moved - pooled)[0, 1].max())
     assert np.isclose(top[1], limit)
-    assert "100%" in panels[2].get_title() and "30%" in panels[5].get_title()
+    assert "100%" in panels[4].get_title() and "30%" in panels[5].get_title()
+    # the measured region: 8 px in from the border of the simple map, 2 cells of the pooled
+    box = panels[0].patches[0]
+    assert (box.get_x(), box.get_y()) == (7.5, 7.5)
+    assert box.get_width() == simple.shape[-1] - 16
+    assert panels[1].patches[0].get_x() == 1.5
+    # readable on a phone: 4.4 inches wide, no text under 9 points
+    assert fig.get_figwidth() <= 4.4
+    texts = [t for ax in fig.axes for t in ax.texts + [ax.title, ax.xaxis.label]]
+    assert all(t.get_fontsize() >= 9 for t in texts if t.get_text())
     matplotlib.pyplot.close(fig)

@@ -74,10 +74,11 @@ def relative_change(a, b, per_channel=False):
     return np.sqrt(((a - b) ** 2).sum(axis=axes) / (a**2).sum(axis=axes))
 
 
-def shift_changes(image, kernels, shift, width=8, pool="max", margin=16):
+def shift_changes(image, kernels, shift, width=8, pool="max", margin=16, axis=1):
     """How much the simple and the complex cells change when the image moves.
 
-    The image moves ``shift`` pixels to the right (zeros enter on the left); each map is
+    The image moves ``shift`` pixels to the right (``axis=1``; zeros enter on the left) or
+    down (``axis=0``; zeros enter at the top); each map is
     compared with the original at the same positions, more than ``margin`` pixels from
     the border of the simple maps (``margin // width`` pooled cells for the pooled maps).
 
@@ -90,6 +91,8 @@ def shift_changes(image, kernels, shift, width=8, pool="max", margin=16):
     pool : {"max", "avg", "subsample"}
     margin : int
         A multiple of ``width``.
+    axis : {1, 0}
+        Move along the columns (to the right) or along the rows (down).
 
     Returns
     -------
@@ -100,7 +103,11 @@ def shift_changes(image, kernels, shift, width=8, pool="max", margin=16):
     if margin % width:
         raise ValueError(f"`margin` ({margin}) must be a multiple of `width` ({width})")
     simple, pooled = cells(image, kernels, width, pool)
-    simple_moved, pooled_moved = cells(shift_image(image, shift), kernels, width, pool)
+    if axis not in (0, 1):
+        raise ValueError(f"`axis` must be 0 (down) or 1 (right), got {axis!r}")
+    image = np.asarray(image, float)
+    moved = shift_image(image, shift) if axis == 1 else shift_image(image.T, shift).T
+    simple_moved, pooled_moved = cells(moved, kernels, width, pool)
     cut = margin // width
     inner = np.s_[..., margin:-margin, margin:-margin]
     inner_pooled = np.s_[..., cut:-cut, cut:-cut]
@@ -115,13 +122,25 @@ def shift_changes(image, kernels, shift, width=8, pool="max", margin=16):
 
 
 def draw_shift_figure(
-    simple, simple_moved, pooled, pooled_moved, channel, label, shift=2, changes=None
+    simple,
+    simple_moved,
+    pooled,
+    pooled_moved,
+    channel,
+    label,
+    shift=2,
+    changes=None,
+    margin=16,
 ):
     """One orientation, before and after the shift: simple and pooled maps, and differences.
 
-    Top row: the simple map of the photo, of the shifted photo, and their difference
-    (after − before); bottom row: the same for the pooled maps. Both difference panels
-    share one diverging colour scale, so their sizes can be compared by eye.
+    Left column: the simple map of the photo, of the shifted photo, and their difference
+    (after − before); right column: the same for the pooled maps. Both difference panels
+    share one diverging colour scale, so their sizes can be compared by eye. A dashed box
+    marks the region the relative changes are measured on, ``margin`` pixels in from the
+    border of the simple map (``margin // width`` cells of the pooled map); outside it,
+    the zeros that entered with the shift show as a stripe. The figure is 4.4 inches wide
+    with 10-point text, so that it stays readable on a phone.
 
     Parameters
     ----------
@@ -136,32 +155,47 @@ def draw_shift_figure(
     changes : pair of float, optional
         The relative changes of the simple and the pooled map, shown in the difference
         panels' titles.
+    margin : int
+        The measured region's distance from the border, in pixels of the simple map.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    rows = (
-        ("simple", simple[0, channel], simple_moved[0, channel]),
-        ("pooled", pooled[0, channel], pooled_moved[0, channel]),
+    import matplotlib.patches
+
+    width = simple.shape[-1] // pooled.shape[-1]
+    columns = (
+        ("simple", simple[0, channel], simple_moved[0, channel], margin),
+        ("pooled", pooled[0, channel], pooled_moved[0, channel], margin // width),
     )
-    limit = max(np.abs(after - before).max() for _, before, after in rows) or 1.0
-    top = max(before.max() for _, before, _ in rows) or 1.0
-    fig, axes = _figure(2, 3, (8.4, 5.6))
-    for r, (name, before, after) in enumerate(rows):
-        note = "" if changes is None else f"\n(relative change {changes[r]:.0%})"
+    limit = max(np.abs(after - before).max() for _, before, after, _ in columns) or 1.0
+    top = max(before.max() for _, before, _, _ in columns) or 1.0
+    fig, axes = _figure(3, 2, (4.4, 7.4))
+    for c, (name, before, after, cut) in enumerate(columns):
+        note = "" if changes is None else f": {changes[c]:.0%}"
         panels = (
-            (before, f"{name}, {label}: photo", "gray", 0.0, top),
-            (after, f"{name}: photo moved {shift} px", "gray", 0.0, top),
-            (after - before, f"moved − original{note}", "RdBu_r", -limit, limit),
+            (before, f"{name}, {label}", "gray", 0.0, top),
+            (after, f"moved {shift} px", "gray", 0.0, top),
+            (after - before, f"difference{note}", "RdBu_r", -limit, limit),
         )
-        for ax, (values, title, cmap, low, high) in zip(axes[r], panels, strict=True):
+        for ax, (values, title, cmap, low, high) in zip(axes[:, c], panels, strict=True):
             shown = ax.imshow(values, cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
-            ax.set_title(title, fontsize=9)
+            ax.set_title(title, fontsize=10)
             ax.set_xticks([])
             ax.set_yticks([])
-    axes[1, 2].set_xlabel(
-        "one colour scale for both differences", fontsize=8, color=COLORS["muted"]
-    )
-    fig.colorbar(shown, ax=axes[:, 2], fraction=0.05, pad=0.03, label="difference")
+            rows, cols = values.shape
+            box = matplotlib.patches.Rectangle(
+                (cut - 0.5, cut - 0.5),
+                cols - 2 * cut,
+                rows - 2 * cut,
+                fill=False,
+                linestyle="--",
+                linewidth=1.2,
+                edgecolor=COLORS["kernel"],
+            )
+            ax.add_patch(box)
+    bar = fig.colorbar(shown, ax=axes, location="bottom", fraction=0.035, pad=0.03, aspect=30)
+    bar.set_label("moved − original (one scale for both)", fontsize=10)
+    bar.ax.tick_params(labelsize=9)
     return fig
