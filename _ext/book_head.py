@@ -7,6 +7,10 @@
   ~100 kB, parsed before the page paints on a phone).
 * **A meta description per page**, for search engines and link previews: the page's first
   paragraph of prose, cut at a word boundary to at most 155 characters.
+* **Scripts after the first paint.** Every external script in the ``<head>`` that has neither
+  ``async`` nor ``defer`` gets ``defer`` (they set up toggles, copy buttons and highlights
+  once the page is parsed), except ``documentation_options.js``, which the inline scripts
+  after it use at once. Deferred scripts still run in document order.
 * **``/favicon.ico``**: browsers ask for it at the site's root whatever the page says; it is
   drawn here from the same four squares as ``_assets/favicon.svg``.
 """
@@ -19,6 +23,28 @@ SEARCH_SCRIPTS = re.compile(
     r"></script>"
 )
 DESCRIPTION_LENGTH = 155
+SCRIPT_TAG = re.compile(r"<script ((?:(?!>).)*?)src=\"([^\"]+)\"((?:(?!>).)*)></script>")
+RUN_AT_ONCE = ("documentation_options.js",)
+
+
+def defer_scripts(text):
+    """``text`` (a written HTML page) with its blocking external scripts deferred."""
+
+    def defer(match):
+        before, source, after = match.groups()
+        attributes = before + after
+        if (
+            "defer" in attributes
+            or "async" in attributes
+            or any(name in source for name in RUN_AT_ONCE)
+        ):
+            return match.group(0)
+        return f'<script {before}defer="defer" src="{source}"{after}></script>'
+
+    head_end = text.find("</head>")
+    if head_end < 0:
+        return text
+    return SCRIPT_TAG.sub(defer, text[:head_end]) + text[head_end:]
 
 
 def drop_search_scripts(text):

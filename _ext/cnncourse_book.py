@@ -166,7 +166,7 @@ def _after_build(app, exception):
         text = page.read_text(encoding="utf-8")
         fixed = book_images.lazy_images(book_a11y.fix_page(text))
         if page.name != "search.html":
-            fixed = book_head.drop_search_scripts(fixed)
+            fixed = book_head.defer_scripts(book_head.drop_search_scripts(fixed))
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
 
