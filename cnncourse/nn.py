@@ -96,10 +96,11 @@ def fig_9_11_networks(num_classes=1000, width=64, in_channels=3):
 
     * ``"strided"``: pooling with stride 4 twice, then a dense layer on the 16 x 16 x 64
       feature map (16,384 units, for the default ``width``). The two poolings keep
-      ``floor(floor(H / 4) / 4) = floor(H / 16)`` rows, so the dense layer fits only inputs
-      whose height and width are each 256 to 271 (pooling in floor mode drops the last
-      ``H - 256`` rows and ``W - 256`` columns); any other size stops with torch's
-      ``RuntimeError`` on the matrix product.
+      ``floor(floor(H / 4) / 4) = floor(H / 16)`` rows and ``floor(W / 16)`` columns, and
+      the dense layer checks only the number of values it receives: it accepts every input
+      with ``floor(H / 16) * floor(W / 16) = 256`` (256 x 256 to 271 x 271, but also
+      128 x 512 or 64 x 1024, whose 8 x 32 or 4 x 64 grid it reads as if it were 16 x 16);
+      any other size stops with torch's ``RuntimeError`` on the matrix product.
     * ``"grid"``: pooling to a 3 x 3 grid (576 units) before the dense layer: any size of
       at least 4 x 4 (the first pooling needs a 4 x 4 input).
     * ``"fully convolutional"``: a convolution to ``num_classes`` maps, then global average

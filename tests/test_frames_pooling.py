@@ -64,9 +64,13 @@ def test_pooling_frame_reports_the_moved_comparison():
     row = np.array([0.0, 0.5, 0.2, 0.9, 0.1, 0.4, 0.3, 0.8, 0.0, 0.6])
     fig = frames.draw_pooling_frame(row, 2, 2, 2)
     ax = fig.axes[0]
-    title = ax.get_title()
-    assert "100% of pooled values" in title
-    assert "moved back by 1 cell(s), 0% of pooled values still differ" in title
+    (text,) = fig.texts
+    result = text.get_text().replace("\n", " ")
+    assert "100% of pooled values" in result
+    assert "moved back by 1 cell(s), 0% of pooled values still differ" in result
+    # the result starts at the figure's left edge and is at most 4.4 inches wide
+    box = text.get_window_extent(fig.canvas.get_renderer())
+    assert box.x0 / fig.dpi < 0.2 and box.width / fig.dpi <= 4.4
     # each pooled cell lies under its window: stride 2 wide, starting at 0, 2, 4, ...
     cells = [patch for patch in ax.patches if patch.get_fill()]
     assert {patch.get_width() for patch in cells} == {1, 2}
@@ -125,13 +129,42 @@ def test_shift_sweep_counts_and_sizes():
     crossing = {w: frames.pooling.first_shift_above(sweep["model"], w, shifts) for w in widths}
     assert crossing == {2: 2, 3: 2, 5: 4}
     assert frames.pooling.first_shift_above(sweep["relative"], 5, shifts) is None
-    header, rows = frames.pooling.sweep_table(sweep)
-    assert header[:3] == ["row", "measure", "d = 0"] and len(header) == 9
-    assert [row[:2] for row in rows[:2]] == [("detector", "count"), ("max pool, width 2", "count")]
-    assert len(rows) == 8 and rows[4][:2] == ("detector", "size")
+    # by absolute (root-mean-square) size, pooling changes more once d reaches the window
+    assert set(sweep["absolute"]) == {"detector", 2, 3, 5}
+    for w in widths:
+        assert np.all(sweep["absolute"][w][w:] > sweep["absolute"]["detector"][w:])
+        assert sweep["absolute"][w][1] < sweep["absolute"]["detector"][1]
+    # the detector after any shift is an independent copy: sqrt(2 Var x) = sqrt(1 - 1/pi)
+    assert np.allclose(sweep["absolute"]["detector"][1:], np.sqrt(1 - 1 / np.pi), atol=0.02)
+    header, rows = frames.pooling.sweep_table(sweep, "absolute")
+    assert header == ["shift d", "detector", "pool 2", "pool 3", "pool 5"]
+    assert [row[0] for row in rows] == ["1", "2", "3", "4", "5", "6"]
+    assert rows[0][1] == f"{sweep['absolute']['detector'][1]:.2f}"
+    _, rows = frames.pooling.sweep_table(sweep, "fraction", shifts=[2])
+    assert rows == [("2", *(f"{sweep['fraction'][k][2]:.2f}" for k in ("detector", 2, 3, 5)))]
     fig = frames.pooling.draw_shift_measures(sweep)
-    left, right = fig.axes
-    assert len(left.lines) == 8 and len(right.lines) == 4  # dots and dashes; one curve each
+    count, size, absolute = fig.axes
+    assert len(count.lines) == 8 and len(size.lines) == len(absolute.lines) == 4
+    assert fig.get_figwidth() <= 6.4
+    texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_fontsize")) if t.get_text()]
+    # at a phone's 358 px, every text is at least 9 px tall
+    assert min(t.get_fontsize() for t in texts) / 72 * 358 / fig.get_figwidth() >= 9
+
+
+def test_rms_change_and_the_photo_measures():
+    assert frames.pooling.rms_change([3.0, 4.0], [3.0, 2.0]) == pytest.approx(np.sqrt(2))
+    image = np.zeros((30, 30))
+    image[:, 15:] = 1.0  # one vertical edge
+    bank = np.array([[[-1.0, 0.0, 1.0]] * 3])
+    result = frames.pooling.photo_shift_changes(image, bank, widths=(3,), margin=4)
+    # the edge moves by one pixel: the detector column at the edge moves, so some values change
+    assert 0 < result["fraction"]["detector"] < 0.2
+    assert set(result["rms"]) == {"detector", 3}
+    # with stride 2, a one-pixel shift cannot be undone by moving back whole cells
+    assert result["strided"]["output_shift"] in (0, 1)
+    # a constant image changes nowhere away from the border
+    flat = frames.pooling.photo_shift_changes(np.ones((30, 30)), bank, margin=6)
+    assert all(v == 0 for v in flat["fraction"].values()) and flat["strided"]["fraction"] == 0
 
 
 def test_strided_shift_table_matches_the_single_comparisons():
@@ -250,3 +283,18 @@ def test_layer_stages_draw_every_map_at_its_true_size():
     assert axes[2, 1].get_xlim() == axes[0, 1].get_xlim() == (-0.5, 7.5)
     assert axes[2, 1].get_ylabel() == "pooling\n6 × 4"
     assert not axes[1, 0].axison
+
+
+def test_photo_shift_table_lists_every_map():
+    result = {
+        "fraction": {"detector": 0.5, 3: 0.25},
+        "rms": {"detector": 0.1, 3: 0.2},
+        "strided": {"output_shift": 1, "fraction": 0.125},
+    }
+    header, rows = frames.pooling.photo_shift_table(result)
+    assert len(header) == 3
+    assert rows == [
+        ("detector", "50%", "0.100"),
+        ("max pool 3 × 3, stride 1", "25%", "0.200"),
+        ("max pool 3 × 3, stride 2, moved back", "12%", "–"),
+    ]

@@ -1,10 +1,15 @@
 """Frames of the interactive figures, §9.3: pooling windows and what a shift changes."""
 
+import textwrap
+
 import numpy as np
 
 from .._optional import require
 from ..plotting import show_grid
 from ._figure import _figure
+
+#: characters per line of the shift widget's result text: at 10 points, under 4.4 inches
+RESULT_CHARACTERS = 58
 
 
 def draw_pooling_window_frame(grid, cell, kernel_size=3):
@@ -93,8 +98,9 @@ def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
     dict
         ``before``/``after`` detector rows, ``pooled_before``/``pooled_after``, boolean
         ``detector_changed``/``pooled_changed``, the fractions of each that changed
-        (``detector_fraction``, ``pooled_fraction``) and their relative changes
-        (``detector_relative_change``, ``pooled_relative_change``).
+        (``detector_fraction``, ``pooled_fraction``), their relative changes
+        (``detector_relative_change``, ``pooled_relative_change``) and their absolute,
+        root-mean-square changes (``detector_rms_change``, ``pooled_rms_change``).
     """
     from ..pool import max_pool1d
 
@@ -108,6 +114,8 @@ def pooling_shift_changes(detector, shift, width, stride=1, tolerance=1e-12):
     return {
         "detector_relative_change": relative_change(before, after),
         "pooled_relative_change": relative_change(pooled_before, pooled_after),
+        "detector_rms_change": rms_change(before, after),
+        "pooled_rms_change": rms_change(pooled_before, pooled_after),
         "before": before,
         "after": after,
         "pooled_before": pooled_before,
@@ -257,9 +265,12 @@ def draw_pooling_frame(detector, shift, width, stride):
     Each pooled value is drawn under the window it summarises: pooled cell :math:`k` is
     ``stride`` detector cells wide and centred on its window
     :math:`[s k, s k + w)`, so a shift by one stride visibly moves the pooled row by
-    one cell. Red outlines mark values that changed in place; the title adds the fraction
-    of pooled values that change once the shifted pooled row is moved back
-    (:func:`pooled_change_up_to_shift`).
+    one cell. Red outlines mark values that changed in place. The text above the cells
+    gives the fractions that changed in place and the fraction of pooled values that
+    still differ once the shifted pooled row is moved back
+    (:func:`pooled_change_up_to_shift`); it starts at the figure's left edge and is
+    wrapped to at most 4.4 inches (``RESULT_CHARACTERS`` per line), so that a phone shows
+    all of it.
 
     Returns
     -------
@@ -268,7 +279,7 @@ def draw_pooling_frame(detector, shift, width, stride):
     result = pooling_shift_changes(detector, shift, width, stride)
     moved = pooled_change_up_to_shift(detector, shift, width, stride)
     length = len(result["before"])
-    fig, axes = _figure(1, 1, (8.4, 3.4))
+    fig, axes = _figure(1, 1, (8.4, 4.0))
     ax = axes[0, 0]
     pooled_lefts = stride * np.arange(len(result["pooled_before"])) + (width - stride) / 2
     top = float(np.max(result["before"]))
@@ -286,16 +297,19 @@ def draw_pooling_frame(detector, shift, width, stride):
     ax.set_ylim(-0.1, 1.4 * len(rows) - 0.3)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(
-        f"width {width}, stride {stride}, shift {shift}: "
+    # the result, left-aligned at the figure's left edge and wrapped to 4.4 inches, so that
+    # a phone (about 358 px, the figure at 80 dpi) shows all of it though the cells scroll
+    lines = [
+        f"width {width}, stride {stride}, shift {shift}:",
         f"{result['detector_fraction']:.0%} of detector values change, "
-        f"{result['pooled_fraction']:.0%} of pooled values;\n"
+        f"{result['pooled_fraction']:.0%} of pooled values;",
         f"moved back by {moved['output_shift']} cell(s), "
         f"{moved['fraction']:.0%} of pooled values still differ",
-        fontsize=10,
-    )
+    ]
+    wrapped = [part for line in lines for part in textwrap.wrap(line, RESULT_CHARACTERS)]
+    fig.text(0.01, 0.985, "\n".join(wrapped), ha="left", va="top", fontsize=10)
     # a fixed layout: tight_layout would draw the figure once more, for every frame
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.02)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.84, bottom=0.02)
     return fig
 
 
@@ -304,8 +318,9 @@ def shift_sweep(detector, shifts, widths):
 
     For every shift :math:`d` in ``shifts`` and pooling width :math:`w` in ``widths``,
     :func:`pooling_shift_changes` compares the rows before and after the shift, position by
-    position, in two ways: the fraction of values that changed, and the relative change
-    :math:`\\|\\text{after} - \\text{before}\\| / \\|\\text{before}\\|`. The model
+    position, in three ways: the fraction of values that changed, the relative change
+    :math:`\\|\\text{after} - \\text{before}\\| / \\|\\text{before}\\|`, and the absolute
+    (root-mean-square) change. The model
     :func:`expected_shift_changes` predicts the fractions.
 
     Parameters
@@ -319,7 +334,8 @@ def shift_sweep(detector, shifts, widths):
     Returns
     -------
     dict
-        ``shifts`` (array); ``fraction``, ``relative`` and ``model``, each a dict from
+        ``shifts`` (array); ``fraction``, ``relative``, ``absolute`` (the root-mean-square
+        change, :func:`rms_change`) and ``model``, each a dict from
         ``"detector"`` or a width to an array with one value per shift; and
         ``zero_fraction``, a dict from each width to the fraction of pooled values that are
         exactly zero (their whole window is zero).
@@ -338,15 +354,18 @@ def shift_sweep(detector, shifts, widths):
     keys = ["detector", *widths]
     fraction = {key: [] for key in keys}
     relative = {key: [] for key in keys}
+    absolute = {key: [] for key in keys}
     for d in shifts:
         for w in widths:
             result = pooling_shift_changes(detector, int(d), w)
             fraction[w].append(result["pooled_fraction"])
             relative[w].append(result["pooled_relative_change"])
+            absolute[w].append(result["pooled_rms_change"])
         # the detector's measures do not depend on the pooling width
         result = pooling_shift_changes(detector, int(d), 1)
         fraction["detector"].append(result["detector_fraction"])
         relative["detector"].append(result["detector_relative_change"])
+        absolute["detector"].append(result["detector_rms_change"])
     model = {"detector": [expected_shift_changes(1, int(d))[0] for d in shifts]}
     model.update({w: [expected_shift_changes(w, int(d))[1] for d in shifts] for w in widths})
     zero_fraction = {w: float(np.mean(max_pool1d(detector[None], w, 1)[0] == 0)) for w in widths}
@@ -355,6 +374,7 @@ def shift_sweep(detector, shifts, widths):
         "shifts": shifts,
         "fraction": as_arrays(fraction),
         "relative": as_arrays(relative),
+        "absolute": as_arrays(absolute),
         "model": as_arrays(model),
         "zero_fraction": zero_fraction,
     }
@@ -371,11 +391,13 @@ def first_shift_above(curves, width, shifts):
 
 
 def draw_shift_measures(sweep):
-    """Two panels: the fraction of values a shift changes, and the relative change.
+    """Three panels, one above the other: three measures of what a shift changes.
 
-    Left, the fractions of :func:`shift_sweep` (dots) with the model (dashes); right, the
-    relative change :math:`\\|\\text{after} - \\text{before}\\| / \\|\\text{before}\\|`.
-    Grey is the detector row, one colour per pooling width.
+    Top, the fraction of values that change (:func:`shift_sweep`, dots) with the model
+    (dashes); middle, the change relative to the row's size,
+    :math:`\\|\\text{after} - \\text{before}\\| / \\|\\text{before}\\|`; bottom, the
+    absolute, root-mean-square change. Grey is the detector row, one colour per pooling
+    width. 6.4 inches wide with 12-point text, so that it reads at phone width.
 
     Returns
     -------
@@ -383,29 +405,39 @@ def draw_shift_measures(sweep):
     """
     from ..plotting import COLORS
 
-    fig, axes = _figure(1, 2, (9.6, 3.7))
+    fig, axes = _figure(3, 1, (6.4, 10.2))
     shifts = sweep["shifts"]
     widths = [key for key in sweep["fraction"] if key != "detector"]
     colors = {"detector": COLORS["muted"], **{w: f"C{i}" for i, w in enumerate(widths)}}
-    for key, color in colors.items():
-        label = "detector" if key == "detector" else f"max pool, width {key}"
-        ax = axes[0, 0]
-        ax.plot(shifts, sweep["fraction"][key], "o", color=color, label=label)
-        ax.plot(shifts, sweep["model"][key], "--", color=color, lw=1)
-        axes[0, 1].plot(shifts, sweep["relative"][key], "o-", color=color, label=label)
-    axes[0, 0].set_ylabel("fraction of values changed")
-    axes[0, 0].set_title("count: how many values change", fontsize=10)
-    axes[0, 0].set_ylim(-0.03, 1.03)
-    axes[0, 0].legend(
-        fontsize=8, loc="lower right", title="dots: measured, dashes: model", title_fontsize=8
-    )
-    axes[0, 1].set_ylabel("‖after − before‖ / ‖before‖")
-    axes[0, 1].set_title("size: how much the row changes", fontsize=10)
-    axes[0, 1].set_ylim(-0.03, 1.3)
-    axes[0, 1].legend(fontsize=8, loc="lower right")
-    for ax in axes[0]:
-        ax.set_xlabel("shift d of the input (samples)")
+    panels = [
+        ("fraction", "fraction changed", "count: how many values change"),
+        ("relative", "change / size", "size relative to the row's size"),
+        ("absolute", "RMS change", "absolute size (root mean square)"),
+    ]
+    for ax, (key, ylabel, title) in zip(axes[:, 0], panels, strict=True):
+        for row, color in colors.items():
+            label = "detector" if row == "detector" else f"max pool, width {row}"
+            ax.plot(
+                shifts,
+                sweep[key][row],
+                "o-" if key != "fraction" else "o",
+                color=color,
+                label=label,
+            )
+            if key == "fraction":
+                ax.plot(shifts, sweep["model"][row], "--", color=color, lw=1)
+        ax.set_ylabel(ylabel, fontsize=12)
+        ax.set_title(title, fontsize=12)
+        ax.set_ylim(-0.03, 1.3 if key == "relative" else 1.03)
+        ax.tick_params(labelsize=12)
         ax.grid(alpha=0.3)
+    axes[0, 0].legend(
+        fontsize=12,
+        loc="lower right",
+        title="dots: measured, dashes: model",
+        title_fontsize=12,
+    )
+    axes[2, 0].set_xlabel("shift d of the input (samples)", fontsize=12)
     fig.tight_layout()
     return fig
 
@@ -583,14 +615,17 @@ def before_after_table(rows):
     return header, table
 
 
-def sweep_table(sweep):
-    """Both measures of :func:`shift_sweep`, one row per measure and row, one column per shift."""
-    header = ["row", "measure", *(f"d = {d}" for d in sweep["shifts"])]
-    rows = []
-    for measure, curves in (("count", sweep["fraction"]), ("size", sweep["relative"])):
-        for key, curve in curves.items():
-            name = "detector" if key == "detector" else f"max pool, width {key}"
-            rows.append((name, measure, *(f"{v:.2f}" for v in curve)))
+def sweep_table(sweep, measure, shifts=None):
+    """One measure of :func:`shift_sweep`: a row per shift, a column per row measured.
+
+    ``measure`` is ``"fraction"``, ``"relative"`` or ``"absolute"``; ``shifts`` the shifts
+    to list (default all but 0). Five narrow columns, so that it fits a phone.
+    """
+    keys = list(sweep[measure])
+    header = ["shift d", *("detector" if k == "detector" else f"pool {k}" for k in keys)]
+    wanted = [d for d in sweep["shifts"] if d != 0] if shifts is None else list(shifts)
+    index = {int(d): i for i, d in enumerate(sweep["shifts"])}
+    rows = [(str(d), *(f"{sweep[measure][k][index[int(d)]]:.2f}" for k in keys)) for d in wanted]
     return header, rows
 
 
@@ -752,3 +787,96 @@ def draw_layer_stages(image, stages, labels):
         axes[row, 1].set_ylabel(f"{stage}\n{h} × {w}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def rms_change(before, after):
+    """The absolute size of a change: the root mean square of ``after - before``.
+
+    .. math::
+
+        \\sqrt{\\tfrac{1}{n} \\textstyle\\sum_i (\\text{after}_i - \\text{before}_i)^2}
+
+    Unlike :func:`relative_change` it does not divide by the size of ``before``, so a row
+    of large values (a max pool) is not favoured over a row of small ones.
+
+    Examples
+    --------
+    >>> rms_change(np.array([3.0, 4.0]), np.array([3.0, 2.0]))
+    1.4142135623730951
+    """
+    difference = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    return float(np.sqrt(np.mean(difference**2)))
+
+
+def photo_shift_changes(image, bank, widths=(2, 3, 5), margin=8, tolerance=1e-9):
+    """What a one-pixel shift of a real image changes in its detector and pooled maps.
+
+    The image is shifted one pixel to the right (zeros enter on the left); both versions
+    go through the convolution with ``bank`` ("same" padding) and a ReLU. The detector
+    maps and their max pools (``widths``, stride 1) are compared in place, away from the
+    image's border (``margin`` pixels), by the fraction of values that changed and by the
+    root-mean-square change (:func:`rms_change`). The 3 x 3, stride 2, padding 1 pooling
+    of §9.3's layer is compared *moved back*: the shifted pooled maps slid left by the
+    whole number of cells, 0 or 1, that leaves fewest values different.
+
+    Parameters
+    ----------
+    image : array_like, shape (H, W)
+    bank : array_like, shape (C, k, k)
+        The convolution kernels.
+
+    Returns
+    -------
+    dict
+        ``fraction`` and ``rms``: dicts from ``"detector"`` and each width to a float;
+        ``strided``: ``{"output_shift", "fraction"}`` for the 3 x 3 / 2 pooling, moved back.
+    """
+    from ..conv import conv2d
+    from ..pool import max_pool2d
+
+    before = np.asarray(image, dtype=float)
+    after = np.zeros_like(before)
+    after[:, 1:] = before[:, :-1]
+    kernels = np.asarray(bank, dtype=float)[:, None]
+    maps = [
+        np.maximum(conv2d(x[None, None], kernels, padding="same"), 0.0) for x in (before, after)
+    ]
+    inner = (Ellipsis, slice(margin, -margin), slice(margin, -margin))
+    fraction, rms = {}, {}
+    for key in ("detector", *widths):
+        if key == "detector":
+            old, new = maps
+        else:
+            old, new = (max_pool2d(m, key, stride=1, padding=0) for m in maps)
+        # pooled value (i, j) covers rows i..i+w-1: its window starts where the detector's does
+        old, new = old[inner], new[inner]
+        fraction[key] = float(np.mean(np.abs(new - old) > tolerance))
+        rms[key] = rms_change(old, new)
+    old, new = (max_pool2d(m, 3, stride=2, padding=1) for m in maps)
+    cells = slice(margin // 2, -(margin // 2))
+    moved = []
+    for m in (0, 1):
+        moved_new = new[..., cells, margin // 2 + m : new.shape[-1] - margin // 2 + m]
+        moved.append(float(np.mean(np.abs(moved_new - old[..., cells, cells]) > tolerance)))
+    best = int(np.argmin(moved))
+    return {
+        "fraction": fraction,
+        "rms": rms,
+        "strided": {"output_shift": best, "fraction": moved[best]},
+    }
+
+
+def photo_shift_table(result):
+    """:func:`photo_shift_changes` as a table: one row per map, the count and the RMS change."""
+    header = ["map (one-pixel shift)", "values changed", "RMS change"]
+    rows = [
+        (
+            "detector" if key == "detector" else f"max pool {key} × {key}, stride 1",
+            f"{result['fraction'][key]:.0%}",
+            f"{result['rms'][key]:.3f}",
+        )
+        for key in result["fraction"]
+    ]
+    strided = result["strided"]
+    rows.append(("max pool 3 × 3, stride 2, moved back", f"{strided['fraction']:.0%}", "–"))
+    return header, rows
