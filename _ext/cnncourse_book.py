@@ -10,7 +10,9 @@
   the renderer, set up by ``cnncourse.js``.
 * Loads only the MathJax components the book uses (TeX input with the AMS macros and
   autoloading of any other package, CommonHTML output, hidden MathML for screen readers)
-  instead of the TeX+MathML bundle with its menu.
+  instead of the TeX+MathML bundle with its menu, and typesets a formula only when it nears
+  the screen (``ui/lazy``: a long page no longer blocks the phone's main thread for a second
+  typesetting maths the reader has not reached; printing typesets everything first).
 * Replaces the theme's icon script and icon fonts by font subsets holding the icons the
   pages show (``book_icons.py``).
 * Stores the figures as palette PNGs and lets the browser load them lazily
@@ -52,6 +54,7 @@ MATHJAX_COMPONENTS = [
     "[tex]/configmacros",
     "output/chtml",
     "a11y/assistive-mml",
+    "ui/lazy",
 ]
 MATHJAX_PACKAGES = ["base", "ams", "newcommand", "noundefined", "require", "autoload"]
 MATHJAX_PACKAGES.append("configmacros")

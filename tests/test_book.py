@@ -88,6 +88,11 @@ class PageVisit:
                 "window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30000
             )
             self.page.evaluate("MathJax.startup.promise")
+            # the book typesets lazily: typeset every formula, so that all of them are checked
+            self.page.evaluate(
+                "() => MathJax.startup.document.lazyTypesetAll"
+                " ? MathJax.startup.document.lazyTypesetAll() : null"
+            )
             self.page.wait_for_selector("mjx-container", state="attached", timeout=30000)
         return has_maths
 

@@ -122,6 +122,11 @@ def _settle(page):
             "window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=60000
         )
         page.evaluate("MathJax.startup.promise")
+        # the book typesets lazily (as formulas near the screen): typeset all before printing
+        page.evaluate(
+            "() => MathJax.startup.document.lazyTypesetAll"
+            " ? MathJax.startup.document.lazyTypesetAll() : null"
+        )
     views = page.evaluate(f"document.querySelectorAll('{WIDGET_VIEWS}').length")
     if views:
         page.wait_for_function(
