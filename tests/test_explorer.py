@@ -99,7 +99,9 @@ def _brute_force_unread(size, kernel_size, stride, padding, dilation):
     out = torch.nn.functional.conv2d(x, weight, stride=stride, padding=padding, dilation=dilation)
     out.sum().backward()
     rows, cols = np.nonzero(x.grad[0, 0].numpy() == 0)
-    return sorted((r + padding, c + padding) for r, c in zip(rows.tolist(), cols.tolist()))
+    return sorted(
+        (r + padding, c + padding) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
+    )
 
 
 def test_unread_cells_match_a_brute_force_count():
