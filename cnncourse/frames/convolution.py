@@ -148,7 +148,10 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None,
 
     Top: the input :math:`x(a)`, the kernel :math:`w(a)` (faint) and the kernel flipped and
     slid to ``t``, :math:`w(t - a)` (bold), on an axis that includes negative ``a`` (see
-    ``flip_axis_limits``). Middle: the product :math:`x(a)\\,w(t - a)`. Bottom: the
+    ``flip_axis_limits``). Middle: the product :math:`x(a)\\,w(t - a)`, on the same axis in
+    every frame (``flip_product_limits``). The figure is ``FLIP_WIDTH`` = 4.4 in wide, so
+    that it fits a phone at the widgets' 80 dpi, and the peak is marked without its
+    height (an exercise asks for it). Bottom: the
     output :math:`s` built up to ``t`` and nothing beyond it, on an axis fixed by
     ``flip_output_limit`` (so the frame does not give away where :math:`s` peaks). The
     signals are samples ``x(x_start + i h)`` and ``w(w_start + j h)`` with spacing ``h``;
@@ -389,7 +392,10 @@ def draw_channels_figure(input, weight, bias=None, input_names=None, output_name
     input : array_like, shape (C_in, H, W)
     weight : array_like, shape (C_out, C_in, kH, kW)
     bias : array_like, shape (C_out,), optional
-    input_names, output_names : list of str, optional
+    input_names : list of str, optional
+    output_names : list of str, optional
+        Accepted for the caller's record; the panels say "output o" (the figure's caption
+        names the outputs), which keeps the figure narrow enough for a phone.
 
     Returns
     -------
