@@ -5,7 +5,8 @@
 // outputs, and output i reads the padded inputs s*i + d*a for a = 0 .. k - 1. This file
 // repeats cnncourse.explorer.arithmetic_geometry, caption included (the browser test compares
 // the two on every setting), and draws the padded input, the window of one output cell (taps
-// on input cells orange, taps on padding zeros hatched orange on grey), and the output.
+// on input cells orange, taps on padding zeros hatched orange on grey, input cells no output
+// reads crossed out), and the output.
 (function () {
   "use strict";
   if (window.cnncourseArithmetic) {
@@ -52,6 +53,7 @@
         cell: null,
         window: [],
         onPadding: 0,
+        unread: [],
         caption:
           setting + ": no output, the dilated kernel (" + span + " cells, taps in orange) " +
           "is wider than the padded input (" + padded + " cells).",
@@ -77,16 +79,34 @@
       return rc[0] >= v.p && rc[0] < v.p + v.n && rc[1] >= v.p && rc[1] < v.p + v.n;
     }).length;
     var onPadding = cells.length - inside;
+    // Input cells no output reads (a stride can stop the windows short of the input's end).
+    var read = {};
+    for (var i = 0; i < nOut; i++) {
+      for (var t = 0; t < v.k; t++) {
+        read[v.s * i + v.d * t] = true;
+      }
+    }
+    var unread = [];
+    for (var r = v.p; r < v.p + v.n; r++) {
+      for (var c = v.p; c < v.p + v.n; c++) {
+        if (!read[r] || !read[c]) unread.push([r, c]);
+      }
+    }
+    var caption =
+      setting + ": output cell (" + row + ", " + col + ") reads " +
+      count(inside, "input cell") + " (orange) and " + count(onPadding, "padding zero") +
+      " (hatched).";
+    if (unread.length) {
+      caption += " No output reads " + count(unread.length, "input cell") + " (crossed out).";
+    }
     return {
       nOut: nOut,
       padded: padded,
       cell: [row, col],
       window: cells,
       onPadding: onPadding,
-      caption:
-        setting + ": output cell (" + row + ", " + col + ") reads " +
-        count(inside, "input cell") + " (orange) and " + count(onPadding, "padding zero") +
-        " (hatched).",
+      unread: unread,
+      caption: caption,
       error: null,
     };
   }
@@ -264,6 +284,21 @@
       var defs = svgElement("defs", {});
       defs.appendChild(pattern);
       input.insertBefore(defs, input.firstChild);
+      // Input cells that no output reads: greyed and crossed out.
+      g.unread.forEach(function (rc) {
+        var x0 = 4 + rc[1] * CELL;
+        var y0 = 22 + rc[0] * CELL;
+        var shade = svgElement("rect", {
+          x: x0, y: y0, width: CELL, height: CELL, fill: "#000", "fill-opacity": 0.12,
+          "data-unread": rc[0] + "," + rc[1],
+        });
+        input.appendChild(shade);
+        input.appendChild(svgElement("path", {
+          d: "M" + (x0 + 3) + " " + (y0 + 3) + "L" + (x0 + CELL - 3) + " " + (y0 + CELL - 3) +
+            "M" + (x0 + CELL - 3) + " " + (y0 + 3) + "L" + (x0 + 3) + " " + (y0 + CELL - 3),
+          stroke: "#555", "stroke-width": 1.2,
+        }));
+      });
       input.setAttribute("data-part", "input");
       drawing.appendChild(input);
       var caption = document.createElement("figcaption");

@@ -55,7 +55,10 @@ def arithmetic_geometry(size, kernel_size, stride=1, padding=0, dilation=1, outp
         ``n_out`` (int, or ``None`` when no output exists), ``padded`` (``n + 2p``),
         ``cell`` (the clipped ``(row, col)``, or ``None``), ``window`` (sorted list of the
         ``(row, col)`` padded cells the chosen output reads), ``on_padding`` (how many of
-        them are padding zeros, drawn hatched), ``error`` (the library's message when the
+        them are padding zeros, drawn hatched), ``unread`` (sorted ``(row, col)`` padded
+        cells of the input that *no* output reads: with stride > 1 the last windows can stop
+        short of the input's end, e.g. ``n = 6, k = 3, s = 2``; drawn crossed out),
+        ``error`` (the library's message when the
         setting is invalid, else ``None``) and ``caption`` (the text under the drawing,
         which ``explorer.js`` writes word for word).
 
@@ -83,6 +86,7 @@ def arithmetic_geometry(size, kernel_size, stride=1, padding=0, dilation=1, outp
             "cell": None,
             "window": [],
             "on_padding": 0,
+            "unread": [],
             "error": str(error),
             "caption": caption,
         }
@@ -92,16 +96,23 @@ def arithmetic_geometry(size, kernel_size, stride=1, padding=0, dilation=1, outp
     window = sorted((r, c) for r in rows for c in cols)
     inside = sum(padding <= r < padding + size and padding <= c < padding + size for r, c in window)
     on_padding = len(window) - inside
+    read = {stride * i + dilation * a for i in range(n_out) for a in range(kernel_size)}
+    skipped = [q for q in range(padding, padding + size) if q not in read]  # along one axis
+    inputs = range(padding, padding + size)
+    unread = sorted((r, c) for r in inputs for c in inputs if r in skipped or c in skipped)
     caption = (
         f"{setting}: output cell ({row}, {col}) reads {_count(inside, 'input cell')} (orange)"
         f" and {_count(on_padding, 'padding zero')} (hatched)."
     )
+    if unread:
+        caption += f" No output reads {_count(len(unread), 'input cell')} (crossed out)."
     return {
         "n_out": n_out,
         "padded": padded,
         "cell": (row, col),
         "window": window,
         "on_padding": on_padding,
+        "unread": unread,
         "error": None,
         "caption": caption,
     }

@@ -451,17 +451,19 @@ def test_arithmetic_explorer(browser, server):
             found = visit.page.evaluate(
                 """([settings, cell]) => settings.map(v => {
                      const g = window.cnncourseArithmetic.compute(v, cell);
-                     return [g.nOut, g.error, g.cell, g.window, g.onPadding, g.caption];
+                     return [g.nOut, g.error, g.cell, g.window, g.onPadding, g.caption,
+                             g.unread];
                    })""",
                 [settings, list(cell)],
             )
             for v, got in zip(settings, found, strict=True):
-                n_out, error, chosen, window, on_padding, caption = got
+                n_out, error, chosen, window, on_padding, caption, unread = got
                 want = arithmetic_geometry(v["n"], v["k"], v["s"], v["p"], v["d"], cell)
                 assert n_out == want["n_out"] and error == want["error"], v
                 assert (tuple(chosen) if chosen else None) == want["cell"], v
                 assert [tuple(rc) for rc in window] == want["window"], v
                 assert on_padding == want["on_padding"] and caption == want["caption"], v
+                assert [tuple(rc) for rc in unread] == want["unread"], v
         # Each slider, moved by the keyboard, changes the formula and the drawing.
         start = _explorer_state(box)
         assert start["error"] == ""
@@ -492,6 +494,10 @@ def test_arithmetic_explorer(browser, server):
         assert box.locator("svg[data-part='output']").count() == 0
         assert box.locator("svg[data-part='kernel']").count() == 1
         box.screenshot(path=SHOTS / f"{page.replace('/', '_')}-explorer-invalid.png")
+        # n6 k3 s2 p0: no output reads row or column 5, 11 cells drawn crossed out.
+        _set_explorer(visit, box, {"n": 6, "k": 3, "s": 2, "p": 0, "d": 1})
+        assert box.locator("svg[data-part='input'] rect[data-unread]").count() == 11
+        assert "No output reads 11 input cells" in box.locator("figcaption").inner_text()
         # Back to a valid setting: the output and its formula return.
         _set_explorer(visit, box, {"n": 7, "k": 3, "s": 2, "p": 1, "d": 1})
         state = _explorer_state(box)

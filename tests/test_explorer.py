@@ -1,5 +1,6 @@
 """The arithmetic explorer's geometry against torch (its picture is tested in test_book.py)."""
 
+import itertools
 import json
 import re
 
@@ -89,3 +90,38 @@ def test_explorer_html_carries_its_script_and_start():
 def test_explorer_rejects_bad_starts(kwargs, error, words):
     with pytest.raises(error, match=re.escape(words)):
         arithmetic_explorer(**kwargs)
+
+
+def _brute_force_unread(size, kernel_size, stride, padding, dilation):
+    """Input cells (padded coordinates) that no output of torch's conv2d depends on."""
+    x = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+    weight = torch.ones(1, 1, kernel_size, kernel_size, dtype=torch.float64)
+    out = torch.nn.functional.conv2d(x, weight, stride=stride, padding=padding, dilation=dilation)
+    out.sum().backward()
+    rows, cols = np.nonzero(x.grad[0, 0].numpy() == 0)
+    return sorted(
+        (r + padding, c + padding) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
+    )
+
+
+def test_unread_cells_match_a_brute_force_count():
+    counted = 0
+    for n, k, s, p, d in itertools.product(
+        range(1, 10), range(1, 6), range(1, 4), range(4), (1, 2)
+    ):
+        if d * (k - 1) + 1 > n + 2 * p:
+            continue
+        got = arithmetic_geometry(n, k, s, p, d)
+        assert got["unread"] == _brute_force_unread(n, k, s, p, d), (n, k, s, p, d)
+        assert ("No output reads" in got["caption"]) == bool(got["unread"])
+        counted += bool(got["unread"])
+    assert counted > 50
+
+
+def test_stride_two_never_reads_the_last_cell():
+    # n6 k3 s2 p0: outputs read cells 0-2 and 2-4; row 5 and column 5 (11 cells) are skipped.
+    got = arithmetic_geometry(6, 3, 2, 0)
+    assert got["n_out"] == 2
+    assert got["unread"] == sorted({(r, 5) for r in range(6)} | {(5, c) for c in range(6)})
+    assert got["caption"].endswith("No output reads 11 input cells (crossed out).")
+    assert arithmetic_geometry(5, 3, 2, 0)["unread"] == []  # 5 cells: windows 0-2, 2-4

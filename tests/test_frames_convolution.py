@@ -88,6 +88,10 @@ def test_flip_2d_progress_and_last_frame_fills_every_cell():
     assert np.ma.getmaskarray(shown).sum() == out.size - 4, "cells not computed stay blank"
     assert not any("nan" in text.get_text() for text in fig.axes[3].texts)
     assert len(fig.axes[3].texts) == 4
+    for ax in fig.axes[1:3]:  # the kernels: diverging, centred at zero, as the output
+        (picture,) = ax.get_images()
+        low, high = picture.get_clim()
+        assert picture.get_cmap().name == "RdBu_r" and low == -high == -np.abs(kernel).max()
     with pytest.raises(ValueError, match="`step` must be an integer from 0 to 23"):
         frames.flip_2d_progress(image, kernel, 24)
 
@@ -144,6 +148,19 @@ def test_channels_figure_draws_one_panel_per_pair():
     # inputs (3) + colour image (1) + per output: 3 kernels + 3 maps + 1 sum
     assert len(fig.axes) == 3 + 1 + 2 * 7
     assert widgets.figure_to_png(fig).startswith(b"\x89PNG")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "$K_{1,2}$ \u2605 $X_{2}$" in titles, "kernel first, as K ⋆ I in the text"
+
+
+def test_channels_figure_text_is_9_px_on_a_phone():
+    # The photo's layout (3 x 90 x 77 in, 2 out) drawn at 100 dpi, then shrunk to 358 px.
+    rng = np.random.default_rng(5)
+    fig = frames.draw_channels_figure(rng.random((3, 90, 77)), rng.standard_normal((2, 3, 3, 3)))
+    width, _ = widgets.png_size(widgets.figure_to_png(fig, 100))
+    texts = [t for ax in fig.axes for t in ax.texts + [ax.title] if t.get_text()]
+    smallest = min(t.get_fontsize() for t in texts)
+    assert smallest * 100 / 72 * 358 / width >= 9
+    matplotlib.pyplot.close(fig)
 
 
 def _flip_example(h=0.05):
@@ -174,8 +191,25 @@ def test_flip_frame_draws_s_only_up_to_t_on_a_fixed_axis():
     ):
         (curve,) = fig.axes[2].get_lines()
         assert np.allclose(curve.get_ydata(), s), "the answer: the whole curve"
-        assert fig.axes[2].texts[0].get_text() == f"peak: s(1.00) = {s.max():.3f}"
+        assert [t.get_text() for t in fig.axes[2].texts] == ["peak"], "no height: an exercise"
         matplotlib.pyplot.close(fig)
+
+
+def test_flip_frame_fits_a_phone_with_a_fixed_product_axis():
+    h = 0.05
+    x, w = _flip_example(h)
+    limits = set()
+    for t in (0, 5, 20, 40, 55):
+        fig = frames.draw_flip_frame(x, w, t, spacing=h)
+        limits.add(fig.axes[1].get_ylim())
+        width, _ = widgets.png_size(widgets.figure_to_png(fig, 80))
+        assert width <= 358, "the frame fits a phone's 358 px column at the widget's 80 dpi"
+        smallest = min(text.get_fontsize() for ax in fig.axes for text in ax.texts + [ax.title])
+        assert smallest * 80 / 72 >= 9, "text at least 9 px"
+        matplotlib.pyplot.close(fig)
+    assert limits == {frames.convolution.flip_product_limits(x, w)}, "the product axis is fixed"
+    low, high = min(limits)
+    assert low < 0 < 1 <= high, "it holds every product x(a) w(t - a)"
 
 
 def test_flip_frame_stops_at_last():
@@ -311,4 +345,7 @@ def test_block_pattern_marks_the_given_entries():
     overlay = ax.get_images()[1].get_array()
     assert (~np.ma.getmaskarray(overlay)).sum() == 68
     assert len(ax.lines) == 7 + 7, "block boundaries"
+    marked_colour = ax.get_images()[1].get_cmap()(0.0)
+    assert matplotlib.colors.to_hex(marked_colour) == "#0072b2", "blue, apart from orange lines"
+    assert matplotlib.colors.to_hex(ax.lines[0].get_color()) == "#e69f00"
     matplotlib.pyplot.close(ax.figure)

@@ -118,12 +118,40 @@ def flip_output_limit(x, w, spacing=1.0):
     return float(spacing * min(x.sum() * w.max(), w.sum() * x.max()))
 
 
+#: The flip frame's width in inches: at the widgets' 80 dpi, 352 px, inside a phone's 358.
+FLIP_WIDTH = 4.4
+
+
+def flip_product_limits(x, w):
+    """The middle panel's y-range, the same for every ``t``: it holds every product.
+
+    .. math::
+
+        \\min(0, m) \\le x(a)\\, w(t - a) \\le \\max(0, M), \\qquad
+        m, M = \\min, \\max \\text{ of } x_i w_j,
+
+    padded by 5 % so that the curve does not touch the frame.
+
+    Examples
+    --------
+    >>> flip_product_limits([0.0, 1.0], [1.0, 0.5])
+    (-0.05, 1.05)
+    """
+    products = np.outer(np.asarray(x, dtype=float), np.asarray(w, dtype=float))
+    low, high = min(0.0, products.min()), max(0.0, products.max())
+    pad = 0.05 * ((high - low) or 1.0)
+    return float(low - pad), float(high + pad)
+
+
 def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None, last=None):
     """Draw the flip-and-shift picture of (9.1)/(9.3) at output index ``t``.
 
     Top: the input :math:`x(a)`, the kernel :math:`w(a)` (faint) and the kernel flipped and
     slid to ``t``, :math:`w(t - a)` (bold), on an axis that includes negative ``a`` (see
-    ``flip_axis_limits``). Middle: the product :math:`x(a)\\,w(t - a)`. Bottom: the
+    ``flip_axis_limits``). Middle: the product :math:`x(a)\\,w(t - a)`, on the same axis in
+    every frame (``flip_product_limits``). The figure is ``FLIP_WIDTH`` = 4.4 in wide, so
+    that it fits a phone at the widgets' 80 dpi, and the peak is marked without its
+    height (an exercise asks for it). Bottom: the
     output :math:`s` built up to ``t`` and nothing beyond it, on an axis fixed by
     ``flip_output_limit`` (so the frame does not give away where :math:`s` peaks). The
     signals are samples ``x(x_start + i h)`` and ``w(w_start + j h)`` with spacing ``h``;
@@ -161,8 +189,8 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None,
     margin = 0.02 * (high - low)
 
     fig, axes = plt.subplots(
-        3, 1, figsize=(6.4, 5.4), facecolor="white", sharex=True,
-        gridspec_kw={"height_ratios": [1.3, 1, 1], "hspace": 0.5},
+        3, 1, figsize=(FLIP_WIDTH, 5.6), facecolor="white", sharex=True,
+        gridspec_kw={"height_ratios": [1.3, 1, 1], "hspace": 0.62},
     )  # fmt: skip
     top, middle, bottom = axes
     top.plot(a, x, color=COLORS["input"], lw=2, label="input $x(a)$")
@@ -174,16 +202,17 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None,
     top.axvline(t_value, color=COLORS["muted"], lw=1, ls=":")
     right_half = t_value > (low + high) / 2  # keep the label inside the axes
     top.text(t_value, 0.97, f" a = t = {t_value:.2f} ", transform=top.get_xaxis_transform(),
-             ha="right" if right_half else "left", va="top", fontsize=8,
+             ha="right" if right_half else "left", va="top", fontsize=8.5,
              color="#444444")  # fmt: skip
     top.set_ylim(min(0.0, x.min(), w.min()) - 0.05, 1.3 * max(x.max(), w.max(), 1e-12))
-    top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8, ncol=3, frameon=False,
-               borderaxespad=0.1, handlelength=1.6)  # fmt: skip
-    top.set_ylabel("value")
+    top.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=8.5, ncol=2, frameon=False,
+               borderaxespad=0.1, handlelength=1.4, columnspacing=0.8)  # fmt: skip
+    top.set_ylabel("value", fontsize=9)
     middle.fill_between(a, product, color=COLORS["product"], alpha=0.5)
     middle.plot(a, product, color=COLORS["product"], lw=1.5)
-    middle.set_ylabel("$x(a)\\,w(t-a)$")
-    middle.set_title(f"multiply, then add: shaded area = s({t_value:.2f}) = {spacing * s_t:.3f}",
+    middle.set_ylim(*flip_product_limits(x, w))  # the same axis in every frame
+    middle.set_ylabel("$x(a)\\,w(t-a)$", fontsize=9)
+    middle.set_title(f"multiply, add: area = s({t_value:.2f}) = {spacing * s_t:.3f}",
                      fontsize=9)  # fmt: skip
     if reveal is None:
         reveal = t == len(s) - 1
@@ -196,15 +225,19 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None,
         peak = int(np.argmax(s))
         bottom.scatter([t_axis[peak]], [s[peak]], marker="*", s=140, zorder=4,
                        color=COLORS["highlight"], edgecolor="black", lw=0.6)  # fmt: skip
-        bottom.annotate(f"peak: s({t_axis[peak]:.2f}) = {s[peak]:.3f}",
-                        (t_axis[peak], s[peak]), xytext=(12, 4), textcoords="offset points",
-                        fontsize=9)  # fmt: skip
-    bottom.set_ylabel("$s(t)$")
-    bottom.set_xlabel("$a$ (top two panels), $t$ (bottom panel)")
+        bottom.annotate("peak", (t_axis[peak], s[peak]), xytext=(10, 2),
+                        textcoords="offset points", fontsize=9)  # fmt: skip
+    bottom.set_ylabel("$s(t)$", fontsize=9)
+    bottom.set_xlabel("$a$ (top two panels), $t$ (bottom)", fontsize=9)
     for ax in axes:
         ax.set_xlim(low - margin, high + margin)
+        ax.tick_params(labelsize=8.5)
         ax.grid(alpha=0.3)
     return fig
+
+
+#: Signed values (kernels, outputs): a diverging map, white at zero, red > 0, blue < 0.
+KERNEL_CMAP = "RdBu_r"
 
 
 def flip_2d_terms(image, kernel, i, j):
@@ -275,12 +308,17 @@ def draw_flip_2d_frame(image, kernel, step):
             (j - 0.5, i - 0.5), kw, kh, fill=False, lw=2.5, edgecolor=COLORS["highlight"]
         )
     )
-    show_grid(kernel, axes[1], cmap="Oranges", title="kernel $K(m, n)$", fontsize=8)
-    show_grid(signal.flip(kernel), axes[2], cmap="Oranges", fontsize=8,
-              title="flipped $K(-m, -n)$")  # fmt: skip
+    kernel_limit = np.abs(kernel).max() or 1.0  # diverging, centred at zero, as the output
+    for ax, shown_kernel, title in [
+        (axes[1], kernel, "kernel $K(m, n)$"),
+        (axes[2], signal.flip(kernel), "flipped $K(-m, -n)$"),
+    ]:
+        show_grid(shown_kernel, ax, cmap=None, title=title, fontsize=8)
+        ax.imshow(shown_kernel, cmap=KERNEL_CMAP, vmin=-kernel_limit, vmax=kernel_limit,
+                  alpha=0.6, extent=(-0.5, kw - 0.5, kh - 0.5, -0.5))  # fmt: skip
     limit = np.abs(out).max() or 1.0
     shown = np.ma.masked_array(out, mask=~done)  # masked cells stay blank
-    axes[3].imshow(shown, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    axes[3].imshow(shown, cmap=KERNEL_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
     for (r, c), value in np.ndenumerate(out):
         if done[r, c]:
             text = f"{value:.1f}".replace("-0.0", "0.0")
@@ -336,11 +374,16 @@ def channel_terms(input, weight):
     )  # fmt: skip
 
 
+#: The channels figure's font size (points): about 9 CSS px once the figure is scaled to a
+#: phone's 358 px column (see the test).
+FONT = 15
+
+
 def draw_channels_figure(input, weight, bias=None, input_names=None, output_names=None):
     """A multi-channel layer drawn as a table of (output, input) channel pairs.
 
     Top row: the input channels :math:`X_c`. Row ``o`` below: for each input channel, the
-    kernel :math:`K_{o, c}` (numbers) and the map :math:`X_c \\star K_{o, c}`; at the end of
+    kernel :math:`K_{o, c}` (numbers) and the map :math:`K_{o, c} \\star X_c`; at the end of
     the row, their sum plus :math:`b_o`, which is output channel :math:`Z_o`. Maps in one
     row share a colour scale, so their sizes compare.
 
@@ -349,7 +392,10 @@ def draw_channels_figure(input, weight, bias=None, input_names=None, output_name
     input : array_like, shape (C_in, H, W)
     weight : array_like, shape (C_out, C_in, kH, kW)
     bias : array_like, shape (C_out,), optional
-    input_names, output_names : list of str, optional
+    input_names : list of str, optional
+    output_names : list of str, optional
+        Accepted for the caller's record; the panels say "output o" (the figure's caption
+        names the outputs), which keeps the figure narrow enough for a phone.
 
     Returns
     -------
@@ -364,9 +410,9 @@ def draw_channels_figure(input, weight, bias=None, input_names=None, output_name
     outputs = terms.sum(axis=1) + b[:, None, None]
     input_names = input_names or [f"$X_{{{c}}}$" for c in range(c_in)]
     output_names = output_names or [f"$Z_{{{o}}}$" for o in range(c_out)]
-    panel, kernel_box, sign, margin = 1.3, 0.8, 0.32, 0.3  # inches
+    panel, kernel_box, sign, margin = 1.0, 0.85, 0.3, 0.1  # inches: narrow, for a phone
     ratio = x.shape[1] / x.shape[2]
-    row_height = panel * ratio + 0.45
+    row_height = panel * ratio + 0.7
     block = kernel_box + 0.08 + panel
     width = 2 * margin + c_in * block + c_in * sign + panel
     height = 2 * margin + (1 + c_out) * row_height
@@ -381,39 +427,39 @@ def draw_channels_figure(input, weight, bias=None, input_names=None, output_name
     top = height - margin - row_height
     for c in range(c_in):
         ax = place(map_left(c), top, panel, panel * ratio)
-        show_image(x[c], ax, title=f"input channel {input_names[c]}")
+        show_image(x[c], ax)
+        ax.set_title(f"input {input_names[c]}", fontsize=FONT)
     if c_in == 3:  # three channels: show them together as a colour image
         ax = place(map_left(c_in) - kernel_box - 0.08, top, panel, panel * ratio)
         ax.imshow(np.clip(x.transpose(1, 2, 0), 0, 1), interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title("the three together", fontsize=10)
+        ax.set_title("together", fontsize=FONT)
     for o in range(c_out):
         bottom = top - (o + 1) * row_height
         limit = np.abs(terms[o]).max() or 1.0
         for c in range(c_in):
             ax_k = place(margin + c * (block + sign), bottom + (panel * ratio - kernel_box) / 2,
                          kernel_box, kernel_box)  # fmt: skip
-            show_grid(w[o, c] + 0.0, ax_k, cmap=None, fontsize=8)  # + 0.0: no "-0"
-            ax_k.set_title(f"$K_{{{o},{c}}}$", fontsize=9)
+            show_grid(w[o, c] + 0.0, ax_k, cmap=None, fontsize=FONT)  # + 0.0: no "-0"
+            ax_k.set_title(f"$K_{{{o},{c}}}$", fontsize=FONT)
             ax = place(map_left(c), bottom, panel, panel * ratio)
             ax.imshow(terms[o, c], cmap="RdBu_r", vmin=-limit, vmax=limit,
                       interpolation="nearest")  # fmt: skip
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f"{input_names[c]} $\\star K_{{{o},{c}}}$", fontsize=9)
+            ax.set_title(f"$K_{{{o},{c}}}$ \u2605 {input_names[c]}", fontsize=FONT)  # a star
             symbol = "=" if c == c_in - 1 else "+"
             fig.text((map_left(c) + panel + sign / 2) / width,
                      (bottom + panel * ratio / 2) / height, symbol, ha="center",
-                     va="center", fontsize=16)  # fmt: skip
+                     va="center", fontsize=18)  # fmt: skip
         ax = place(map_left(c_in) - kernel_box - 0.08, bottom, panel, panel * ratio)
         out_limit = np.abs(outputs[o]).max() or 1.0
         ax.imshow(outputs[o], cmap="RdBu_r", vmin=-out_limit, vmax=out_limit,
                   interpolation="nearest")  # fmt: skip
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"output channel {o}: {output_names[o]}\n= the sum $+\\ b_{{{o}}}$",
-                     fontsize=9)  # fmt: skip
+        ax.set_title(f"output {o}:\nsum $+\\ b_{{{o}}}$", fontsize=FONT)  # fmt: skip
     return fig
 
 
@@ -683,11 +729,17 @@ def operation_name(output, x, w, mode="valid"):
     return "neither"
 
 
-def fit_kernel(layer, signals, targets, size, max_iter=50):
-    """Fit a kernel of ``size`` taps, from zero, by L-BFGS on the mean squared error.
+def fit_kernel(layer, signals, targets, size, steps=150, learning_rate=0.25):
+    """Fit a kernel of ``size`` taps, from zero, by plain gradient descent on the squared error.
 
-    Minimises the mean squared error, :math:`\\operatorname{mean}\\,(\\text{layer}(x, k) - y)^2`
-    over all outputs, in :math:`k` (``torch.optim.LBFGS`` with a strong-Wolfe line search).
+    .. math::
+
+        L(k) = \\operatorname{mean}\\,(\\text{layer}(x, k) - y)^2, \\qquad
+        k \\leftarrow k - \\eta\\, \\nabla L(k),
+
+    ``steps`` times with learning rate :math:`\\eta` (as in d2l's §7.2, with the gradient
+    from torch's autograd). On white-noise signals :math:`L` is close to
+    :math:`\\|k - k^*\\|^2`, so each step shrinks the error by about :math:`1 - 2\\eta`.
 
     Parameters
     ----------
@@ -695,6 +747,8 @@ def fit_kernel(layer, signals, targets, size, max_iter=50):
         ``layer(signals, kernel) -> outputs``, differentiable in ``kernel`` (torch).
     signals, targets : torch.Tensor
     size : int
+    steps : int
+    learning_rate : float
 
     Returns
     -------
@@ -705,18 +759,14 @@ def fit_kernel(layer, signals, targets, size, max_iter=50):
     torch = require("torch", "torch", "cnncourse.frames.convolution")
 
     kernel = torch.zeros(size, dtype=signals.dtype, requires_grad=True)
-    optimiser = torch.optim.LBFGS(
-        [kernel], max_iter=max_iter, tolerance_grad=1e-12, line_search_fn="strong_wolfe"
-    )
-
-    def loss_and_gradient():
-        optimiser.zero_grad()
+    for _ in range(steps):
         loss = ((layer(signals, kernel) - targets) ** 2).mean()
-        loss.backward()
-        return loss
-
-    optimiser.step(loss_and_gradient)
-    return kernel.detach().numpy(), float(loss_and_gradient().item())
+        (gradient,) = torch.autograd.grad(loss, kernel)
+        with torch.no_grad():
+            kernel -= learning_rate * gradient
+    with torch.no_grad():
+        loss = ((layer(signals, kernel) - targets) ** 2).mean()
+    return kernel.detach().numpy(), float(loss)
 
 
 # --------------------------------------------------------------------------- Toeplitz, circulant
@@ -846,7 +896,8 @@ def draw_block_pattern(matrix, block_shape, ax=None, title=None, marked=None):
 
     Dark: nonzero entries; orange lines: the block boundaries (``block_shape``, one block per
     output row and input row). ``marked``, a boolean array like ``matrix``, draws those
-    entries in the kernel colour (e.g. the wrap-around entries of a circulant matrix).
+    entries in blue (e.g. the wrap-around entries of a circulant matrix): blue and orange
+    stay apart for colour-blind readers (Okabe-Ito palette).
 
     Returns
     -------
@@ -860,7 +911,7 @@ def draw_block_pattern(matrix, block_shape, ax=None, title=None, marked=None):
         colors = require("matplotlib.colors", "book", "cnncourse.frames.convolution")
 
         overlay = np.ma.masked_where(~np.asarray(marked, dtype=bool), np.ones(m.shape))
-        ax.imshow(overlay, cmap=colors.ListedColormap([COLORS["kernel"]]), interpolation="nearest")
+        ax.imshow(overlay, cmap=colors.ListedColormap([COLORS["input"]]), interpolation="nearest")
     p, q = block_shape
     for boundary in range(0, m.shape[1] + 1, q):
         ax.axvline(boundary - 0.5, color=COLORS["highlight"], lw=0.8)
