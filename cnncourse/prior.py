@@ -594,8 +594,8 @@ def sweep_summary(errors, lambdas, local=None, tol=5e-5):
     rows : list of tuple of str
         Short headers, for a phone: the page explains them under the table.
         Per size (every error to 4 decimals): the test error at λ = 0, the best λ (with
-        its ties) and its error, the error at λ = ∞, the ratio (error at λ = 0) / (error at λ = ∞), and the locally connected
-        fit's error if ``local`` is given.
+        its ties) and its error, the error at λ = ∞, the ratio (error at λ = 0) /
+        (error at λ = ∞), and the locally connected fit's error if ``local`` is given.
     """
     header = ["examples", "λ = 0", "best λ", "at best", "λ = ∞", "ratio"]
     if local is not None:

@@ -47,9 +47,7 @@ def draw_prior_frame(results, index, W_true):
         (axes[0, 0], chosen["W"], f"fitted W, λ = {label}{note}"),
         (axes[0, 1], W_true, "W that generated the data"),
     ):
-        image = ax.imshow(
-            matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest"
-        )
+        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
         ax.set_title(title, fontsize=12)
         ax.set_xticks([])
         ax.set_yticks([])
