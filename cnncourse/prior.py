@@ -397,10 +397,10 @@ def sweep_table(results):
     header : list of str
     rows : list of tuple of str
     """
-    header = ["λ", "relative distance d(W)", "train error", "test error"]
+    header = ["λ", "d(W)", "train error", "test error"]
     rows = [
         (precision_label(r["lam"]), f"{r['distance']:.1e}", f"{r['train_error']:.1e}",
-         f"{r['test_error']:.3f}")
+         f"{r['test_error']:.4f}")
         for r in results
     ]  # fmt: skip
     return header, rows
@@ -592,18 +592,18 @@ def sweep_summary(errors, lambdas, local=None, tol=5e-5):
     -------
     header : list of str
     rows : list of tuple of str
-        Per size: the test error at λ = 0, the best λ (with its ties) and its error, the error
-        at λ = ∞, the ratio (error at λ = 0) / (error at λ = ∞), and the locally connected
-        fit's error if ``local`` is given.
+        Short headers, for a phone: the page explains them under the table.
+        Per size (every error to 4 decimals): the test error at λ = 0, the best λ (with
+        its ties) and its error, the error at λ = ∞, the ratio (error at λ = 0) /
+        (error at λ = ∞), and the locally connected fit's error if ``local`` is given.
     """
-    header = ["training examples", "test error at λ = 0", f"best λ (ties within {tol:g})",
-              "its test error", "at λ = ∞", "ratio λ = 0 / λ = ∞"]  # fmt: skip
+    header = ["examples", "λ = 0", "best λ", "at best", "λ = ∞", "ratio"]
     if local is not None:
-        header.append("locally connected (local, untied)")
+        header.append("local")
     rows = []
     for n, values in errors.items():
         best = best_lambda_label(values, lambdas, tol)
-        ends = [f"{values[0]:.3f}", f"{values[-1]:.4f}", f"{values[0] / values[-1]:.3g}"]
+        ends = [f"{values[0]:.4f}", f"{values[-1]:.4f}", f"{values[0] / values[-1]:.3g}"]
         row = [str(n), ends[0], best, f"{min(values):.4f}", ends[1], ends[2]]
         if local is not None:
             row.append(f"{local[n]:.4f}")

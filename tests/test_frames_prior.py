@@ -88,6 +88,11 @@ def test_prior_frame_names_lambda_and_the_minimum_norm_fit():
     assert "noise variance" in first.axes[2].get_xlabel()
     last = frames.draw_prior_frame(results, 2, W_true)
     assert "λ = inf" in last.axes[0].get_title()
+    titles = [ax.get_title() for ax in last.axes[2:4]]
+    assert titles == ["test error (mean squared)", "relative distance d(W)"]  # two axes
+    assert last.axes[4].get_ylabel() == "weight"  # the colour bar of both matrices
+    sizes = [t.get_fontsize() for ax in last.axes for t in ax.get_xticklabels()]
+    assert min(sizes) >= 10  # readable at the displayed size (80 dpi)
     assert widgets.figure_to_png(last).startswith(b"\x89PNG")
 
 

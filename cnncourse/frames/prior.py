@@ -11,7 +11,10 @@ def draw_prior_frame(results, index, W_true):
     """One value of λ in a prior sweep: the fitted ``W``, and the errors along the sweep.
 
     λ is the prior precision times the noise variance (see :mod:`cnncourse.prior`); at
-    λ = 0 the fit shown is the minimum-norm one.
+    λ = 0 the fit shown is the minimum-norm one. Top: the fitted and the true matrix, with
+    one colour bar for both. Bottom: the test error and the relative distance
+    :math:`d(W) = \\lVert W - P(W) \\rVert_F / \\lVert W \\rVert_F` along the sweep, each on
+    its own log axis (exact zeros are drawn at the floor ``1e-8`` and marked "0").
 
     Parameters
     ----------
@@ -29,9 +32,14 @@ def draw_prior_frame(results, index, W_true):
     from ..prior import precision_label
 
     chosen = results[index]
-    fig, axes = _figure(1, 3, (9.6, 3.0))
-    boxes = ([0.0, 0.2, 0.3, 0.7], [0.31, 0.2, 0.3, 0.7], [0.71, 0.27, 0.28, 0.63])
-    for ax, box in zip(axes[0], boxes, strict=True):
+    fig, axes = _figure(2, 2, (9.6, 6.4))
+    boxes = (
+        [0.02, 0.57, 0.4, 0.36],
+        [0.44, 0.57, 0.4, 0.36],
+        [0.09, 0.19, 0.37, 0.27],
+        [0.6, 0.19, 0.37, 0.27],
+    )
+    for ax, box in zip(axes.ravel(), boxes, strict=True):
         ax.set_position(box)  # fixed boxes: no tight_layout pass per frame
     limit = np.abs(W_true).max()
     label = precision_label(chosen["lam"])
@@ -40,33 +48,38 @@ def draw_prior_frame(results, index, W_true):
         (axes[0, 0], chosen["W"], f"fitted W, λ = {label}{note}"),
         (axes[0, 1], W_true, "W that generated the data"),
     ):
-        ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-        ax.set_title(title, fontsize=9)
+        image = ax.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(title, fontsize=12)
         ax.set_xticks([])
         ax.set_yticks([])
+    bar = fig.colorbar(image, cax=fig.add_axes([0.87, 0.6, 0.015, 0.3]))
+    bar.ax.tick_params(labelsize=10)
+    bar.set_label("weight", fontsize=10)
     positions = np.arange(len(results))
     floor = 1e-8  # a log axis cannot show zero: exact zeros are drawn at this floor
-    ax = axes[0, 2]
-    for key, marker, color, name in (
-        ("test_error", "o", COLORS["output"], "test error"),
-        ("distance", "s", COLORS["input"], "relative distance to a convolution"),
+    for ax, key, marker, color, name in (
+        (axes[1, 0], "test_error", "o", COLORS["output"], "test error (mean squared)"),
+        (axes[1, 1], "distance", "s", COLORS["input"], "relative distance d(W)"),
     ):
         values = [max(r[key], floor) for r in results]
-        ax.plot(positions, values, marker=marker, ms=4, color=color, label=name)
+        ax.plot(positions, values, marker=marker, ms=5, color=color)
+        ax.axvline(index, color=COLORS["highlight"], lw=2)
+        ax.set_yscale("log")
+        ax.minorticks_off()
+        ax.set_title(name, fontsize=11)
+        ax.set_xticks(
+            positions, [precision_label(r["lam"]) for r in results], rotation=60, fontsize=10
+        )
+        ax.tick_params(axis="y", labelsize=10)
+        ax.set_xlabel("λ = prior precision × noise variance", fontsize=10)
+        ax.grid(alpha=0.3)
+    ax = axes[1, 1]
     if results[-1]["distance"] < floor:
-        ax.annotate("0", (positions[-1], floor), xytext=(-12, 3), textcoords="offset points",
-                    fontsize=7, color=COLORS["input"])  # fmt: skip
-    ax.axvline(index, color=COLORS["highlight"], lw=2)
-    ax.set_yscale("log")
-    ax.set_ylim(floor / 3, 10)
+        ax.annotate("0", (positions[-1], floor), xytext=(-14, 3), textcoords="offset points",
+                    fontsize=10, color=COLORS["input"])  # fmt: skip
+    ax.set_ylim(floor / 3, 3)
     decades = [10.0**e for e in range(0, -9, -2)]
-    ax.set_yticks(decades, [f"{d:.0e}" for d in decades], fontsize=7)  # plain text: no mathtext
-    ax.minorticks_off()
-    ax.set_xticks(positions, [precision_label(r["lam"]) for r in results], rotation=60, fontsize=7)
-    ax.set_xlabel("λ = prior precision × noise variance", fontsize=8)
-    ax.set_ylabel("error, distance", fontsize=8)
-    ax.legend(fontsize=7, loc="lower left")
-    ax.grid(alpha=0.3)
+    ax.set_yticks(decades, [f"{d:.0e}" for d in decades])  # plain text: no mathtext
     return fig
 
 
