@@ -301,8 +301,8 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.colors import to_rgba
     from matplotlib.patches import Patch, Rectangle
+    from matplotlib.ticker import MaxNLocator
 
     lengths = layer_lengths(layers, input_length)
     centres = unit_centres(layers, input_length)
@@ -341,7 +341,7 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
         )
         for lo, hi, hatch in outside:
             if hi > lo:
-                face = "white" if hatch else to_rgba(colour, 0.22)
+                face = "white" if hatch else _pale(colour)
                 ax.add_patch(
                     Rectangle((lo, y), hi - lo, 0.16, facecolor=face, edgecolor=colour,
                               hatch=hatch, lw=0.8)
@@ -350,13 +350,14 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
     grey = COLORS["muted"]
     handles += [
         Patch(facecolor="white", edgecolor=grey, hatch="////", label="zeros padded on the input"),
-        Patch(facecolor=to_rgba(grey, 0.22), edgecolor=grey,
+        Patch(facecolor=_pale(grey), edgecolor=grey,
               label="under later layers' padding"),
     ]  # fmt: skip
     fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=8, frameon=False)
     names = names or ["input"] + [f"layer {level}" for level in range(1, len(lengths))]
     ax.set_yticks(range(len(lengths)), names)
     ax.set_xlabel("input position")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     lows = [receptive_field_span(layers, u)[0] for u in output_indices] + [0]
     highs = [receptive_field_span(layers, u)[1] for u in output_indices] + [input_length - 1]
     ax.set_xlim(min(lows) - 1, max(highs) + 1)
@@ -365,6 +366,13 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
         ax.spines[side].set_visible(False)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.55 / fig.get_figheight()))
     return fig
+
+
+def _pale(colour, share=0.3):
+    """``colour`` mixed with white, ``share`` of it kept: an opaque pale tint."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(share * c + (1 - share) for c in to_rgb(colour))
 
 
 def padded_reads(layers, input_length, output_index):
@@ -825,18 +833,18 @@ def learn_map(kernel, n_train, rng, length=32, noise=0.1, n_test=200):
 
     Each example is a random input :math:`x` of ``length`` values, zero but for a pattern
     of 5 random values at a random position, plus noise of standard deviation ``noise``;
-    its target is :math:`y = x \star w + \varepsilon` (valid mode) with the true kernel
+    its target is :math:`y = x \\star w + \\varepsilon` (valid mode) with the true kernel
     :math:`w`. Both models are fitted by least squares (minimum norm when there are more
     unknowns than equations):
 
-    * dense: :math:`y = Wx`, :math:`n \times m` unknowns;
-    * convolution: :math:`y = x \star v`, ``len(kernel)`` unknowns.
+    * dense: :math:`y = Wx`, :math:`n \\times m` unknowns;
+    * convolution: :math:`y = x \\star v`, ``len(kernel)`` unknowns.
 
     Returns
     -------
     dict
         ``{"dense": error, "convolution": error}``: the test error on ``n_test`` new
-        examples, :math:`\sum \|\hat y - y\|^2 / \sum \|y\|^2`, and ``"unknowns"``.
+        examples, :math:`\\sum \\|\\hat y - y\\|^2 / \\sum \\|y\\|^2`, and ``"unknowns"``.
     """
     kernel = np.asarray(kernel, dtype=float)
     k = kernel.size
@@ -879,7 +887,8 @@ def draw_kernels(kernels, values=True):
         ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
         if values and kernel.size <= 25:
             for (i, j), v in np.ndenumerate(kernel):
-                ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8)
+                ink = "white" if abs(v) > 0.6 * limit else "black"  # dark cells
+                ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8, color=ink)
         ax.set_title(f"{name}\n{kernel.shape[0]} × {kernel.shape[1]}", fontsize=9)
         ax.set_axis_off()
     fig.tight_layout()
