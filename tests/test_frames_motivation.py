@@ -264,7 +264,8 @@ def test_growth_exponent_subtracts_the_fixed_cost():
     assert fm.growth_exponent(linear, 16, 32) == pytest.approx(1)
     assert fm.growth_exponent(square, 8, 32) == pytest.approx(2)
     header, rows = fm.fixed_cost_table({"a": linear}, {"a": (16, 32)})
-    assert rows == [["a", "5000000.0 µs", f"{5 / linear[8]:.0%}", "16² → 32²", "1.0"]]
+    assert header == ["method", "fixed cost $t_1$", "$t_1$ at 8 × 8", "$b$"]
+    assert rows == [["a", "5000000.0 µs", f"{5 / linear[8]:.0%}", "1.0"]]
 
 
 def test_null_space_of_counts_free_numbers():
