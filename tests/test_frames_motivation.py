@@ -115,9 +115,13 @@ def test_equivariance_frame_reuses_a_given_gap_and_says_when_it_is_exact():
     gap = frames.equivariance_gap(image, filters.KERNELS["blur"], "rotate", 90)
     fig = frames.draw_equivariance_frame(image, None, "rotate", 90, "box", gap=gap)
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["conv(g(I))", "g(conv(I))", "difference: zero inside: equivariant"]
+    assert titles == ["f(g(I))", "g(f(I))", "difference: zero inside:\nequivariant"]
     fig = frames.draw_equivariance_frame(image, filters.KERNELS["edge"], "rotate", 90, "edge")
-    assert fig.axes[2].get_title().startswith("difference: max |.| inside = ")
+    a, b, difference, inside = frames.equivariance_gap(image, filters.KERNELS["edge"], "rotate", 90)
+    scale = max(np.abs(a).max(), np.abs(b).max())  # the colour scale of all three panels
+    largest = np.abs(difference[inside]).max()
+    want = f"difference: largest inside {largest:.2g},\nscale ±{scale:.2g}"
+    assert fig.axes[2].get_title() == want
 
 
 def test_photo_is_cropped_to_the_target_aspect_then_resized():
@@ -260,7 +264,8 @@ def test_growth_exponent_subtracts_the_fixed_cost():
     assert fm.growth_exponent(linear, 16, 32) == pytest.approx(1)
     assert fm.growth_exponent(square, 8, 32) == pytest.approx(2)
     header, rows = fm.fixed_cost_table({"a": linear}, {"a": (16, 32)})
-    assert rows == [["a", "5000000.0 µs", f"{5 / linear[8]:.0%}", "16² → 32²", "1.0"]]
+    assert header == ["method", "fixed cost $t_1$", "$t_1$ at 8 × 8", "$b$"]
+    assert rows == [["a", "5000000.0 µs", f"{5 / linear[8]:.0%}", "1.0"]]
 
 
 def test_null_space_of_counts_free_numbers():
@@ -279,10 +284,12 @@ def test_quarter_turn_and_gap_tables():
     header, rows = fm.quarter_turn_table(
         image, {"box": filters.KERNELS["blur"], "sobel": filters.KERNELS["vertical edge (Sobel)"]}
     )
-    assert len(header) == 5
-    assert rows[0][1] == rows[0][3] == "yes" and rows[1][1] == rows[1][3] == "no"
+    assert header == ["kernel", "90°", "180°"]
+    assert rows[0][1:] == ["yes, 0", "yes, 0"]  # the box: unchanged by both turns
+    assert rows[1][1].startswith("no, ") and rows[1][2].startswith("no, ")
+    assert float(rows[1][1][4:]) > 0.1
     header, rows = fm.gap_table({"rotate 45°": {"a": 0.0441, "b": 1.0}, "scale": {"a": 2, "b": 3}})
-    assert header == ["kernel", "max gap inside, rotate 45°", "max gap inside, scale"]
+    assert header == ["kernel", "rotate 45°", "scale"]
     assert rows == [["a", "0.044", "2"], ["b", "1", "3"]]
 
 
@@ -299,8 +306,11 @@ def test_draw_receptive_field_tells_input_padding_from_later_padding():
     ax = frames.draw_receptive_field(layers, 16, [0]).axes[0]
     hatched = {(round(p.get_x(), 1), round(p.get_width(), 1), p.get_hatch()) for p in ax.patches}
     assert (-1.5, 1.0, "////") in hatched  # -1: the zero padded onto the input
-    assert (-4.5, 3.0, "....") in hatched  # -4 … -2: under the zeros of layers 2 and 3
-    assert any(text.get_text() == "unit 0: field -4..4" for text in ax.texts)
+    assert (-4.5, 3.0, "") in hatched  # -4 … -2: under the zeros of layers 2 and 3, pale
+    legend = [text.get_text() for text in ax.figure.legends[0].get_texts()]
+    assert legend[0] == "unit 0: field -4 to 4"
+    lo, hi = ax.get_xlim()
+    assert lo == -5 and hi == 16  # the field -4 … 4 and the input 0 … 15, one unit spare
 
 
 def test_dot_operations_counts_c_multiplications_and_c_minus_1_additions():
@@ -332,3 +342,30 @@ def test_effective_field_panels_share_a_labelled_y_scale():
     assert first.get_ylim() == second.get_ylim() and first.get_ylabel()
     assert first.get_yticklabels()[1].get_text().endswith("%")
     matplotlib.pyplot.close(fig)
+
+
+def test_cost_table_has_three_columns_and_the_layer_names_say_sparse_and_shared():
+    fm = frames.motivation
+    costs = fm.edge_layer_costs(np.array([[-1.0, 1.0]]), (4, 5), np.random.default_rng(0))
+    header, rows = fm.cost_table(costs)
+    assert header == ["layer", "stored numbers", "operations"]
+    assert [row[0] for row in rows][-1] == "convolution (sparse and shared)"
+    assert rows[-1][1:] == ["2", str(4 * 4 * 3)]  # 2 weights, 16 outputs × 3 operations
+
+
+def test_learn_map_the_convolution_generalises_from_few_examples():
+    fm = frames.motivation
+    for seed in range(3):
+        result = fm.learn_map([1.0, -2.0, 1.0], 20, np.random.default_rng(seed))
+        assert result["unknowns"] == {"dense": 32 * 30, "convolution": 3}
+        assert result["convolution"] < 0.05 < 0.2 < result["dense"]
+    # with plenty of examples and no noise both are exact
+    exact = fm.learn_map([1.0, -2.0, 1.0], 200, np.random.default_rng(0), noise=0.0)
+    assert exact["dense"] < 1e-12 and exact["convolution"] < 1e-12
+
+
+def test_draw_kernels_writes_the_values_of_small_kernels_only():
+    fig = frames.motivation.draw_kernels({"edge": np.array([[-1.0, 1.0]]), "big": np.ones((9, 9))})
+    small, big = fig.axes
+    assert sorted(t.get_text() for t in small.texts) == ["-1", "1"]
+    assert len(big.texts) == 0 and big.get_title() == "big\n9 × 9"

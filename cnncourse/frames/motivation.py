@@ -138,8 +138,10 @@ def gaussian_kernel(sigma, size):
 def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", gap=None):
     """Three panels: ``f(g(I))``, ``g(f(I))``, and their difference with its size inside.
 
-    The difference's title says "zero inside: equivariant" when its largest value inside the
-    outline is below ``1e-12`` (rounding), and gives that largest value otherwise.
+    ``f`` is the correlation with ``kernel``. The difference's title says "zero inside:
+    equivariant" when its largest value inside the outline is below ``1e-12`` (rounding),
+    and otherwise gives that largest value and the colour scale ``±limit`` that all three
+    panels share (the largest ``|f(g(I))|`` or ``|g(f(I))|``).
 
     Parameters
     ----------
@@ -159,12 +161,16 @@ def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", ga
         gap = equivariance_gap(image, kernel, transform, amount)
     a, b, difference, interior = gap
     inside = np.abs(difference[interior]).max()
-    verdict = "zero inside: equivariant" if inside < 1e-12 else f"max |.| inside = {inside:.2g}"
     # three Axes (not one image of three panels): on a phone they wrap into rows
     height, width = difference.shape
     limit = max(np.abs(a).max(), np.abs(b).max())
-    fig, axes = _figure(1, 3, (8.0, 3.1))
-    titles = ("conv(g(I))", "g(conv(I))", f"difference: {verdict}")
+    verdict = (
+        "zero inside:\nequivariant"
+        if inside < 1e-12
+        else f"largest inside {inside:.2g},\nscale ±{limit:.2g}"
+    )
+    fig, axes = _figure(1, 3, (8.0, 3.3))
+    titles = ("f(g(I))", "g(f(I))", f"difference: {verdict}")
     for ax, panel, title in zip(axes[0], (a, b, difference), titles, strict=True):
         ax.imshow(panel, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
         ax.set_title(title, fontsize=10)
@@ -175,7 +181,7 @@ def draw_equivariance_frame(image, kernel, transform, amount, kernel_name="", ga
                            levels=[0.5], colors=[COLORS["highlight"]], linewidths=1.4)  # fmt: skip
     unit = {"shift": " px", "rotate": " deg", "scale": "x"}[transform]
     fig.suptitle(f"{kernel_name} kernel, g = {transform} by {amount}{unit}", fontsize=11)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.8, wspace=0.08)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.74, wspace=0.08)
     return fig
 
 
@@ -288,28 +294,34 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
     Every unit is a circle above the centre of its own receptive field. The units that a
     chosen output depends on are filled in that output's colour, down to the input, where a
     bar marks the span of :func:`receptive_field_span`. Where it hangs over the input's
-    ends it is hatched: with lines over the zeros padded onto the input (the first layer's
-    padding), with dots beyond them, where only the zeros that later layers pad onto their
-    own inputs are read.
+    ends it is hatched with lines over the zeros padded onto the input (the first layer's
+    padding), and left pale beyond them, where only the zeros that later layers pad onto
+    their own inputs are read. A legend above names each unit's field and the two bands.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+<<<<<<< HEAD
     Rectangle = require("matplotlib.patches", "book", "cnncourse.frames.motivation").Rectangle
+=======
+    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.ticker import MaxNLocator
+>>>>>>> wt-motivation
 
     lengths = layer_lengths(layers, input_length)
     centres = unit_centres(layers, input_length)
     colours = [COLORS["kernel"], COLORS["input"], COLORS["product"]]
-    fig, axes = _figure(1, 1, (8.4, 0.75 * len(lengths) + 1.1))
+    fig, axes = _figure(1, 1, (8.4, 0.75 * len(lengths) + 1.5))
     ax = axes[0, 0]
     for level, xs in enumerate(centres):
         ax.scatter(xs, np.full(len(xs), level), s=70, color="white", edgecolor="black", zorder=2)
     ax.axvspan(-0.5, input_length - 0.5, color=COLORS["muted"], alpha=0.12, lw=0)
+    handles = []
     for number, unit in enumerate(output_indices):
         colour = colours[number % len(colours)]
         cone = receptive_field_cone(layers, input_length, unit)
-        offset = 0.16 * number
+        offset = 0.2 * number
         for level in range(1, len(cone)):
             k, s, p, d = _layer_args(layers[level - 1])
             for a in cone[level]:
@@ -323,34 +335,49 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
                 color=colour, alpha=0.85, zorder=3 + number,
             )  # fmt: skip
         start, stop = receptive_field_span(layers, unit)
-        y = -0.45 - offset
-        ax.add_patch(Rectangle((start - 0.5, y), stop - start + 1, 0.12, color=colour, lw=0))
+        y = -0.5 - offset
+        ax.add_patch(Rectangle((start - 0.5, y), stop - start + 1, 0.16, color=colour, lw=0))
         pad = _layer_args(layers[0])[2] if layers else 0  # zeros padded onto the input
         outside = (  # (from, to, hatch): the input's own padding, then what lies beyond it
             (max(start, -pad) - 0.5, -0.5, "////"),
-            (start - 0.5, max(start, -pad) - 0.5, "...."),
+            (start - 0.5, max(start, -pad) - 0.5, ""),
             (input_length - 0.5, min(stop, input_length - 1 + pad) + 0.5, "////"),
-            (min(stop, input_length - 1 + pad) + 0.5, stop + 0.5, "...."),
+            (min(stop, input_length - 1 + pad) + 0.5, stop + 0.5, ""),
         )
         for lo, hi, hatch in outside:
             if hi > lo:
+                face = "white" if hatch else _pale(colour)
                 ax.add_patch(
-                    Rectangle((lo, y), hi - lo, 0.12, facecolor="white", edgecolor=colour,
+                    Rectangle((lo, y), hi - lo, 0.16, facecolor=face, edgecolor=colour,
                               hatch=hatch, lw=0.8)
                 )  # fmt: skip
-        label = f"unit {unit}: field {start}..{stop}"
-        ax.text(stop + 0.8, y + 0.06, label, fontsize=8, va="center", color=colour)
+        handles.append(Patch(color=colour, label=f"unit {unit}: field {start} to {stop}"))
+    grey = COLORS["muted"]
+    handles += [
+        Patch(facecolor="white", edgecolor=grey, hatch="////", label="zeros padded on the input"),
+        Patch(facecolor=_pale(grey), edgecolor=grey,
+              label="under later layers' padding"),
+    ]  # fmt: skip
+    fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=8, frameon=False)
     names = names or ["input"] + [f"layer {level}" for level in range(1, len(lengths))]
     ax.set_yticks(range(len(lengths)), names)
     ax.set_xlabel("input position")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     lows = [receptive_field_span(layers, u)[0] for u in output_indices] + [0]
     highs = [receptive_field_span(layers, u)[1] for u in output_indices] + [input_length - 1]
-    ax.set_xlim(min(lows) - 1, max(highs) + 9)
-    ax.set_ylim(-0.55 - 0.16 * len(output_indices), len(lengths) - 0.5)
+    ax.set_xlim(min(lows) - 1, max(highs) + 1)
+    ax.set_ylim(-0.6 - 0.2 * len(output_indices), len(lengths) - 0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.55 / fig.get_figheight()))
     return fig
+
+
+def _pale(colour, share=0.3):
+    """``colour`` mixed with white, ``share`` of it kept: an opaque pale tint."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(share * c + (1 - share) for c in to_rgb(colour))
 
 
 def padded_reads(layers, input_length, output_index):
@@ -685,12 +712,12 @@ def growth_exponent(times, small, large):
 def fixed_cost_table(times, crops):
     """Header and rows: each method's fixed cost, its share at 8 × 8, and :func:`growth_exponent`.
 
-    ``crops`` maps each method to the two sides its exponent is measured between.
+    ``crops`` maps each method to the two sides its exponent is measured between (the
+    caller says which; four short columns fit a phone).
     """
-    header = ["method", "fixed cost $t_1$", "$t_1$'s share of the time at 8 × 8", "crops",
-              "exponent $b$"]  # fmt: skip
+    header = ["method", "fixed cost $t_1$", "$t_1$ at 8 × 8", "$b$"]
     rows = [
-        [name, f"{t[1] * 1e6:.1f} µs", f"{t[1] / t[8]:.0%}", "{}² → {}²".format(*crops[name]),
+        [name, f"{t[1] * 1e6:.1f} µs", f"{t[1] / t[8]:.0%}",
          f"{growth_exponent(t, *crops[name]):.1f}"]
         for name, t in times.items()
     ]  # fmt: skip
@@ -701,7 +728,8 @@ def quarter_turn_table(image, kernels):
     """For quarter and half turns ``R``: is ``R⁻¹K = K``, and the largest ``|f(RI) - R f(I)|``.
 
     ``f`` is the valid cross-correlation with ``K``; ``R`` is ``numpy.rot90`` (pixels to
-    pixels, no interpolation).
+    pixels, no interpolation). Each cell reads "yes, 0" or "no, 3.1": the answer, then the
+    gap to one decimal, written 0 when it is below ``1e-12`` (rounding).
 
     Returns
     -------
@@ -719,18 +747,20 @@ def quarter_turn_table(image, kernels):
             turned_image = np.rot90(image, turns)
             gap = np.abs(f(turned_image, kernel) - np.rot90(f(image, kernel), turns)).max()
             symmetric = np.allclose(np.rot90(kernel, -turns), kernel)
-            row += ["yes" if symmetric else "no", f"{gap:.1g}"]
+            shown = "0" if gap < 1e-12 else f"{gap:.1f}"
+            row.append(f"{'yes' if symmetric else 'no'}, {shown}")
         rows.append(row)
-    header = ["kernel", "$R^{-1}K = K$ (90°)", "max gap (90°)", "$R^{-1}K = K$ (180°)",
-              "max gap (180°)"]  # fmt: skip
-    return header, rows
+    return ["kernel", "90°", "180°"], rows
 
 
 def gap_table(gaps):
-    """Header and rows of ``{column: {kernel: gap}}``: one row per kernel, two digits."""
+    """Header and rows of ``{column: {kernel: gap}}``: one row per kernel, two digits.
+
+    The header is ``kernel`` and the column names, nothing more (the table fits a phone).
+    """
     names = list(next(iter(gaps.values())))
     rows = [[name] + [f"{by_name[name]:.2g}" for by_name in gaps.values()] for name in names]
-    return ["kernel"] + [f"max gap inside, {column}" for column in gaps], rows
+    return ["kernel"] + list(gaps), rows
 
 
 def hide_pattern(background, pattern, centre):
@@ -778,5 +808,93 @@ def draw_feature_maps(scenes, maps, centres, kernel):
     show_image(kernel, inset, symmetric=True)
     inset.set_title("kernel", fontsize=8, color="white", pad=2,
                     bbox={"facecolor": "black", "pad": 1, "lw": 0})  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+COST_NAMES = {
+    "dense matrix": "dense",
+    "shared, not sparse": "shared, not sparse",
+    "sparse, not shared": "sparse, not shared",
+    "convolution": "convolution (sparse and shared)",
+}
+
+
+def cost_table(costs):
+    """Header and rows of :func:`edge_layer_costs`: layer, stored numbers, operations.
+
+    Three columns, so that the table fits a phone: each layer's name says whether it is
+    sparse and whether it is shared.
+    """
+    from ..tables import sci
+
+    rows = [[COST_NAMES[name], sci(stored), sci(flops)]
+            for name, (_, _, stored, flops) in costs.items()]  # fmt: skip
+    return ["layer", "stored numbers", "operations"], rows
+
+
+def learn_map(kernel, n_train, rng, length=32, noise=0.1, n_test=200):
+    """Learn one correlation from a few examples, as a dense layer and as a convolution.
+
+    Each example is a random input :math:`x` of ``length`` values, zero but for a pattern
+    of 5 random values at a random position, plus noise of standard deviation ``noise``;
+    its target is :math:`y = x \\star w + \\varepsilon` (valid mode) with the true kernel
+    :math:`w`. Both models are fitted by least squares (minimum norm when there are more
+    unknowns than equations):
+
+    * dense: :math:`y = Wx`, :math:`n \\times m` unknowns;
+    * convolution: :math:`y = x \\star v`, ``len(kernel)`` unknowns.
+
+    Returns
+    -------
+    dict
+        ``{"dense": error, "convolution": error}``: the test error on ``n_test`` new
+        examples, :math:`\\sum \\|\\hat y - y\\|^2 / \\sum \\|y\\|^2`, and ``"unknowns"``.
+    """
+    kernel = np.asarray(kernel, dtype=float)
+    k = kernel.size
+    n_out = length - k + 1
+
+    def examples(count):
+        x = noise * rng.standard_normal((count, length))
+        for row in x:
+            start = rng.integers(0, length - 5 + 1)
+            row[start : start + 5] += rng.standard_normal(5)
+        windows = np.lib.stride_tricks.sliding_window_view(x, k, axis=1)  # (count, n, k)
+        y = windows @ kernel + noise * rng.standard_normal((count, n_out))
+        return x, windows, y
+
+    x, windows, y = examples(n_train)
+    dense = np.linalg.lstsq(x, y, rcond=None)[0]  # (m, n): y ≈ x @ dense
+    shared = np.linalg.lstsq(windows.reshape(-1, k), y.ravel(), rcond=None)[0]
+    x, windows, y = examples(n_test)
+    truth = np.sum(y**2)
+    return {
+        "dense": float(np.sum((x @ dense - y) ** 2) / truth),
+        "convolution": float(np.sum((windows @ shared - y) ** 2) / truth),
+        "unknowns": {"dense": length * n_out, "convolution": k},
+    }
+
+
+def draw_kernels(kernels, values=True):
+    """Small pictures of kernels side by side, each value written in its cell if ``values``.
+
+    Red positive, blue negative, one symmetric colour scale per kernel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, axes = _figure(1, len(kernels), (2.1 * len(kernels), 2.4))
+    for ax, (name, kernel) in zip(axes[0], kernels.items(), strict=True):
+        kernel = np.atleast_2d(kernel)
+        limit = np.abs(kernel).max()
+        ax.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+        if values and kernel.size <= 25:
+            for (i, j), v in np.ndenumerate(kernel):
+                ink = "white" if abs(v) > 0.6 * limit else "black"  # dark cells
+                ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8, color=ink)
+        ax.set_title(f"{name}\n{kernel.shape[0]} × {kernel.shape[1]}", fontsize=9)
+        ax.set_axis_off()
     fig.tight_layout()
     return fig
