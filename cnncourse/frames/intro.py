@@ -6,6 +6,7 @@ Not re-exported by :mod:`cnncourse.frames`; import it as
 
 import numpy as np
 
+from .._optional import require
 from ..conv import conv2d
 from ..plotting import COLORS
 from ..pool import avg_pool2d, max_pool2d
@@ -162,7 +163,7 @@ def draw_shift_figure(
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.patches
+    patches = require("matplotlib.patches", "book", "cnncourse.frames.intro")
 
     width = simple.shape[-1] // pooled.shape[-1]
     columns = (
@@ -185,7 +186,7 @@ def draw_shift_figure(
             ax.set_xticks([])
             ax.set_yticks([])
             rows, cols = values.shape
-            box = matplotlib.patches.Rectangle(
+            box = patches.Rectangle(
                 (cut - 0.5, cut - 0.5),
                 cols - 2 * cut,
                 rows - 2 * cut,

@@ -302,12 +302,9 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
     -------
     matplotlib.figure.Figure
     """
-<<<<<<< HEAD
-    Rectangle = require("matplotlib.patches", "book", "cnncourse.frames.motivation").Rectangle
-=======
-    from matplotlib.patches import Patch, Rectangle
-    from matplotlib.ticker import MaxNLocator
->>>>>>> wt-motivation
+    patches = require("matplotlib.patches", "book", "cnncourse.frames.motivation")
+    Patch, Rectangle = patches.Patch, patches.Rectangle
+    MaxNLocator = require("matplotlib.ticker", "book", "cnncourse.frames.motivation").MaxNLocator
 
     lengths = layer_lengths(layers, input_length)
     centres = unit_centres(layers, input_length)
@@ -375,8 +372,7 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
 
 def _pale(colour, share=0.3):
     """``colour`` mixed with white, ``share`` of it kept: an opaque pale tint."""
-    from matplotlib.colors import to_rgb
-
+    to_rgb = require("matplotlib.colors", "book", "cnncourse.frames.motivation").to_rgb
     return tuple(share * c + (1 - share) for c in to_rgb(colour))
 
 
