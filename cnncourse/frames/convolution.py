@@ -118,7 +118,7 @@ def flip_output_limit(x, w, spacing=1.0):
     return float(spacing * min(x.sum() * w.max(), w.sum() * x.max()))
 
 
-#: The flip frame's width in inches: at the widgets' 80 dpi, 352 px, inside a phone's 358.
+#: The flip frame's width in inches. At the widgets' 80 dpi, 352 px, inside a phone's 358.
 FLIP_WIDTH = 4.4
 
 
@@ -236,7 +236,7 @@ def draw_flip_frame(x, w, t, spacing=1.0, x_start=0.0, w_start=0.0, reveal=None,
     return fig
 
 
-#: Signed values (kernels, outputs): a diverging map, white at zero, red > 0, blue < 0.
+#: The map for signed values (kernels, outputs). Diverging, white at zero, red > 0, blue < 0.
 KERNEL_CMAP = "RdBu_r"
 
 
@@ -374,7 +374,7 @@ def channel_terms(input, weight):
     )  # fmt: skip
 
 
-#: The channels figure's font size (points): about 9 CSS px once the figure is scaled to a
+#: The channels figure's font size in points. About 9 CSS px once the figure is scaled to a
 #: phone's 358 px column (see the test).
 FONT = 15
 

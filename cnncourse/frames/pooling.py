@@ -8,7 +8,8 @@ from .._optional import require
 from ..plotting import show_grid
 from ._figure import _figure
 
-#: characters per line of the shift widget's result text: at 10 points, under 4.4 inches
+#: How many characters a line of the shift widget's result text holds. At 10 points, under
+#: 4.4 inches.
 RESULT_CHARACTERS = 58
 
 
