@@ -22,6 +22,11 @@ and differ only in how they organise the arithmetic:
     :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`. Only for data on
     which its answer equals a direct sum's (:func:`fft_is_exact`): finite values of about
     the same size everywhere.
+``"winograd"``
+    For stride 1 and 3 x 3 kernels: Winograd's F(2 x 2, 3 x 3) tiles
+    (:mod:`cnncourse._winograd`), 16 multiplications per 2 x 2 outputs instead of 36, as
+    one batched GEMM over channels. On the same data as the FFT only (its rounding error is
+    bounded by the sizes of a window's values, see :mod:`cnncourse._winograd`).
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
@@ -35,6 +40,8 @@ import threading
 
 import numpy as np
 
+from ._winograd import WINOGRAD_MIN_CHANNELS, WINOGRAD_MIN_TILES, winograd
+from ._winograd import supports as winograd_supports
 from ._workspace import scratch
 from .views import reduce_axis, tap_ranges, view_windows
 
@@ -44,7 +51,7 @@ BLOCK_BYTES = 16 * 2**20
 #: Kernels with at least this many taps use the FFT (at stride 1).
 FFT_MIN_TAPS = 100
 
-ALGORITHMS = ("im2col", "shifted-gemm", "fft")
+ALGORITHMS = ("im2col", "shifted-gemm", "fft", "winograd")
 _forced = threading.local()  # per thread: a stack of forced algorithm names
 
 
@@ -71,10 +78,15 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
     2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``, if :func:`fft_is_exact`
        says its answer equals a direct method's on this data (it is checked when ``x`` and
        ``weight`` are given);
-    3. otherwise: ``"shifted-gemm"``.
+    3. a 3 x 3 kernel, no dilation or groups, at least
+       :data:`~cnncourse._winograd.WINOGRAD_MIN_CHANNELS` input and output channels and
+       :data:`~cnncourse._winograd.WINOGRAD_MIN_TILES` output tiles (where it was measured
+       faster): ``"winograd"``, on the data :func:`fft_is_exact` accepts;
+    4. otherwise: ``"shifted-gemm"``.
 
-    Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride, or
-    it is the FFT and the data fail :func:`fft_is_exact`.
+    Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride (or, for
+    Winograd, a kernel larger than 3 x 3), or it is the FFT or Winograd and the data fail
+    :func:`fft_is_exact`.
     """
     strided = max(stride) > 1
     forced_names = _forced_stack()
@@ -84,11 +96,25 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
         name = forced_names[-1]
     elif weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
         name = "fft"
+    elif _winograd_pays(weight_shape, x, dilation, groups):
+        name = "winograd"
     else:
         name = "shifted-gemm"
-    if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
+    if name == "winograd" and not winograd_supports(weight_shape, stride, dilation):
         return "shifted-gemm"
+    if name in ("fft", "winograd") and x is not None:
+        if not fft_is_exact(x, weight, pads, dilation, groups):
+            return "shifted-gemm"
     return name
+
+
+def _winograd_pays(weight_shape, x, dilation, groups):
+    """Where Winograd was measured faster than the shifted GEMM (``x``: the input, or None)."""
+    if tuple(weight_shape[2:]) != (3, 3) or dilation != (1, 1) or groups != 1 or x is None:
+        return False
+    n, c, h, w = x.shape
+    tiles = n * ((h - 1) // 2) * ((w - 1) // 2)  # about: the padded size is not known here
+    return min(c, weight_shape[0]) >= WINOGRAD_MIN_CHANNELS and tiles >= WINOGRAD_MIN_TILES
 
 
 #: The FFT is used only where the local sizes of the input stay within this factor of each
@@ -550,6 +576,7 @@ def correlate(x, weight, stride, pads, dilation, groups):
 
 def run(name, x, weight, stride, pads, dilation, groups):
     """Run algorithm ``name`` (one of :data:`ALGORITHMS`) on checked, batched 2-D arrays."""
-    return {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft}[name](
+    algorithms = {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft, "winograd": winograd}
+    return algorithms[name](
         x, weight, stride, pads, dilation, groups
     )
