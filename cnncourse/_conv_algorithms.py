@@ -81,7 +81,8 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
     3. a 3 x 3 kernel, no dilation or groups, at least
        :data:`~cnncourse._winograd.WINOGRAD_MIN_CHANNELS` input and output channels and
        :data:`~cnncourse._winograd.WINOGRAD_MIN_TILES` output tiles (where it was measured
-       faster): ``"winograd"``, on the data :func:`fft_is_exact` accepts;
+       faster): ``"winograd"``, on the data :func:`fft_is_exact` accepts (its windows;
+       the kernels' taps may differ in size);
     4. otherwise: ``"shifted-gemm"``.
 
     Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride (or, for
@@ -103,7 +104,7 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
     if name == "winograd" and not winograd_supports(weight_shape, stride, dilation):
         return "shifted-gemm"
     if name in ("fft", "winograd") and x is not None:
-        if not fft_is_exact(x, weight, pads, dilation, groups):
+        if not fft_is_exact(x, weight, pads, dilation, groups, taps_alike_too=name == "fft"):
             return "shifted-gemm"
     return name
 
@@ -126,7 +127,7 @@ FFT_MAX_RANGE = 16.0
 BLOCKS_PER_SPAN = 8
 
 
-def fft_is_exact(x, weight, pads, dilation, groups=1):
+def fft_is_exact(x, weight, pads, dilation, groups=1, taps_alike_too=True):
     """Whether the FFT's answer matches a direct sum's to within the dtype's accuracy.
 
     A direct sum of products makes, at each output, a rounding error of a few units of the
@@ -147,7 +148,9 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
       :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
 
     The window sums are bounded from one pass over the input (:func:`_smallest_window_sum`),
-    in work arrays kept between calls.
+    in work arrays kept between calls. ``taps_alike_too=False`` skips the test of the
+    kernels' taps (Winograd's rule: its error grows with a window's largest value times the
+    sum of the kernel's taps, so only the windows must be alike, see :mod:`cnncourse._winograd`).
     """
     scale, kernel_total, taps_alike = _kernel_sizes(
         weight, _fewest_taps_read(weight, pads, dilation)
@@ -162,7 +165,7 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
     else:
         largest_x = max(x.max(initial=0), -x.min(initial=0))
     totals = float(largest_x) * math.prod(x.shape[1:]) * kernel_total
-    if not (totals < np.finfo(x.dtype).max / 16 and taps_alike):
+    if not (totals < np.finfo(x.dtype).max / 16 and (taps_alike or not taps_alike_too)):
         return False
     kernel = weight.shape[2:]
     smallest = _smallest_window_sum(size, pads, kernel, dilation)  # per image

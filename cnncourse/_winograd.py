@@ -62,7 +62,7 @@ AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=float)
 #: The automatic choice takes Winograd for at least this many input and output channels ...
 WINOGRAD_MIN_CHANNELS = 64
 #: ... and output tiles (2 x 2 outputs each): where it was measured faster (the appendix).
-WINOGRAD_MIN_TILES = 2048
+WINOGRAD_MIN_TILES = 1024
 
 #: Largest temporaries (transformed tiles and their products), in bytes, built at once.
 BLOCK_BYTES = 4 * 2**20
@@ -241,7 +241,8 @@ def error_bound(x, weight, pads, eps=None):
     v = np.einsum("rp,ncijpq,sq->rsncij", bt, tiles, bt)
     u = np.einsum("ra,ocab,sb->rsoc", g, wa, g)
     m = np.einsum("rsoc,rsncij->rsnoij", u, v)
-    y = np.einsum("ur,rsnoij,vs->noiujv", at, m, at).reshape(x.shape[0], -1, 2 * th, 2 * tw)
+    y = np.einsum("ur,rsnoij,vs->noiujv", at, m, at)
+    y = y.reshape(x.shape[0], weight.shape[0], 2 * th, 2 * tw)
     k = weight.shape[1] + 12
     gamma = k * eps / 2 / (1 - k * eps / 2)
     return gamma * y[:, :, :ho, :wo]
