@@ -143,7 +143,9 @@ def adversarial_layers(draw):
     c_in, c_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     h, w = draw(st.integers(3, 12)), draw(st.integers(3, 12))
     sizes = hnp.arrays(np.float64, (2, c_in, h, w), elements=st.floats(0.5, 1.5))
-    x = draw(sizes) * draw(hnp.arrays(np.float64, (2, c_in, h, w), elements=st.sampled_from([-1, 1])))
+    x = draw(sizes) * draw(
+        hnp.arrays(np.float64, (2, c_in, h, w), elements=st.sampled_from([-1, 1]))
+    )
     weight = draw(hnp.arrays(np.float64, (c_out, c_in, 3, 3), elements=st.floats(-1.5, 1.5)))
     weight = np.where(np.abs(weight) < 0.5, 0.5, weight)
     special = draw(st.sampled_from(ADVERSARIAL))
