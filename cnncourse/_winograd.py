@@ -62,10 +62,10 @@ AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=float)
 #: The automatic choice takes Winograd for at least this many input and output channels ...
 WINOGRAD_MIN_CHANNELS = 64
 #: ... and output tiles (2 x 2 outputs each): where it was measured faster (the appendix).
-WINOGRAD_MIN_TILES = 1024
+WINOGRAD_MIN_TILES = 4096
 
 #: Largest temporaries (transformed tiles and their products), in bytes, built at once.
-BLOCK_BYTES = 4 * 2**20
+BLOCK_BYTES = 2 * 2**20
 
 
 def supports(weight_shape, stride, dilation):
