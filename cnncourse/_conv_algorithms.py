@@ -81,13 +81,12 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
     3. a 3 x 3 kernel, no dilation or groups, at least
        :data:`~cnncourse._winograd.WINOGRAD_MIN_CHANNELS` input and output channels and
        :data:`~cnncourse._winograd.WINOGRAD_MIN_TILES` output tiles (where it was measured
-       faster): ``"winograd"``, on the data :func:`fft_is_exact` accepts (its windows;
-       the kernels' taps may differ in size);
+       faster): ``"winograd"``, on the data :func:`winograd_is_exact` accepts;
     4. otherwise: ``"shifted-gemm"``.
 
     Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride (or, for
     Winograd, a kernel larger than 3 x 3), or it is the FFT or Winograd and the data fail
-    :func:`fft_is_exact`.
+    :func:`fft_is_exact` or :func:`winograd_is_exact`.
     """
     strided = max(stride) > 1
     forced_names = _forced_stack()
@@ -103,8 +102,10 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
         name = "shifted-gemm"
     if name == "winograd" and not winograd_supports(weight_shape, stride, dilation):
         return "shifted-gemm"
-    if name in ("fft", "winograd") and x is not None:
-        if not fft_is_exact(x, weight, pads, dilation, groups, taps_alike_too=name == "fft"):
+    if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
+        return "shifted-gemm"
+    if name == "winograd" and x is not None:
+        if not winograd_is_exact(x, weight, pads, dilation, groups):
             return "shifted-gemm"
     return name
 
@@ -127,7 +128,7 @@ FFT_MAX_RANGE = 16.0
 BLOCKS_PER_SPAN = 8
 
 
-def fft_is_exact(x, weight, pads, dilation, groups=1, taps_alike_too=True):
+def fft_is_exact(x, weight, pads, dilation, groups=1):
     """Whether the FFT's answer matches a direct sum's to within the dtype's accuracy.
 
     A direct sum of products makes, at each output, a rounding error of a few units of the
@@ -148,9 +149,7 @@ def fft_is_exact(x, weight, pads, dilation, groups=1, taps_alike_too=True):
       :data:`FFT_MAX_RANGE` times the geometric mean of their sizes.
 
     The window sums are bounded from one pass over the input (:func:`_smallest_window_sum`),
-    in work arrays kept between calls. ``taps_alike_too=False`` skips the test of the
-    kernels' taps (Winograd's rule: its error grows with a window's largest value times the
-    sum of the kernel's taps, so only the windows must be alike, see :mod:`cnncourse._winograd`).
+    in work arrays kept between calls.
     """
     scale, kernel_total, taps_alike = _kernel_sizes(
         weight, _fewest_taps_read(weight, pads, dilation)
@@ -165,7 +164,7 @@ def fft_is_exact(x, weight, pads, dilation, groups=1, taps_alike_too=True):
     else:
         largest_x = max(x.max(initial=0), -x.min(initial=0))
     totals = float(largest_x) * math.prod(x.shape[1:]) * kernel_total
-    if not (totals < np.finfo(x.dtype).max / 16 and (taps_alike or not taps_alike_too)):
+    if not (totals < np.finfo(x.dtype).max / 16 and taps_alike):
         return False
     kernel = weight.shape[2:]
     smallest = _smallest_window_sum(size, pads, kernel, dilation)  # per image
@@ -174,6 +173,44 @@ def fft_is_exact(x, weight, pads, dilation, groups=1, taps_alike_too=True):
     terms = kernel[0] * kernel[1] + np.log2(size.shape[1] * size.shape[2])
     allowed = max(FFT_MAX_RANGE, terms / 4)
     return bool(np.all(largest_value * (kernel[0] * kernel[1]) <= allowed * smallest))
+
+
+def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1):
+    """Whether Winograd's answer matches a direct sum's to within the dtype's accuracy.
+
+    Winograd's error at an output is bounded by a multiple of the largest :math:`|x|` in
+    its window times the sum of the kernel's :math:`|w|` (:mod:`cnncourse._winograd`); a
+    direct sum's by :math:`\\sum |x||w|` over the window. The two agree where a window's
+    values have about the same size, so Winograd is used only if
+
+    * every value of ``x`` and ``weight`` is finite and
+      :math:`16 \\max|x| \\max_o \\sum |w_o|` stays well below the dtype's largest number;
+    * in each image of ``sum_c s_c |x[n, c]|`` (``s_c``: the largest mean ``|w[o, c]|`` over
+      the output channels ``o`` that read channel ``c``), no value is more than
+      :data:`FFT_MAX_RANGE` times the smallest mean over a window (padding included).
+
+    One weighted image per input image (not one per output channel, as
+    :func:`fft_is_exact`): a pass over the input and a matrix-vector product, a few percent
+    of the convolution's time.
+    """
+    n, c = x.shape[:2]
+    if n == 0:
+        return True
+    out_channels, per_group = weight.shape[:2]
+    sizes = np.abs(weight).reshape(out_channels, per_group, -1)
+    kernel_total = float(sizes.sum(axis=(1, 2), dtype=np.float64).max(initial=0))
+    means = sizes.mean(axis=2).reshape(groups, out_channels // groups, per_group)
+    scale = means.max(axis=1).reshape(c).astype(x.dtype)  # per input channel
+    pixels = math.prod(x.shape[2:])
+    magnitudes = np.abs(x, out=scratch("winograd check", x.shape, x.dtype))
+    largest_x = float(magnitudes.max(initial=0))
+    if not 16 * largest_x * kernel_total < np.finfo(x.dtype).max / 16:  # NaN compares False
+        return False
+    size = np.matmul(scale, magnitudes.reshape(n, c, pixels)).reshape(n, *x.shape[2:])
+    kernel = weight.shape[2:]
+    smallest = _smallest_window_sum(size, pads, kernel, dilation)
+    taps = kernel[0] * kernel[1]
+    return bool(np.all(size.max(axis=(1, 2)) * taps <= FFT_MAX_RANGE * smallest))
 
 
 def _fewest_taps_read(weight, pads, dilation):

@@ -44,8 +44,8 @@ Since :math:`\\sum_p K_{i a p} \\le 4`, the right-hand side is at most
 :math:`16\\, \\gamma_{C + 12} \\sum_c \\max_\\text{window} |x_c| \\sum_{a b} |w_{o c a b}|`:
 like a direct sum's :math:`\\gamma_{9 C} \\sum |x| |w|`, as long as a window's values are of
 about the same size. Where they are not (a large value next to small ones, NaN, infinity,
-overflow), :func:`cnncourse._conv_algorithms.choose` uses a direct method, by the rule of
-the FFT path (:func:`cnncourse._conv_algorithms.fft_is_exact`).
+overflow), :func:`cnncourse._conv_algorithms.choose` uses a direct method
+(:func:`cnncourse._conv_algorithms.winograd_is_exact`, a check like the FFT path's).
 """
 
 import math

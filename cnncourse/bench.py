@@ -672,7 +672,7 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
     """The error of Winograd and of the shifted GEMM against torch in float64, per case.
 
     Each output's error is measured in units of a direct sum's scale,
-    :math:`\varepsilon \sum |x| |w|` (``eps`` of the dtype, the sum over the output's
+    :math:`\\varepsilon \\sum |x| |w|` (``eps`` of the dtype, the sum over the output's
     window: :math:`|x| * |w|`), and the largest over the outputs is reported, with the
     largest ratio of Winograd's error to its bound (:func:`cnncourse._winograd.error_bound`).
 
@@ -690,9 +690,9 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
     -------
     list of dict
         Keys ``case``, ``spoiler``, ``dtype``, ``shifted-gemm`` and ``winograd`` (errors in
-        units of :math:`\varepsilon \sum |x||w|`), ``of_bound`` (Winograd's error over its
+        units of :math:`\\varepsilon \\sum |x||w|`), ``of_bound`` (Winograd's error over its
         bound), ``allowed`` (whether the data pass the check that lets the rule pick
-        Winograd, :func:`cnncourse._conv_algorithms.fft_is_exact` on windows).
+        Winograd, :func:`cnncourse._conv_algorithms.winograd_is_exact`).
     """
     import torch
 
@@ -725,9 +725,7 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
                 bound = _winograd.error_bound(xd, wd, pads)
                 error = np.abs(answers["winograd"].astype(np.float64) - exact)
                 row["of_bound"] = float(np.max(error / (bound + 1e-300)))
-                row["allowed"] = _conv_algorithms.fft_is_exact(
-                    xd, wd, pads, (1, 1), taps_alike_too=False
-                )
+                row["allowed"] = _conv_algorithms.winograd_is_exact(xd, wd, pads)
                 rows.append(row)
     return rows
 
