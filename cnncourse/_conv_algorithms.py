@@ -203,10 +203,15 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1):
     scale = means.max(axis=1).reshape(c).astype(x.dtype)  # per input channel
     pixels = math.prod(x.shape[2:])
     magnitudes = np.abs(x, out=scratch("winograd check", x.shape, x.dtype))
-    largest_x = float(magnitudes.max(initial=0))
+    size = np.matmul(scale, magnitudes.reshape(n, c, pixels)).reshape(n, *x.shape[2:])
+    # |x| <= size / s_c: no second pass over the input unless a channel has no weight
+    smallest_scale = float(scale.min(initial=0))
+    if smallest_scale > 0:
+        largest_x = float(size.max(initial=0)) / smallest_scale
+    else:
+        largest_x = float(magnitudes.max(initial=0))
     if not 16 * largest_x * kernel_total < np.finfo(x.dtype).max / 16:  # NaN compares False
         return False
-    size = np.matmul(scale, magnitudes.reshape(n, c, pixels)).reshape(n, *x.shape[2:])
     kernel = weight.shape[2:]
     smallest = _smallest_window_sum(size, pads, kernel, dilation)
     taps = kernel[0] * kernel[1]
