@@ -25,8 +25,8 @@ and differ only in how they organise the arithmetic:
 ``"winograd"``
     For stride 1 and 3 x 3 kernels: Winograd's F(2 x 2, 3 x 3) tiles
     (:mod:`cnncourse._winograd`), 16 multiplications per 2 x 2 outputs instead of 36, as
-    one batched GEMM over channels. On the same data as the FFT only (its rounding error is
-    bounded by the sizes of a window's values, see :mod:`cnncourse._winograd`).
+    one batched GEMM over channels. Only for data on which its answer equals a direct
+    sum's (:func:`winograd_is_exact`): finite values of about the same size in a window.
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
