@@ -27,6 +27,7 @@ and differ only in how they organise the arithmetic:
     (:mod:`cnncourse._winograd`), 16 multiplications per 2 x 2 outputs instead of 36, as
     one batched GEMM over channels. Only for data on which its answer equals a direct
     sum's (:func:`winograd_is_exact`): finite values of about the same size in a window.
+    Forced only (:func:`forced`): in NumPy its transforms cost what the GEMM saves.
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
@@ -80,8 +81,8 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
        ``weight`` are given);
     3. a 3 x 3 kernel, no dilation or groups, at least
        :data:`~cnncourse._winograd.WINOGRAD_MIN_CHANNELS` input and output channels and
-       :data:`~cnncourse._winograd.WINOGRAD_MIN_TILES` output tiles (where it was measured
-       faster): ``"winograd"``, on the data :func:`winograd_is_exact` accepts;
+       :data:`~cnncourse._winograd.WINOGRAD_MIN_TILES` output tiles: ``"winograd"``, on the
+       data :func:`winograd_is_exact` accepts (never as set: it was not measured faster);
     4. otherwise: ``"shifted-gemm"``.
 
     Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride (or, for
@@ -112,7 +113,9 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
 
 def _winograd_pays(weight_shape, x, dilation, groups):
     """Where Winograd was measured faster than the shifted GEMM (``x``: the input, or None)."""
-    if tuple(weight_shape[2:]) != (3, 3) or dilation != (1, 1) or groups != 1 or x is None:
+    if WINOGRAD_MIN_CHANNELS is None or x is None:
+        return False
+    if tuple(weight_shape[2:]) != (3, 3) or dilation != (1, 1) or groups != 1:
         return False
     n, c, h, w = x.shape
     tiles = n * ((h - 1) // 2) * ((w - 1) // 2)  # about: the padded size is not known here

@@ -59,9 +59,12 @@ BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype
 G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 AT = np.array([[1, 1, 1, 0], [0, 1, -1, -1]], dtype=float)
 
-#: The automatic choice takes Winograd for at least this many input and output channels ...
-WINOGRAD_MIN_CHANNELS = 64
-#: ... and output tiles (2 x 2 outputs each): where it was measured faster (the appendix).
+#: The automatic choice would take Winograd for at least this many input and output
+#: channels and output tiles (2 x 2 outputs each). ``None``: never. Timed through
+#: ``conv2d`` in separate processes (``tools/bench_compare.py``), it was no faster than the
+#: shifted GEMM on any layer tried (8 x 64 x 56 x 56 -> 64: 1.08x its time; 128 channels
+#: at 28 x 28 and 56 x 56: 1.05 to 1.1x), so it runs only when forced.
+WINOGRAD_MIN_CHANNELS = None
 WINOGRAD_MIN_TILES = 4096
 
 #: Largest temporaries (transformed tiles and their products), in bytes, built at once.

@@ -733,8 +733,12 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
 def winograd_sweep(channels=(16, 32, 64, 128), side=56, batch=8, repeat=3, min_seconds=0.02):
     """Winograd against the shifted GEMM on one 3 x 3 layer (padding 1) as channels grow.
 
-    ``C`` channels in and out, ``batch`` images of ``side`` x ``side``, float32; each time
-    the median of :func:`_interleaved_medians`' alternating calls.
+    ``C`` channels in and out, ``batch`` images of ``side`` x ``side``, float32, through
+    :func:`cnncourse.conv2d` with each algorithm forced (Winograd's data check included);
+    each time the median of :func:`_interleaved_medians`' alternating calls. The allocator
+    is warmed first, as ``tools/bench_compare.py`` does (a 32 MiB block allocated and freed,
+    so that later work arrays are not fresh pages): otherwise whichever algorithm
+    allocates its output fresh pays page faults the other does not.
 
     Returns
     -------
@@ -742,17 +746,21 @@ def winograd_sweep(channels=(16, 32, 64, 128), side=56, batch=8, repeat=3, min_s
         Keys ``channels``, ``tiles`` (2 x 2 output tiles), ``shifted-gemm``, ``winograd``
         (seconds), and ``chosen`` (the rule's choice on this layer).
     """
-    from . import _conv_algorithms, _winograd
-
+    warm = np.ones(32 * 2**20, dtype=np.uint8)
+    del warm
     rng = np.random.default_rng(0)
     rows = []
-    pads = ((1, 1), (1, 1))
+
+    def forced(name, x, w):
+        with cc.use_algorithm(name):
+            return cc.conv2d(x, w, padding=1)
+
     for c in channels:
         x = rng.standard_normal((batch, c, side, side)).astype(np.float32)
         w = rng.standard_normal((c, c, 3, 3)).astype(np.float32)
         shifted, winograd = _interleaved_medians(
-            lambda x=x, w=w: _conv_algorithms.shifted_gemm(x, w, (1, 1), pads, (1, 1), 1),
-            lambda x=x, w=w: _winograd.winograd(x, w, (1, 1), pads, (1, 1), 1),
+            lambda x=x, w=w: forced("shifted-gemm", x, w),
+            lambda x=x, w=w: forced("winograd", x, w),
             repeat,
             min_seconds,
         )

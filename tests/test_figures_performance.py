@@ -31,7 +31,7 @@ def fake_rows():
 
 
 def fake_profiles():
-    with cc.use_algorithm("shifted-gemm"):  # the 64-channel layer's default is Winograd
+    with cc.use_algorithm("shifted-gemm"):  # as the appendix profiles them
         return [
             {"case": c.name, "blocks": bench.gemm_blocks(c), "flops": 10**9, "numpy": 0.004,
              "gemm": 0.001}
@@ -58,7 +58,7 @@ def test_gemm_blocks_are_the_products_the_backend_runs(case, monkeypatch):
         return matmul(a, b, *args, **kwargs)
 
     x, w = case.arrays(np.float32, np.random.default_rng(0))
-    with cc.use_algorithm("shifted-gemm"):  # as the appendix profiles them (not Winograd)
+    with cc.use_algorithm("shifted-gemm"):  # as the appendix profiles them
         monkeypatch.setattr(np, "matmul", recording)
         cc.conv2d(x, w, **case.kwargs)
         monkeypatch.undo()

@@ -190,8 +190,19 @@ def test_the_automatic_choice_keeps_winograd_within_a_direct_sums_accuracy(case)
         assert np.all(np.abs(ours.astype(np.float64) - reference) <= allowed), special
 
 
-def test_the_automatic_choice_takes_winograd_on_a_wide_layer_only():
-    """The shape rule: 64 channels in and out and enough tiles; not the CIFAR-shaped layer."""
+def test_the_automatic_choice_never_takes_winograd_as_set():
+    """Not measured faster on this machine: the automatic choice never runs Winograd."""
+    rng = np.random.default_rng(0)
+    wide, w = rng.standard_normal((6, 64, 56, 56)), rng.standard_normal((64, 64, 3, 3))
+    assert _conv_algorithms.WINOGRAD_MIN_CHANNELS is None
+    assert cc.conv_algorithm(wide, w, padding=1) == "shifted-gemm"
+    with cc.use_algorithm("winograd"):
+        assert cc.conv_algorithm(wide, w, padding=1) == "winograd"
+
+
+@mock.patch.object(_conv_algorithms, "WINOGRAD_MIN_CHANNELS", 64)
+def test_the_shape_rule_where_thresholds_are_set():
+    """With thresholds set (64 channels, 4096 tiles): the wide layer, not the CIFAR one."""
     rng = np.random.default_rng(0)
     wide, w = rng.standard_normal((6, 64, 56, 56)), rng.standard_normal((64, 64, 3, 3))
     assert cc.conv_algorithm(wide, w, padding=1) == "winograd"
