@@ -487,10 +487,7 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
         _shifted_gemm_batched(flat, weight, dilation, wp, length, groups, out)
         y = out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo]
         return y.transpose(1, 0, 2, 3)
-    columns = max(1, min(length, BLOCK_BYTES // (rows * weight.itemsize)))
-    small = SMALL_GEMM_WORK // max(1, (out_channels // groups) * rows)
-    if small >= SMALL_GEMM_MIN_COLUMNS:  # a thin product: blocks BLAS multiplies unpacked
-        columns = min(columns, small)
+    columns = shifted_columns(length, out_channels // groups, rows, weight.itemsize)
     cols = scratch("shifted block", (per_group, kh, kw, columns), weight.dtype)
     if groups == 1 and columns == length:  # one block (a small layer): no loops to set up
         cols[...] = _taps(flat, (kh, kw), dilation, wp, length)
@@ -523,6 +520,20 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
 #: 1.5 -> 1.0 ms), no slower where it does not.
 SMALL_GEMM_WORK = 10**6
 SMALL_GEMM_MIN_COLUMNS = 256
+
+
+def shifted_columns(length, out_rows, rows, itemsize):
+    """Columns per block of the shifted GEMM's ``(out_rows, rows) @ (rows, length)`` product.
+
+    At most :data:`BLOCK_BYTES` of im2col block; a thin product, in blocks of at most
+    :data:`SMALL_GEMM_WORK` multiply-adds if that leaves :data:`SMALL_GEMM_MIN_COLUMNS`.
+    """
+    columns = max(1, min(length, BLOCK_BYTES // (rows * itemsize)))
+    small = SMALL_GEMM_WORK // max(1, out_rows * rows)
+    if small >= SMALL_GEMM_MIN_COLUMNS:  # a thin product: blocks BLAS multiplies unpacked
+        columns = min(columns, small)
+    return columns
+
 
 #: Many small groups (a depthwise layer) are multiplied a batch of groups at a time, in
 #: im2col blocks of about this size (a CPU cache's worth: measured fastest).

@@ -472,9 +472,10 @@ def gemm_blocks(case, dtype=np.float32):
     For a convolution with ``C_in`` channels, ``C_out`` filters of ``kH x kW`` taps and one
     group, every product has ``m = C_out`` and ``k = C_in kH kW``; ``n`` is the number of
     output positions in one block of the im2col matrix, whose size is bounded by
-    ``cnncourse._conv_algorithms.BLOCK_BYTES``. The shifted GEMM runs over the padded
-    images laid side by side (its ``n`` counts the padding columns it computes and drops);
-    im2col runs over blocks of output rows.
+    ``cnncourse._conv_algorithms.BLOCK_BYTES`` (and, for a thin product, by
+    ``SMALL_GEMM_WORK``: :func:`cnncourse._conv_algorithms.shifted_columns`). The shifted
+    GEMM runs over the padded images laid side by side (its ``n`` counts the padding
+    columns it computes and drops); im2col runs over blocks of output rows.
 
     Parameters
     ----------
@@ -509,7 +510,7 @@ def gemm_blocks(case, dtype=np.float32):
         ]
     hp, wp = ho + kh - 1, wo + kw - 1  # stride 1: the padded image
     length = batch * hp * wp - ((kh - 1) * wp + (kw - 1))
-    columns = max(1, min(length, budget // (rows * itemsize)))
+    columns = _conv_algorithms.shifted_columns(length, out_channels, rows, itemsize)
     return [
         (out_channels, rows, min(columns, length - start)) for start in range(0, length, columns)
     ]
