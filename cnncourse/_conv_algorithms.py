@@ -487,7 +487,10 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
         _shifted_gemm_batched(flat, weight, dilation, wp, length, groups, out)
         y = out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo]
         return y.transpose(1, 0, 2, 3)
-    columns = shifted_columns(length, out_channels // groups, rows, weight.itemsize)
+    if groups == 1 and out_channels * rows * length <= SMALL_GEMM_WORK:
+        columns = length  # a small layer: one block (shifted_columns would say so)
+    else:
+        columns = shifted_columns(length, out_channels // groups, rows, weight.itemsize)
     cols = scratch("shifted block", (per_group, kh, kw, columns), weight.dtype)
     if groups == 1 and columns == length:  # one block (a small layer): no loops to set up
         cols[...] = _taps(flat, (kh, kw), dilation, wp, length)
