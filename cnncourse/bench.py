@@ -475,9 +475,10 @@ def gemm_blocks(case, dtype=np.float32):
     For a convolution with ``C_in`` channels, ``C_out`` filters of ``kH x kW`` taps and one
     group, every product has ``m = C_out`` and ``k = C_in kH kW``; ``n`` is the number of
     output positions in one block of the im2col matrix, whose size is bounded by
-    ``cnncourse._conv_algorithms.BLOCK_BYTES``. The shifted GEMM runs over the padded
-    images laid side by side (its ``n`` counts the padding columns it computes and drops);
-    im2col runs over blocks of output rows.
+    ``cnncourse._conv_algorithms.BLOCK_BYTES`` (and, for a thin product, by
+    ``SMALL_GEMM_WORK``: :func:`cnncourse._conv_algorithms.shifted_columns`). The shifted
+    GEMM runs over the padded images laid side by side (its ``n`` counts the padding
+    columns it computes and drops); im2col runs over blocks of output rows.
 
     Parameters
     ----------
@@ -512,7 +513,7 @@ def gemm_blocks(case, dtype=np.float32):
         ]
     hp, wp = ho + kh - 1, wo + kw - 1  # stride 1: the padded image
     length = batch * hp * wp - ((kh - 1) * wp + (kw - 1))
-    columns = max(1, min(length, budget // (rows * itemsize)))
+    columns = _conv_algorithms.shifted_columns(length, out_channels, rows, itemsize)
     return [
         (out_channels, rows, min(columns, length - start)) for start in range(0, length, columns)
     ]
@@ -646,6 +647,137 @@ def reference_gemm_rate(size=1024, repeat=10, min_seconds=0.3):
         if len(times) >= 50 * repeat:
             break
     return 2 * size**3 / min(times) / 1e9
+
+
+# Winograd's F(2 x 2, 3 x 3) in the appendix: its error and where it is faster.
+
+#: Ways to spoil a layer's input for :func:`winograd_errors`: none, one value 1e8 times the
+#: others, the top half of every image 1e-6 times the rest, one tap of every kernel 1e-6
+#: times the others next to an input value 1e4 times the rest.
+SPOILERS = ("none", "spike", "small half", "tiny tap")
+
+
+def _spoil(x, w, spoiler):
+    x, w = x.copy(), w.copy()
+    middle = (0, 0, x.shape[2] // 2, x.shape[3] // 2)
+    if spoiler == "spike":
+        x[middle] = 1e8
+    elif spoiler == "small half":
+        x[:, :, : x.shape[2] // 2] *= 1e-6
+    elif spoiler == "tiny tap":
+        w[:, :, 1, 1] = 1e-6
+        x[middle] = 1e4
+    elif spoiler != "none":
+        raise ValueError(f"`spoiler` must be one of {SPOILERS}, got {spoiler!r}")
+    return x, w
+
+
+def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), images=1):
+    """The error of Winograd and of the shifted GEMM against torch in float64, per case.
+
+    Each output's error is measured in units of a direct sum's scale,
+    :math:`\\varepsilon \\sum |x| |w|` (``eps`` of the dtype, the sum over the output's
+    window: :math:`|x| * |w|`), and the largest over the outputs is reported, with the
+    largest ratio of Winograd's error to its bound (:func:`cnncourse._winograd.error_bound`).
+
+    Parameters
+    ----------
+    cases : list of Case
+        3 x 3 convolutions at stride 1, no groups or dilation.
+    dtypes : tuple of str
+    spoilers : tuple of str
+        From :data:`SPOILERS`: the input of every case is spoiled each way in turn.
+    images : int
+        The first ``images`` images of each case's batch (the bound's einsum is slow).
+
+    Returns
+    -------
+    list of dict
+        Keys ``case``, ``spoiler``, ``dtype``, ``shifted-gemm`` and ``winograd`` (errors in
+        units of :math:`\\varepsilon \\sum |x||w|`), ``of_bound`` (Winograd's error over its
+        bound), ``allowed`` (whether the data pass the check that lets the rule pick
+        Winograd, :func:`cnncourse._conv_algorithms.winograd_is_exact`).
+    """
+    import torch
+
+    from . import _conv_algorithms, _winograd
+
+    rows = []
+    for case in cases:
+        padding = case.kwargs.get("padding", 0)
+        pads = ((padding, padding), (padding, padding))
+        for spoiler in spoilers:
+            x, w = case.arrays(np.float64, np.random.default_rng(0))
+            x, w = _spoil(x[:images], w, spoiler)
+            exact, scale = (
+                torch.nn.functional.conv2d(
+                    torch.from_numpy(a), torch.from_numpy(b), padding=padding
+                ).numpy()
+                for a, b in ((x, w), (np.abs(x), np.abs(w)))
+            )
+            for dtype in dtypes:
+                xd, wd = x.astype(dtype), w.astype(dtype)
+                eps = np.finfo(dtype).eps
+                row = {"case": case.name, "spoiler": spoiler, "dtype": dtype}
+                answers = {
+                    "shifted-gemm": _conv_algorithms.shifted_gemm(xd, wd, (1, 1), pads, (1, 1), 1),
+                    "winograd": _winograd.winograd(xd, wd, (1, 1), pads, (1, 1), 1),
+                }
+                for name, answer in answers.items():
+                    error = np.abs(answer.astype(np.float64) - exact)
+                    row[name] = float(np.max(error / (eps * scale + 1e-300)))
+                bound = _winograd.error_bound(xd, wd, pads)
+                error = np.abs(answers["winograd"].astype(np.float64) - exact)
+                row["of_bound"] = float(np.max(error / (bound + 1e-300)))
+                row["allowed"] = _conv_algorithms.winograd_is_exact(xd, wd, pads)
+                rows.append(row)
+    return rows
+
+
+def winograd_sweep(channels=(16, 32, 64, 128), side=56, batch=8, repeat=3, min_seconds=0.02):
+    """Winograd against the shifted GEMM on one 3 x 3 layer (padding 1) as channels grow.
+
+    ``C`` channels in and out, ``batch`` images of ``side`` x ``side``, float32, through
+    :func:`cnncourse.conv2d` with each algorithm forced (Winograd's data check included);
+    each time the median of :func:`_interleaved_medians`' alternating calls. The allocator
+    is warmed first, as ``tools/bench_compare.py`` does (a 32 MiB block allocated and freed,
+    so that later work arrays are not fresh pages): otherwise whichever algorithm
+    allocates its output fresh pays page faults the other does not.
+
+    Returns
+    -------
+    list of dict
+        Keys ``channels``, ``tiles`` (2 x 2 output tiles), ``shifted-gemm``, ``winograd``
+        (seconds), and ``chosen`` (the rule's choice on this layer).
+    """
+    warm = np.ones(32 * 2**20, dtype=np.uint8)
+    del warm
+    rng = np.random.default_rng(0)
+    rows = []
+
+    def forced(name, x, w):
+        with cc.use_algorithm(name):
+            return cc.conv2d(x, w, padding=1)
+
+    for c in channels:
+        x = rng.standard_normal((batch, c, side, side)).astype(np.float32)
+        w = rng.standard_normal((c, c, 3, 3)).astype(np.float32)
+        shifted, winograd = _interleaved_medians(
+            lambda x=x, w=w: forced("shifted-gemm", x, w),
+            lambda x=x, w=w: forced("winograd", x, w),
+            repeat,
+            min_seconds,
+        )
+        rows.append(
+            {
+                "channels": c,
+                "tiles": batch * (side // 2) ** 2,
+                "shifted-gemm": shifted,
+                "winograd": winograd,
+                "chosen": cc.conv_algorithm(x, w, padding=1),
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":

@@ -211,7 +211,8 @@ def use_algorithm(name):
     """Context manager: run this thread's NumPy convolutions with algorithm ``name``.
 
     For the benchmark and for experiments; strided convolutions keep ``"im2col"``, and the
-    FFT still gives way on data where its answer would differ from a direct sum's.
+    FFT and Winograd still give way on data where their answer would differ from a direct
+    sum's (Winograd also to kernels larger than 3 x 3).
 
     Examples
     --------
@@ -226,7 +227,8 @@ def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
     """The algorithm :func:`conv2d` would run on these NumPy arrays (the rule, in order).
 
     1. stride > 1: ``"im2col"``; 2. a kernel of at least 100 taps, on data where the FFT's
-    answer equals a direct sum's: ``"fft"``; 3. otherwise ``"shifted-gemm"``. The rule
+    answer equals a direct sum's: ``"fft"``; 3. otherwise ``"shifted-gemm"``
+    (``"winograd"`` runs only when forced, :func:`use_algorithm`). The rule
     sees what :func:`conv2d` runs it on, the kernel taps that only meet padding dropped;
     ``"zeros"`` if no tap is left (nothing runs).
 

@@ -393,3 +393,68 @@ def draw_edge_times(sizes, times):
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return fig
+
+
+def winograd_error_table(error_rows):
+    """Errors of :func:`cnncourse.bench.winograd_errors` rows, in units of eps Σ|x||w|.
+
+    One row per (case, spoiled input, dtype): the shifted GEMM's and Winograd's largest
+    error over a direct sum's scale, Winograd's error over its bound, and whether the rule
+    would let Winograd run on these data.
+    """
+    header = ["case (input)", "dtype", "shifted GEMM", "Winograd", "Winograd ÷ bound",
+              "rule allows"]  # fmt: skip
+    body = []
+    for r in error_rows:
+        label = r["case"] if r["spoiler"] == "none" else f"{r['case']} ({r['spoiler']})"
+        body.append(
+            (
+                label,
+                r["dtype"],
+                f"{r['shifted-gemm']:.2g}",
+                f"{r['winograd']:.3g}",
+                f"{r['of_bound']:.2g}",
+                "yes" if r["allowed"] else "no",
+            )
+        )
+    return header, body
+
+
+def winograd_sweep_table(sweep_rows):
+    """Winograd against the shifted GEMM as channels grow (:func:`bench.winograd_sweep`)."""
+    header = ["channels in = out", "shifted GEMM ms", "Winograd ms", "Winograd ÷ shifted",
+              "the rule picks"]  # fmt: skip
+    body = [
+        (
+            str(r["channels"]),
+            f"{r['shifted-gemm'] * 1e3:.2f}",
+            f"{r['winograd'] * 1e3:.2f}",
+            f"{r['winograd'] / r['shifted-gemm']:.2f}",
+            r["chosen"],
+        )
+        for r in sweep_rows
+    ]
+    return header, body
+
+
+def draw_winograd_sweep(sweep_rows):
+    """Winograd's time over the shifted GEMM's against the channel count (below 1: faster).
+
+    A dashed line at 1; the GEMM alone would give 16 / 36 = 0.44 (dotted), the share of the
+    multiplications Winograd keeps.
+    """
+    fig, ax = _figure((5.5, 3.2))
+    channels = np.array([r["channels"] for r in sweep_rows], dtype=float)
+    ratio = np.array([r["winograd"] / r["shifted-gemm"] for r in sweep_rows])
+    ax.plot(channels, ratio, marker="o", color=COLORS["kernel"], label="Winograd ÷ shifted GEMM")
+    ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="as fast")
+    ax.axhline(16 / 36, color="0.4", linestyle=":", linewidth=1, label="multiplications: 16/36")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(channels, [str(int(c)) for c in channels])
+    ax.set_ylim(0, max(2.0, float(ratio.max()) * 1.1))
+    ax.set_xlabel("channels in = channels out (3 × 3 kernel, 8 × 56 × 56 images)")
+    ax.set_ylabel("time ratio")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

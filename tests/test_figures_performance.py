@@ -31,11 +31,12 @@ def fake_rows():
 
 
 def fake_profiles():
-    return [
-        {"case": c.name, "blocks": bench.gemm_blocks(c), "flops": 10**9, "numpy": 0.004,
-         "gemm": 0.001}
-        for c in GEMM_CASES
-    ]  # fmt: skip
+    with cc.use_algorithm("shifted-gemm"):  # as the appendix profiles them
+        return [
+            {"case": c.name, "blocks": bench.gemm_blocks(c), "flops": 10**9, "numpy": 0.004,
+             "gemm": 0.001}
+            for c in GEMM_CASES
+        ]  # fmt: skip
 
 
 def test_work_per_load_counts_each_entry_once_per_use():
@@ -57,10 +58,11 @@ def test_gemm_blocks_are_the_products_the_backend_runs(case, monkeypatch):
         return matmul(a, b, *args, **kwargs)
 
     x, w = case.arrays(np.float32, np.random.default_rng(0))
-    monkeypatch.setattr(np, "matmul", recording)
-    cc.conv2d(x, w, **case.kwargs)
-    monkeypatch.undo()
-    assert calls == bench.gemm_blocks(case)
+    with cc.use_algorithm("shifted-gemm"):  # as the appendix profiles them
+        monkeypatch.setattr(np, "matmul", recording)
+        cc.conv2d(x, w, **case.kwargs)
+        monkeypatch.undo()
+        assert calls == bench.gemm_blocks(case)
 
 
 def test_gemm_blocks_refuse_what_runs_no_product():
@@ -93,7 +95,7 @@ def test_edge_detection_times_one_list_per_method():
 def test_tables_have_a_cell_per_column_and_few_columns():
     rows, profiles = fake_rows(), fake_profiles()
     algorithm_rows = [{"case": "a", "chosen": "fft", "im2col": 2.0, "shifted-gemm": 3.0,
-                       "fft": 1.0}]  # fmt: skip
+                       "fft": 1.0, "winograd": 4.0}]  # fmt: skip
     tables = [
         fp.time_table(rows),
         fp.rate_table(rows, peak=100.0),
@@ -101,6 +103,8 @@ def test_tables_have_a_cell_per_column_and_few_columns():
         fp.algorithm_table(algorithm_rows, cc.ALGORITHMS),
         fp.sweep_table(rows[:3], [8, 16, 32]),
         fp.growth_table([1, 2], {"a": [1.0, 3.0]}, small=1, large=2)[1],
+        fp.winograd_error_table(fake_error_rows()),
+        fp.winograd_sweep_table(fake_sweep_rows()),
     ]
     for header, body in tables:
         assert len(header) <= 6  # narrow enough for the page at 1280 px
@@ -178,3 +182,51 @@ def test_figures_draw_every_case_and_the_reference_rate():
     fig = fp.draw_edge_times([16, 32], {"a": [1e-6, 2e-6], "b": [1e-6, np.nan]})
     assert len(fig.axes[0].lines) == 2
     plt.close("all")
+
+
+def fake_error_rows():
+    """Made-up :func:`bench.winograd_errors` rows: plain data, then a spike."""
+    return [
+        {"case": "layer", "spoiler": "none", "dtype": "float32", "shifted-gemm": 1.4,
+         "winograd": 1.1, "of_bound": 0.003, "allowed": True},
+        {"case": "layer", "spoiler": "spike", "dtype": "float64", "shifted-gemm": 1.0,
+         "winograd": 25726.9, "of_bound": 0.33, "allowed": False},
+    ]  # fmt: skip
+
+
+def fake_sweep_rows():
+    """Made-up :func:`bench.winograd_sweep` rows: Winograd slower at 16 channels, faster at 64."""
+    return [
+        {"channels": 16, "tiles": 6272, "shifted-gemm": 0.002, "winograd": 0.003,
+         "chosen": "shifted-gemm"},
+        {"channels": 64, "tiles": 6272, "shifted-gemm": 0.02, "winograd": 0.015,
+         "chosen": "winograd"},
+    ]  # fmt: skip
+
+
+def test_winograd_tables_quote_the_rows():
+    header, body = fp.winograd_error_table(fake_error_rows())
+    assert body[0] == ("layer", "float32", "1.4", "1.1", "0.003", "yes")
+    assert body[1][0] == "layer (spike)" and body[1][3] == "2.57e+04" and body[1][-1] == "no"
+    header, body = fp.winograd_sweep_table(fake_sweep_rows())
+    assert body[1] == ("64", "20.00", "15.00", "0.75", "winograd")
+
+
+def test_winograd_sweep_figure_draws_the_ratio():
+    fig = fp.draw_winograd_sweep(fake_sweep_rows())
+    (line, *_) = fig.axes[0].get_lines()
+    np.testing.assert_allclose(line.get_ydata(), [1.5, 0.75])
+    plt.close(fig)
+
+
+def test_winograd_errors_and_sweep_on_a_small_layer():
+    """The bench functions on a layer small enough for a test (times: only positive)."""
+    case = bench.Case("tiny", "conv2d", (2, 4, 10, 9), (3, 4, 3, 3), {"padding": 1})
+    rows = bench.winograd_errors([case], spoilers=bench.SPOILERS)
+    assert len(rows) == 2 * len(bench.SPOILERS)
+    assert all(r["of_bound"] <= 1 for r in rows)
+    assert [r["allowed"] for r in rows if r["spoiler"] == "spike"] == [False, False]
+    (row,) = bench.winograd_sweep(channels=(4,), side=8, batch=1, repeat=1, min_seconds=0)
+    assert row["shifted-gemm"] > 0 and row["winograd"] > 0 and row["chosen"] == "shifted-gemm"
+    with pytest.raises(ValueError, match="spoiler"):
+        bench.winograd_errors([case], spoilers=("bad",))

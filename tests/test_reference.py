@@ -151,10 +151,13 @@ def test_every_conv_algorithm_matches_the_definition(n, algorithm, data):
     """Each algorithm, forced, in float64; only examples it computed itself count.
 
     Strides are drawn for im2col only (the others fall back to it there); the FFT gets data
-    it is exact on (otherwise the rule falls back to a direct method).
+    it is exact on (otherwise the rule falls back to a direct method), Winograd too, with
+    kernels of up to 3 x 3 taps.
     """
-    strided, values = algorithm == "im2col", "bounded" if algorithm == "fft" else "normal"
-    config = data.draw(conv_configs(n, strided, values), label="config")
+    strided = algorithm == "im2col"
+    values = "bounded" if algorithm in ("fft", "winograd") else "normal"
+    max_kernel = 3 if algorithm == "winograd" else 12  # Winograd: kernels up to 3 x 3
+    config = data.draw(conv_configs(n, strided, values, max_kernel), label="config")
     with cc.use_algorithm(algorithm), algorithms_run() as ran:
         ours = getattr(cc, f"conv{n}d")(**config)
     defined = definition(config, n)
@@ -311,7 +314,7 @@ def test_algorithm_choice_rule():
         assert cc.conv_algorithm(x, small) == "fft"
         assert cc.conv_algorithm(x, small, stride=(2, 1)) == "im2col"
     with pytest.raises(ValueError, match="`name` must be one of"):
-        with cc.use_algorithm("winograd"):
+        with cc.use_algorithm("strassen"):
             pass
 
 

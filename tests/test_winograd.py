@@ -1,0 +1,237 @@
+"""Winograd's F(2 x 2, 3 x 3) (:mod:`cnncourse._winograd`) against the definition and torch.
+
+The algorithm is called directly (no rule in between) on hypothesis-drawn shapes and values,
+mixed magnitudes included, and its rounding error is held to the bound it states
+(:func:`cnncourse._winograd.error_bound`) in float32 and float64. Through the public
+function, the automatic choice is spied on: where it runs Winograd, the answer is as
+accurate as a direct sum's; special values never reach it.
+"""
+
+import contextlib
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import cnncourse as cc
+from cnncourse import _conv_algorithms, _winograd
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+
+def _magnitudes(dtype):
+    """Finite values from 1e-3 to 1e6 in size (or 0), either sign: mixed magnitudes."""
+    width = 32 if dtype == np.float32 else 64
+    small = st.floats(-2.0, 2.0, width=width, allow_subnormal=False)
+    sizes = st.sampled_from([1e-3, 1.0, 1e3, 1e6])
+    mixed = st.builds(lambda v, s: v * s, small, sizes).map(dtype)
+    return st.one_of(small, mixed)
+
+
+@st.composite
+def layers(draw, dense=False):
+    """``(x, w, pads, dilation, groups)``: stride 1, kernels up to 3 x 3, drawn values."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    groups = 1 if dense else draw(st.integers(1, 2))
+    c_in, c_out = groups * draw(st.integers(1, 3)), groups * draw(st.integers(1, 3))
+    kernel = (3, 3) if dense else (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (1, 1) if dense else (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    pads = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(2))
+    spatial = tuple(
+        max(1, d * (k - 1) + 1 - p[0] - p[1]) + draw(st.integers(0, 7))
+        for k, d, p in zip(kernel, dilation, pads, strict=True)
+    )
+    n = draw(st.integers(0, 2))
+    x = draw(hnp.arrays(dtype, (n, c_in, *spatial), elements=_magnitudes(dtype)))
+    w = draw(hnp.arrays(dtype, (c_out, c_in // groups, *kernel), elements=_magnitudes(dtype)))
+    return x, w, pads, dilation, groups
+
+
+def _torch64(x, w, pads, dilation=(1, 1), groups=1, absolute=False):
+    """torch float64 on the padded input (``absolute``: of ``|x|`` and ``|w|``)."""
+    (top, bottom), (left, right) = pads
+    x = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (top, bottom), (left, right)))
+    w = w.astype(np.float64)
+    if absolute:
+        x, w = np.abs(x), np.abs(w)
+    return F.conv2d(torch.from_numpy(x), torch.from_numpy(w), dilation=dilation,
+                    groups=groups).numpy()  # fmt: skip
+
+
+def _reference_error(x, w, pads, dilation=(1, 1), groups=1):
+    """The float64 reference's own rounding: a direct sum's bound, gamma_{9C+1} |x| * |w|."""
+    k = 9 * w.shape[1] + 1
+    eps = np.finfo(np.float64).eps
+    return k * eps * _torch64(x, w, pads, dilation, groups, absolute=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(layer=layers(dense=True))
+def test_winograd_holds_its_error_bound(layer):
+    """3 x 3, no dilation or groups: |winograd - exact| <= error_bound, float32 and float64."""
+    x, w, pads, _, _ = layer
+    ours = _winograd.winograd(x, w, (1, 1), pads, (1, 1), 1)
+    assert ours.dtype == x.dtype
+    reference = _torch64(x, w, pads)
+    assert ours.shape == reference.shape
+    allowed = _winograd.error_bound(x, w, pads) + _reference_error(x, w, pads) + 1e-300
+    error = np.abs(ours.astype(np.float64) - reference)
+    assert np.all(error <= allowed), f"error {np.max(error / allowed):.3g} times the bound"
+
+
+@settings(max_examples=40, deadline=None)
+@given(layer=layers())
+def test_winograd_matches_the_definition_and_torch(layer):
+    """Smaller kernels, dilation, groups (sub-images and zero taps) and padding: within the
+    bound's simple form, 16 gamma_{C+12} max|x| sum|w|, of the definition (on the padded
+    input) and of torch in float64 (plus their own rounding, a direct sum's)."""
+    x, w, pads, dilation, groups = layer
+    ours = _winograd.winograd(x, w, (1, 1), pads, dilation, groups).astype(np.float64)
+    eps = np.finfo(x.dtype).eps
+    k = w.shape[1] + 12
+    largest = np.abs(x).max(initial=0) * np.abs(w).sum(axis=(1, 2, 3)).reshape(1, -1, 1, 1)
+    gamma = k * eps / 2 / (1 - k * eps / 2)
+    allowed = 16 * gamma * largest + _reference_error(x, w, pads, dilation, groups)
+    (top, bottom), (left, right) = pads
+    padded = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (top, bottom), (left, right)))
+    defined = cc.conv2d_reference(padded, w.astype(np.float64), dilation=dilation, groups=groups)
+    torch64 = _torch64(x, w, pads, dilation, groups)
+    for name, reference in [("definition", defined), ("torch", torch64)]:
+        assert ours.shape == reference.shape, name
+        assert np.all(np.abs(ours - reference) <= allowed + 1e-300), name
+
+
+def test_winograd_through_conv2d_matches_the_reference_definition():
+    """Forced through the public function (padding, a batch): the reference's answer."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.5, 1.5, (3, 4, 11, 10)) * rng.choice([-1, 1], (3, 4, 11, 10))
+    w = rng.uniform(0.5, 1.5, (5, 4, 3, 3))
+    with cc.use_algorithm("winograd"), algorithms_run() as ran:
+        ours = cc.conv2d(x, w, padding=1)
+    assert ran == ["winograd"]
+    np.testing.assert_allclose(ours, cc.conv2d_reference(x, w, padding=1), rtol=1e-12,
+                               atol=1e-12)  # fmt: skip
+
+
+@contextlib.contextmanager
+def algorithms_run():
+    """Inside the block, the list of the algorithms that ran (in order)."""
+    ran = []
+    with contextlib.ExitStack() as stack:
+        for name in _conv_algorithms.ALGORITHMS:
+            attribute = name.replace("-", "_")
+            original = getattr(_conv_algorithms, attribute)
+
+            def spy(*args, _name=name, _original=original, **kwargs):
+                ran.append(_name)
+                return _original(*args, **kwargs)
+
+            stack.enter_context(mock.patch.object(_conv_algorithms, attribute, spy))
+        yield ran
+
+
+ADVERSARIAL = ("none", "nan", "inf", "spike", "small half", "tiny tap", "overflow")
+
+
+@st.composite
+def adversarial_layers(draw):
+    """A 3 x 3 layer on bounded data, spoiled by one special value or magnitude pattern."""
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    c_in, c_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    h, w = draw(st.integers(3, 12)), draw(st.integers(3, 12))
+    sizes = hnp.arrays(np.float64, (2, c_in, h, w), elements=st.floats(0.5, 1.5))
+    x = draw(sizes) * draw(
+        hnp.arrays(np.float64, (2, c_in, h, w), elements=st.sampled_from([-1, 1]))
+    )
+    weight = draw(hnp.arrays(np.float64, (c_out, c_in, 3, 3), elements=st.floats(-1.5, 1.5)))
+    weight = np.where(np.abs(weight) < 0.5, 0.5, weight)
+    special = draw(st.sampled_from(ADVERSARIAL))
+    where = (draw(st.integers(0, 1)), draw(st.integers(0, c_in - 1)),
+             draw(st.integers(0, h - 1)), draw(st.integers(0, w - 1)))  # fmt: skip
+    if special in ("nan", "inf"):
+        x[where] = np.nan if special == "nan" else np.inf
+    elif special == "spike":
+        x[where] = 1e8
+    elif special == "small half":
+        x[..., : h // 2, :] *= 1e-6
+    elif special == "tiny tap":
+        weight[:, :, 1, 1] = 1e-6
+        x[where] = 1e4
+    elif special == "overflow":
+        big = 1e200 if dtype == np.float64 else 1e30  # big * big overflows
+        x, weight = np.abs(x) * big, np.abs(weight) * big
+    return x.astype(dtype), weight.astype(dtype), draw(st.integers(0, 2)), special
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=adversarial_layers())
+def test_the_automatic_choice_keeps_winograd_within_a_direct_sums_accuracy(case):
+    """With the size thresholds lowered to 1 (every 3 x 3 layer qualifies by shape), the
+    rule runs Winograd only on data where its answer is as accurate as a direct sum's:
+    ``2 (9 C + 12) eps (|x| * |w|)``; NaN, infinity, overflow and outliers go elsewhere."""
+    x, w, padding, special = case
+    with (
+        mock.patch.object(_conv_algorithms, "WINOGRAD_MIN_CHANNELS", 1),
+        mock.patch.object(_conv_algorithms, "WINOGRAD_MIN_TILES", 1),
+        np.errstate(all="ignore"),
+        algorithms_run() as ran,
+    ):
+        ours = cc.conv2d(x, w, padding=padding)
+    assert ran in (["winograd"], ["shifted-gemm"])
+    if special in ("nan", "inf", "overflow"):
+        assert ran == ["shifted-gemm"], special
+    if ran == ["winograd"]:
+        pads = ((padding, padding),) * 2
+        reference, scale = _torch64(x, w, pads), _torch64(x, w, pads, absolute=True)
+        allowed = 2 * (9 * w.shape[1] + 12) * np.finfo(x.dtype).eps * scale + 1e-300
+        assert np.all(np.abs(ours.astype(np.float64) - reference) <= allowed), special
+
+
+def test_the_automatic_choice_never_takes_winograd_as_set():
+    """Not measured faster on this machine: the automatic choice never runs Winograd."""
+    rng = np.random.default_rng(0)
+    wide, w = rng.standard_normal((6, 64, 56, 56)), rng.standard_normal((64, 64, 3, 3))
+    assert _conv_algorithms.WINOGRAD_MIN_CHANNELS is None
+    assert cc.conv_algorithm(wide, w, padding=1) == "shifted-gemm"
+    with cc.use_algorithm("winograd"):
+        assert cc.conv_algorithm(wide, w, padding=1) == "winograd"
+
+
+@mock.patch.object(_conv_algorithms, "WINOGRAD_MIN_CHANNELS", 64)
+def test_the_shape_rule_where_thresholds_are_set():
+    """With thresholds set (64 channels, 4096 tiles): the wide layer, not the CIFAR one."""
+    rng = np.random.default_rng(0)
+    wide, w = rng.standard_normal((6, 64, 56, 56)), rng.standard_normal((64, 64, 3, 3))
+    assert cc.conv_algorithm(wide, w, padding=1) == "winograd"
+    cifar = rng.standard_normal((64, 3, 32, 32))
+    assert cc.conv_algorithm(cifar, rng.standard_normal((16, 3, 3, 3))) == "shifted-gemm"
+    assert cc.conv_algorithm(wide[:2], w, padding=1) == "shifted-gemm"  # 1458 tiles
+    assert cc.conv_algorithm(wide, w, stride=2) == "im2col"
+
+
+def test_winograd_blocks_and_a_forced_larger_kernel(monkeypatch):
+    """Tiny blocks (many tile-row blocks, odd sizes) give the same answer; a forced 5 x 5
+    kernel falls back to the shifted GEMM."""
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((3, 5, 13, 9)), rng.standard_normal((4, 5, 3, 3))
+    whole = _winograd.winograd(x, w, (1, 1), ((1, 0), (2, 1)), (1, 1), 1)
+    monkeypatch.setattr(_winograd, "BLOCK_BYTES", 64)
+    blocked = _winograd.winograd(x, w, (1, 1), ((1, 0), (2, 1)), (1, 1), 1)
+    np.testing.assert_allclose(blocked, whole, rtol=1e-13, atol=1e-13)
+    with cc.use_algorithm("winograd"), algorithms_run() as ran:
+        cc.conv2d(x, rng.standard_normal((4, 5, 5, 5)))
+    assert ran == ["shifted-gemm"]
+    with pytest.raises(ValueError, match="3 x 3"):
+        _winograd.winograd(x, rng.standard_normal((4, 5, 5, 5)), (1, 1), ((0, 0),) * 2, (1, 1), 1)
+
+
+def test_the_transforms_make_four_products_of_six():
+    """1-D F(2, 3): A^T [(G g) * (B^T d)] is the correlation of d with g, 4 products."""
+    d, g = np.array([1.0, 2.0, -1.0, 3.0]), np.array([0.5, -2.0, 1.0])
+    y = _winograd.AT @ ((_winograd.G @ g) * (_winograd.BT @ d))
+    np.testing.assert_allclose(y, np.correlate(d, g, mode="valid"))
+    assert (_winograd.G @ g).size == 4
