@@ -21,9 +21,11 @@ def gabor_kernel(theta, size=15, wavelength=6.0, sigma=3.0):
 
     .. math::
 
-        g(u, v) = \\exp\\!\\Big(-\\frac{u^2 + v^2}{2\\sigma^2}\\Big)
-                  \\cos\\!\\Big(\\frac{2\\pi u'}{\\lambda}\\Big),
-        \\qquad u' = u\\cos\\theta + v\\sin\\theta
+        \\begin{aligned}
+        g(u, v) &= \\exp\\!\\Big(-\\frac{u^2 + v^2}{2\\sigma^2}\\Big)
+                  \\cos\\!\\Big(\\frac{2\\pi u'}{\\lambda}\\Big),\\\\
+        u' &= u\\cos\\theta + v\\sin\\theta
+        \\end{aligned}
 
     Parameters
     ----------

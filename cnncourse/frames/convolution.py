@@ -777,9 +777,11 @@ def periodic_matrix(w, input_shape):
 
     .. math::
 
-        S(i, j) = \\sum_{m, n} K(m, n)\\;
-                  I\\big((i + m - c_0) \\bmod H,\\ (j + n - c_1) \\bmod W\\big),
-        \\qquad c = k - 1 - \\lfloor (k - 1) / 2 \\rfloor,
+        \\begin{aligned}
+        S(i, j) &= \\sum_{m, n} K(m, n)\\;
+                  I\\big((i + m - c_0) \\bmod H,\\ (j + n - c_1) \\bmod W\\big),\\\\
+        c &= k - 1 - \\lfloor (k - 1) / 2 \\rfloor,
+        \\end{aligned}
 
     i.e. the input wraps around its edges instead of being padded with zeros. Where no
     window crosses an edge it equals ``conv_matrix(w, input_shape, "same", flip=False)``;

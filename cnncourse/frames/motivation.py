@@ -60,9 +60,10 @@ def equivariance_gap(image, kernel, transform, amount):
 
     .. math::
 
-        f\\big([g(\\mathbb 1) \\approx 1]\\big) \\approx |K|
-        \\quad\\text{and}\\quad
-        g\\big([f(\\mathbb 1) \\approx |K|]\\big) \\approx 1 ,
+        \\begin{aligned}
+        f\\big([g(\\mathbb 1) \\approx 1]\\big) &\\approx |K| \\quad\\text{and}\\\\
+        g\\big([f(\\mathbb 1) \\approx |K|]\\big) &\\approx 1 ,
+        \\end{aligned}
 
     with ``f`` correlating with :math:`\\mathbb 1_K` and :math:`|K|` its number of entries:
     the kernel's window on ``g(I)`` holds only pixels interpolated from real ones (not the
@@ -220,8 +221,10 @@ def receptive_field_span(layers, output_index):
 
     .. math::
 
-        \\text{start} = u \\prod_{l=1}^{L} s_l - \\sum_{l=1}^{L} p_l \\prod_{i<l} s_i, \\qquad
-        \\text{stop} = \\text{start} + r_L - 1,
+        \\begin{aligned}
+        \\text{start} &= u \\prod_{l=1}^{L} s_l - \\sum_{l=1}^{L} p_l \\prod_{i<l} s_i,\\\\
+        \\text{stop} &= \\text{start} + r_L - 1,
+        \\end{aligned}
 
     with :math:`r_L` the receptive field size of :func:`cnncourse.receptive_field`.
     A start below 0 (or a stop past the end) means the field hangs over into the padding.
