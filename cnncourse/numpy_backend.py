@@ -37,12 +37,58 @@ def flip(w):
 def convolve(x, w, mode):
     """:func:`cnncourse.convolve` of checked arrays: add a shifted copy of ``x`` per kernel tap.
 
-    float16 sums in float32 and rounds once, at the end (as ``numpy.convolve`` does).
+    float16 sums in float32 and rounds once, at the end (as ``numpy.convolve`` does). A 2-D
+    float image with a large, finite kernel is computed by the FFT when the layer's data
+    check finds that its answer is the direct sum's for every output
+    (:func:`_convolve_by_fft`); otherwise, tap by tap as above.
     """
     if np.result_type(x, w) == np.float16:
         wide = shift_and_add(x.astype(np.float32), w.astype(np.float32), mode)
         return wide.astype(np.float16)
+    if _layer_can_convolve(x, w, mode):
+        found = _convolve_by_fft(x, w, mode)
+        if found is not None:
+            return found
     return shift_and_add(x, w, mode)
+
+
+def _layer_can_convolve(x, w, mode):
+    """Whether ``convolve(x, w, mode)`` may run as a one-channel layer (:func:`conv`).
+
+    Only 2-D float arrays of one dtype, a kernel of at least ``FFT_MIN_TAPS`` taps (below,
+    the per-tap loop is as fast), no larger than the image where the mode is ``"valid"``,
+    and finite values: where a kernel's infinite tap meets zero padding a layer computes
+    ``inf * 0`` (NaN), while ``convolve`` adds nothing outside ``x``.
+    """
+    floats = (np.float32, np.float64)
+    return (
+        x.ndim == w.ndim == 2
+        and x.dtype == w.dtype
+        and x.dtype.type in floats
+        and w.size >= _conv_algorithms.FFT_MIN_TAPS
+        and (mode != "valid" or all(k <= n for n, k in zip(x.shape, w.shape, strict=True)))
+        and bool(np.isfinite(w).all() and np.isfinite(x).all())
+    )
+
+
+def _convolve_by_fft(x, w, mode):
+    """``convolve(x, w, mode)`` as a one-channel layer with the flipped kernel, by the FFT,
+    or ``None`` where the layer's plan would not choose the FFT (its data check fails, as
+    at the corners of ``"full"``, which read a single product each).
+
+    Output ``i`` of the mode is ``full[i + start]``; a layer padded by ``k - 1 - start``
+    before and by what keeps the mode's length after gives exactly those outputs.
+    """
+    out_shape = geometry.mode_shape(x.shape, w.shape, mode)
+    pads = []
+    for n, k, n_out in zip(x.shape, w.shape, out_shape, strict=True):
+        before = k - 1 - geometry.mode_start(n, k, n_out)
+        pads.append((before, n_out + k - 1 - n - before))
+    geom = geometry.Geometry(tuple(w.shape), (1, 1), tuple(pads), (1, 1))
+    image, kernel = x[None, None], flip(w)[None, None]
+    if plan(image, kernel, geom, 1, 2).algorithm != "fft":
+        return None
+    return conv(image, kernel, None, geom, 1, 2)[0, 0]
 
 
 def correlate(x, w, mode):
