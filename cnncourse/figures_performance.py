@@ -184,7 +184,7 @@ def fastest_rate_markdown(rows, peak):
     for backend, label in (("torch", "torch"), ("numpy", "NumPy")):
         best = max(direct, key=lambda r: _rate(r, backend))
         rate = _rate(best, backend)
-        parts.append(f"{label} {rate:.0f} GFLOP/s ({rate / peak:.0%}, {best['case']})")
+        parts.append(f"{label} {rate:.0f} GFLOP/s ({rate / peak:.0%}, {short(best['case'])})")
     return (
         "Fastest convolution in this run (FFT left out), against the reference rate: "
         + "; ".join(parts)
@@ -399,7 +399,7 @@ def sweep_markdown(sweep, sides, wide_row):
         f"In this run, from n = {sides[0]} to n = {sides[-1]} ({pixels:.0f}× the pixels) "
         f"NumPy's time grew {_factor(grew['numpy'])}× and torch's {_factor(grew['torch'])}×. "
         f"NumPy / torch is {first:.2f} at n = {sides[0]} and {last:.2f} at n = {sides[-1]}; "
-        f"on the 64-channel layer of the grid ({wide_row['case']}) it is {wide:.2f}."
+        f"on the 64-channel layer of the grid ({short(wide_row['case'])}) it is {wide:.2f}."
     )
 
 
@@ -465,7 +465,8 @@ def winograd_error_table(error_rows):
               "rule allows"]  # fmt: skip
     body = []
     for r in error_rows:
-        label = r["case"] if r["spoiler"] == "none" else f"{r['case']} ({r['spoiler']})"
+        name = short(r["case"])
+        label = name if r["spoiler"] == "none" else f"{name} ({r['spoiler']})"
         body.append(
             (
                 label,
@@ -536,21 +537,23 @@ def draw_roofline(profiles, rows, peak, bandwidth):
     rates = np.array([flops[p["case"]] / p["gemm"] / 1e9 for p in profiles])
     x = np.geomspace(1, max(1000.0, reuse.max() * 2), 200)
     ax.plot(x, np.minimum(peak, bandwidth * x / 4), color="0.3", linewidth=1.5,
-            label="roof: min(reference, bandwidth × x)")  # fmt: skip
+            label="roof: min(reference, bandwidth × x / 4 B)")  # fmt: skip
     ax.plot(x, bandwidth * x / 4, ":", color="0.5", linewidth=1,
             label=f"memory: {bandwidth:.0f} GB/s")  # fmt: skip
     ax.axhline(peak, color="0.3", linestyle="--", linewidth=1,
                label=f"reference rate: {peak:.0f} GFLOP/s")  # fmt: skip
     ax.scatter(reuse, rates, color=COLORS["input"], zorder=3, label="NumPy's products")
-    for xi, yi, p in zip(reuse, rates, profiles, strict=True):
-        ax.annotate(short(p["case"]), (xi, yi), textcoords="offset points",
-                    xytext=(4, -10), fontsize=7)  # fmt: skip
+    order = np.argsort(reuse)
+    for rank, i in enumerate(order):  # labels alternate below and above the points
+        ax.annotate(short(profiles[i]["case"]), (reuse[i], rates[i]),
+                    textcoords="offset points", xytext=(-6, -12 if rank % 2 else 6),
+                    fontsize=7, ha="right" if rank % 2 else "left")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(bottom=min(rates.min(), bandwidth / 4) / 2, top=peak * 3)
     ax.set_xlabel("operations per number moved")
     ax.set_ylabel("GFLOP/s")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
