@@ -780,6 +780,31 @@ def winograd_sweep(channels=(16, 32, 64, 128), side=56, batch=8, repeat=3, min_s
     return rows
 
 
+def memory_bandwidth(megabytes=64, repeat=5, min_seconds=0.1):
+    """Main-memory bandwidth in GB/s, from the fastest copy of a large float32 array.
+
+    .. math::
+
+        \\beta = \\frac{2 \\cdot \\text{bytes}}{t_\\text{fastest}}
+
+    A copy reads and writes every byte once; ``megabytes`` (per array) should be well
+    above the caches. Other processes can only slow a copy, so the fastest of at least
+    ``repeat`` copies (and of ``min_seconds``) is used, as in :func:`reference_gemm_rate`.
+    """
+    source = np.ones(megabytes * 2**20 // 4, dtype=np.float32)
+    target = np.empty_like(source)
+    np.copyto(target, source)  # warm-up: touch both arrays
+    fastest = float("inf")
+    started = time.perf_counter()
+    count = 0
+    while count < repeat or time.perf_counter() - started < min_seconds:
+        t0 = time.perf_counter()
+        np.copyto(target, source)
+        fastest = min(fastest, time.perf_counter() - t0)
+        count += 1
+    return 2 * source.nbytes / fastest / 1e9
+
+
 if __name__ == "__main__":
     try:
         sys.exit(main())

@@ -19,6 +19,42 @@ from .plotting import COLORS
 
 BACKENDS = (("numpy", "cnncourse, NumPy", "input"), ("torch", "cnncourse, torch (CPU)", "kernel"))
 
+#: Ratios within this fraction of 1 are ties: timing noise on a shared machine.
+NOISE = 0.15
+
+SHORT_NAMES = {
+    "Fig 9.6 edge, 1x1x280x320, k 1x2": "Fig 9.6 edge, 1x2",
+    "MNIST-size 1x1x28x28, 3x3": "MNIST 28², 3x3",
+    "CIFAR batch 64x3x32x32 -> 16, 3x3": "CIFAR 64 × 3 ch",
+    "8x64x56x56 -> 64, 3x3": "64 ch, 56²",
+    "Fig 9.11 layer 1, 1x3x256x256 -> 64": "Fig 9.11 layer 1",
+    "strided 8x32x56x56 -> 64, 3x3/2": "strided 3x3/2",
+    "1x1x512x512, 31x31 kernel": "31x31 kernel",
+    "1x1x256x256, 31x31 kernel": "31x31, 256²",
+    "max pool 64x64x56x56, 2x2/2": "max pool 2x2/2",
+    "max pool 64x64x56x56, 3x3/2": "max pool 3x3/2",
+    "avg pool 64x64x56x56, 2x2/2": "avg pool 2x2/2",
+    "avg pool 64x64x56x56, 3x3/2": "avg pool 3x3/2",
+}
+
+
+def short(name):
+    """A case's name short enough for a table column on a phone (the name if unknown)."""
+    return SHORT_NAMES.get(name, name)
+
+
+def relation(ratio, band=NOISE):
+    """``"less"``, ``"more"`` or ``"tie"``: a ratio of two times against 1, with ties.
+
+    A ratio within ``band`` of 1 (:math:`1/(1 + b) \\le r \\le 1 + b`) is a tie:
+    timing noise on a shared machine, not a finding.
+    """
+    if ratio < 1 / (1 + band):
+        return "less"
+    if ratio > 1 + band:
+        return "more"
+    return "tie"
+
 
 def _rate(row, backend):
     """GFLOP/s of ``row`` (a :func:`cnncourse.bench.run_grid` row) on ``backend``."""
@@ -78,10 +114,10 @@ def gemm_shape_table(m, k, n, matrix_size, input_size):
 
 def time_table(rows):
     """Times of every benchmark case: NumPy, torch backend, torch called directly, ratio."""
-    header = ["case", "NumPy ms", "torch ms", "F ms", "NumPy / torch"]
+    header = ["case", "NumPy ms", "torch ms", "F ms", "NumPy ÷ torch"]
     body = [
         (
-            row["case"],
+            short(row["case"]),
             f"{row['numpy'] * 1e3:.3f}",
             f"{row['torch'] * 1e3:.3f}",
             f"{row['F'] * 1e3:.3f}",
@@ -99,11 +135,11 @@ def rate_table(rows, peak):
     rate (the direct sum's count, not the FFT's own). ``peak MiB`` is the most memory
     NumPy held during one call (:func:`cnncourse.bench.peak_extra_memory`).
     """
-    header = ["case", "NumPy algorithm", "NumPy GFLOP/s", "torch GFLOP/s", "NumPy peak MiB"]
+    header = ["case", "NumPy algorithm", "NumPy GFLOP/s", "torch GFLOP/s", "NumPy MiB"]
     body = [
         (
-            row["case"],
-            row["algorithm"] + (" (effective rate)" if row["algorithm"] == "fft" else ""),
+            short(row["case"]),
+            row["algorithm"] + (" (effective)" if row["algorithm"] == "fft" else ""),
             f"{_rate(row, 'numpy'):.1f} ({_rate(row, 'numpy') / peak:.0%})",
             f"{_rate(row, 'torch'):.1f} ({_rate(row, 'torch') / peak:.0%})",
             f"{row['numpy_peak_bytes'] / 2**20:.0f}",
@@ -113,19 +149,29 @@ def rate_table(rows, peak):
     return header, body
 
 
-def comparison_markdown(rows):
-    """Two bullets: the cases where NumPy takes at most torch's time, and the others."""
+def comparison_markdown(rows, band=NOISE):
+    """Up to three sentences: where NumPy was clearly faster, clearly slower, or tied.
 
-    def listing(selected):
-        items = [f"{r['case']} ({r['numpy'] / r['torch']:.2f})" for r in selected]
-        return "; ".join(items) if items else "none"
+    NumPy is compared with both torch columns: ``torch`` (cnncourse's torch backend) and
+    ``F`` (``torch.nn.functional`` called directly). It is *clearly faster* when its time is
+    under both by more than ``band`` (:func:`relation`), *clearly slower* when over both;
+    everything else, within the noise of at least one of the two, is a tie.
+    """
 
-    numpy_faster = [r for r in rows if r["numpy"] <= r["torch"]]
-    torch_faster = [r for r in rows if r["numpy"] > r["torch"]]
-    return (
-        f"- NumPy at or under torch's time (NumPy / torch): {listing(numpy_faster)}.\n"
-        f"- torch faster: {listing(torch_faster)}."
-    )
+    def verdict(row):
+        found = {relation(row["numpy"] / row[b], band) for b in ("torch", "F")}
+        return found.pop() if len(found) == 1 else "tie"
+
+    groups = {"less": [], "more": [], "tie": []}
+    for row in rows:
+        groups[verdict(row)].append(short(row["case"]))
+    words = {
+        "less": "NumPy was clearly faster than both torch columns on",
+        "more": "Both torch columns were clearly faster than NumPy on",
+        "tie": "Within the noise of at least one torch column (a tie)",
+    }
+    sentences = [f"{words[key]}: {'; '.join(names)}." for key, names in groups.items() if names]
+    return f"In this run, counting differences under {band:.0%} as ties: " + " ".join(sentences)
 
 
 def fastest_rate_markdown(rows, peak):
@@ -138,7 +184,7 @@ def fastest_rate_markdown(rows, peak):
     for backend, label in (("torch", "torch"), ("numpy", "NumPy")):
         best = max(direct, key=lambda r: _rate(r, backend))
         rate = _rate(best, backend)
-        parts.append(f"{label} {rate:.0f} GFLOP/s ({rate / peak:.0%}, {best['case']})")
+        parts.append(f"{label} {rate:.0f} GFLOP/s ({rate / peak:.0%}, {short(best['case'])})")
     return (
         "Fastest convolution in this run (FFT left out), against the reference rate: "
         + "; ".join(parts)
@@ -206,7 +252,7 @@ def _products(blocks):
     return f"{m} × {k} × {bound}{widest:,}{count}"
 
 
-def gemm_table(profiles, peak):
+def gemm_table(profiles, peak, rows):
     """The matrix products of each NumPy convolution: shapes, reuse, share of time, rate.
 
     Parameters
@@ -215,22 +261,27 @@ def gemm_table(profiles, peak):
         :func:`cnncourse.bench.time_gemm_blocks` results.
     peak : float
         The reference rate, GFLOP/s.
+    rows : list of dict
+        :func:`cnncourse.bench.run_grid` rows, for each case's operation count.
 
     Columns: the products' shapes (and how many blocks), their operations per number moved
     (:func:`cnncourse.bench.gemm_work_per_load` of the widest block), the share of the whole
-    NumPy call that the products alone take, and their GFLOP/s with the fraction of ``peak``.
+    NumPy call that the products alone take, and their GFLOP/s with the fraction of
+    ``peak``. The rate counts the operations of the direct sum (the case's ``flops``), as
+    everywhere on the page, not the products' own, which include the discarded columns.
     """
     from .bench import gemm_work_per_load
 
-    header = ["case", "products m × k × n", "operations per number moved",
-              "share of NumPy time", "GFLOP/s of the products"]  # fmt: skip
+    flops = {r["case"]: r["flops"] for r in rows}
+    header = ["case", "products m × k × n", "ops per number",
+              "share of time", "GFLOP/s"]  # fmt: skip
     body = []
     for p in profiles:
         widest = max(p["blocks"], key=lambda b: b[2])
-        rate = p["flops"] / p["gemm"] / 1e9
+        rate = flops[p["case"]] / p["gemm"] / 1e9
         body.append(
             (
-                p["case"],
+                short(p["case"]),
                 _products(p["blocks"]),
                 f"{gemm_work_per_load(*widest):.0f}",
                 f"{p['gemm'] / p['numpy']:.0%}",
@@ -243,8 +294,11 @@ def gemm_table(profiles, peak):
 def why_markdown(rows, profiles, peak):
     """Bullets that quote this run's numbers for the appendix's explanations.
 
-    One bullet each for the 64-channel layer, the CIFAR batch, the strided layer (the
-    NumPy call and its matrix products, timed in turn by
+    The NumPy times are those of ``profiles`` (the same measurements as
+    :func:`gemm_table`), not of ``rows``: a separate timing of the same call. A time
+    compared with another is called less or more only outside the noise band
+    (:func:`relation`). One bullet each for the 64-channel layer, the CIFAR batch, the
+    strided layer (the NumPy call and its matrix products, timed in turn by
     :func:`cnncourse.bench.time_gemm_blocks`, against torch's whole call in ``rows``), the
     MNIST-size input (its time against what its arithmetic would take at ``peak``) and
     pooling (NumPy / torch); and a warning when the products alone took longer than the
@@ -255,13 +309,18 @@ def why_markdown(rows, profiles, peak):
 
     def products_against_torch(name, label):
         row, p = by_case[name], by_profile[name]
-        rate = p["flops"] / p["gemm"] / 1e9
-        relation = "less" if row["torch"] < p["gemm"] else "more"
+        rate = row["flops"] / p["gemm"] / 1e9
+        found = relation(row["torch"] / p["gemm"])
+        compared = {
+            "less": "less than NumPy's products alone",
+            "more": "more than NumPy's products alone",
+            "tie": "about the same as NumPy's products alone (within the noise)",
+        }[found]
         return (
             f"- {label}: NumPy {p['numpy'] * 1e3:.2f} ms, of which the matrix products "
             f"alone {p['gemm'] * 1e3:.2f} ms ({p['gemm'] / p['numpy']:.0%}, at "
             f"{rate / peak:.0%} of the reference rate); torch's whole convolution "
-            f"{row['torch'] * 1e3:.2f} ms, {relation} than NumPy's products alone."
+            f"{row['torch'] * 1e3:.2f} ms, {compared}."
         )
 
     lines = [
@@ -302,7 +361,7 @@ def algorithm_table(algorithm_rows, names):
         fastest = min(r[name] for name in names)
         body.append(
             (
-                r["case"],
+                short(r["case"]),
                 *(f"{r[name] * 1e3:.3f}" for name in names),
                 f"{r['chosen']} ({r[r['chosen']] / fastest:.2f})",
             )
@@ -340,7 +399,7 @@ def sweep_markdown(sweep, sides, wide_row):
         f"In this run, from n = {sides[0]} to n = {sides[-1]} ({pixels:.0f}× the pixels) "
         f"NumPy's time grew {_factor(grew['numpy'])}× and torch's {_factor(grew['torch'])}×. "
         f"NumPy / torch is {first:.2f} at n = {sides[0]} and {last:.2f} at n = {sides[-1]}; "
-        f"on the 64-channel layer of the grid ({wide_row['case']}) it is {wide:.2f}."
+        f"on the 64-channel layer of the grid ({short(wide_row['case'])}) it is {wide:.2f}."
     )
 
 
@@ -377,7 +436,7 @@ def growth_table(sizes, times, small, large):
     growth = {name: t[sizes.index(large)] / t[sizes.index(small)] for name, t in times.items()}
     pixels = (large / small) ** 2
     header = [f"n = {small} → {large} ({pixels:.0f}× the pixels)", *growth]
-    return growth, (header, [("time grew by", *(f"{g:.0f}×" for g in growth.values()))])
+    return growth, (header, [("time grew by", *(f"{_factor(g)}×" for g in growth.values()))])
 
 
 def draw_edge_times(sizes, times):
@@ -406,7 +465,8 @@ def winograd_error_table(error_rows):
               "rule allows"]  # fmt: skip
     body = []
     for r in error_rows:
-        label = r["case"] if r["spoiler"] == "none" else f"{r['case']} ({r['spoiler']})"
+        name = short(r["case"])
+        label = name if r["spoiler"] == "none" else f"{name} ({r['spoiler']})"
         body.append(
             (
                 label,
@@ -456,5 +516,44 @@ def draw_winograd_sweep(sweep_rows):
     ax.set_ylabel("time ratio")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def draw_roofline(profiles, rows, peak, bandwidth):
+    """A roofline: the products' GFLOP/s against their operations per number moved.
+
+    The roof is :math:`\\min(P, \\beta x / 4)`, with :math:`P` the reference rate
+    ``peak``, :math:`\\beta` the measured memory ``bandwidth`` in GB/s, :math:`x` the
+    operations per number moved (:func:`cnncourse.bench.gemm_work_per_load` of the widest
+    block) and 4 bytes per float32 number. The rates count the direct sum's operations
+    (each case's ``flops`` in ``rows``) over the products' time alone.
+    """
+    from .bench import gemm_work_per_load
+
+    flops = {r["case"]: r["flops"] for r in rows}
+    fig, ax = _figure((6.4, 3.8))
+    reuse = np.array([gemm_work_per_load(*max(p["blocks"], key=lambda b: b[2])) for p in profiles])
+    rates = np.array([flops[p["case"]] / p["gemm"] / 1e9 for p in profiles])
+    x = np.geomspace(1, max(1000.0, reuse.max() * 2), 200)
+    ax.plot(x, np.minimum(peak, bandwidth * x / 4), color="0.3", linewidth=1.5,
+            label="roof: min(reference, bandwidth × x / 4 B)")  # fmt: skip
+    ax.plot(x, bandwidth * x / 4, ":", color="0.5", linewidth=1,
+            label=f"memory: {bandwidth:.0f} GB/s")  # fmt: skip
+    ax.axhline(peak, color="0.3", linestyle="--", linewidth=1,
+               label=f"reference rate: {peak:.0f} GFLOP/s")  # fmt: skip
+    ax.scatter(reuse, rates, color=COLORS["input"], zorder=3, label="NumPy's products")
+    order = np.argsort(reuse)
+    for rank, i in enumerate(order):  # labels alternate below and above the points
+        ax.annotate(short(profiles[i]["case"]), (reuse[i], rates[i]),
+                    textcoords="offset points", xytext=(-6, -12 if rank % 2 else 6),
+                    fontsize=7, ha="right" if rank % 2 else "left")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=min(rates.min(), bandwidth / 4) / 2, top=peak * 3)
+    ax.set_xlabel("operations per number moved")
+    ax.set_ylabel("GFLOP/s")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig

@@ -140,3 +140,10 @@ def test_command_line_survives_a_closed_pipe():
     process.stdout.close()  # the reader leaves after one line
     _, error = process.communicate(timeout=300)
     assert "Traceback" not in error and "BrokenPipeError" not in error, error
+
+
+def test_memory_bandwidth_counts_read_and_write(monkeypatch):
+    clock = iter(range(1000))  # every copy "takes" one second on this clock
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: next(clock))
+    rate = bench.memory_bandwidth(megabytes=1, repeat=2, min_seconds=0)
+    assert rate == 2 * 2**20 / 1e9

@@ -99,7 +99,7 @@ def test_tables_have_a_cell_per_column_and_few_columns():
     tables = [
         fp.time_table(rows),
         fp.rate_table(rows, peak=100.0),
-        fp.gemm_table(profiles, peak=100.0),
+        fp.gemm_table(profiles, peak=100.0, rows=rows),
         fp.algorithm_table(algorithm_rows, cc.ALGORITHMS),
         fp.sweep_table(rows[:3], [8, 16, 32]),
         fp.growth_table([1, 2], {"a": [1.0, 3.0]}, small=1, large=2)[1],
@@ -121,26 +121,40 @@ def test_rates_are_operations_over_time():
     _, body = fp.rate_table(rows, peak=250.0)
     assert body[0][2] == "500.0 (200%)"  # 10^9 operations in 2 ms, twice the reference
     assert body[0][3] == "1000.0 (400%)"
-    _, body = fp.gemm_table(fake_profiles(), peak=500.0)
+    profiles = fake_profiles()
+    for p in profiles:
+        p["flops"] = 2 * 10**9  # the products' own count: not the page's count
+    _, body = fp.gemm_table(profiles, peak=500.0, rows=rows)
+    # the direct sum's 10^9 operations in 1 ms, whatever the products' own count
     assert body[0][3] == "25%" and body[0][4] == "1000 (200%)"
-    big = next(row for row in body if row[0] == "8x64x56x56 -> 64, 3x3")
+    big = next(row for row in body if row[0] == fp.short("8x64x56x56 -> 64, 3x3"))
     assert big[1] == "64 × 576 × ≤ 7,281, 4 blocks" and big[2] == "114"
 
 
 def test_sentences_quote_the_rows():
     rows, profiles = fake_rows(), fake_profiles()
+    text = fp.comparison_markdown(rows)  # NumPy 2 ms against 1 ms for torch and F
+    assert "NumPy was clearly faster" not in text and "(a tie)" not in text
+    assert text.count("; ") == len(rows) - 1
+    rows[0]["numpy"] = 0.00108  # 8% over torch: a tie
+    rows[1]["numpy"], rows[1]["F"] = 0.0005, 0.0008  # under both by over 15%
     text = fp.comparison_markdown(rows)
-    assert text.startswith("- NumPy at or under torch's time (NumPy / torch): none.")
-    assert text.count("(2.00)") == len(rows)
+    assert f"faster than both torch columns on: {fp.short(rows[1]['case'])}." in text
+    assert f"(a tie): {fp.short(rows[0]['case'])}." in text
+    rows[2]["F"] = 0.0019  # over torch by 100%, but within 15% of F: a tie
+    assert fp.short(rows[2]["case"]) in fp.comparison_markdown(rows).split("(a tie)")[1]
+    rows = fake_rows()
     why = fp.why_markdown(rows, profiles, peak=100.0)
     assert "64-channel layer: NumPy 4.00 ms, of which the matrix products alone 1.00 ms (25%" in why
-    assert "less than NumPy's products alone" not in why  # torch 1 ms = products 1 ms
+    assert "about the same as NumPy's products alone" in why  # torch 1 ms = products 1 ms
     assert "10000.00 µs at the reference rate" in why  # 10^9 operations at 10^11 per second
     assert "busy" not in why
     rows[3]["torch"] = 0.0005  # torch 0.5 ms against products of 1 ms
     assert "torch's whole convolution 0.50 ms, less than NumPy's products alone" in (
         fp.why_markdown(rows, profiles, peak=100.0)
     )
+    rows[3]["torch"] = 0.00105  # 5% over: within the noise, not "more"
+    assert "more than NumPy's products" not in fp.why_markdown(rows, profiles, peak=100.0)
     rows[3]["torch"] = 0.001
     profiles[0]["gemm"] = 2 * profiles[0]["numpy"]  # the products slower than the whole call
     assert "this machine was busy" in fp.why_markdown(rows, profiles, peak=100.0)
@@ -230,3 +244,34 @@ def test_winograd_errors_and_sweep_on_a_small_layer():
     assert row["shifted-gemm"] > 0 and row["winograd"] > 0 and row["chosen"] == "shifted-gemm"
     with pytest.raises(ValueError, match="spoiler"):
         bench.winograd_errors([case], spoilers=("bad",))
+
+
+def test_relation_counts_small_differences_as_ties():
+    assert fp.relation(1.0) == fp.relation(1.14) == fp.relation(1 / 1.14) == "tie"
+    assert fp.relation(1.2) == "more" and fp.relation(0.8) == "less"
+    assert fp.relation(1.2, band=0.25) == "tie"
+
+
+def test_short_names_are_short_and_distinct():
+    names = [c.name for c in bench.GRID] + ["1x1x256x256, 31x31 kernel"]
+    shorts = [fp.short(name) for name in names]
+    assert len(set(shorts)) == len(shorts) and max(map(len, shorts)) <= 18
+    assert all("->" not in s for s in shorts) and fp.short("other") == "other"
+
+
+def test_growth_table_keeps_small_factors():
+    _, (_, body) = fp.growth_table([1, 2], {"a": [1.0, 1.4], "b": [1.0, 30.0]}, 1, 2)
+    assert body[0][1:] == ("1.4×", "30×")
+
+
+def test_draw_roofline(tmp_path):
+    rows, profiles = fake_rows(), fake_profiles()
+    fig = fp.draw_roofline(profiles, rows, peak=100.0, bandwidth=20.0)
+    ax = fig.axes[0]
+    roof = ax.lines[0]
+    x, y = roof.get_data()
+    assert np.allclose(y, np.minimum(100.0, 20.0 * x / 4))  # min(peak, bandwidth x / 4)
+    points = ax.collections[0].get_offsets()
+    assert len(points) == len(profiles) and np.allclose(points[:, 1], 1000.0)
+    fig.savefig(tmp_path / "roofline.png")
+    plt.close(fig)
