@@ -52,11 +52,16 @@ def convolve(x, w, mode):
     return shift_and_add(x, w, mode)
 
 
+#: Kernels of at least this many taps (32 x 32) may go through the FFT in :func:`convolve`.
+CONVOLVE_FFT_MIN_TAPS = 1024
+
+
 def _layer_can_convolve(x, w, mode):
     """Whether ``convolve(x, w, mode)`` may run as a one-channel layer (:func:`conv`).
 
-    Only 2-D float arrays of one dtype, a kernel of at least ``FFT_MIN_TAPS`` taps (below,
-    the per-tap loop is as fast), no larger than the image where the mode is ``"valid"``,
+    Only 2-D float arrays of one dtype, a kernel of at least :data:`CONVOLVE_FFT_MIN_TAPS`
+    taps (below, the per-tap loop is fast enough, and exact to the bit: a changed input value
+    changes only the outputs that read it), no larger than the image in ``"valid"`` mode,
     and finite values: where a kernel's infinite tap meets zero padding a layer computes
     ``inf * 0`` (NaN), while ``convolve`` adds nothing outside ``x``.
     """
@@ -65,7 +70,7 @@ def _layer_can_convolve(x, w, mode):
         x.ndim == w.ndim == 2
         and x.dtype == w.dtype
         and x.dtype.type in floats
-        and w.size >= _conv_algorithms.FFT_MIN_TAPS
+        and w.size >= CONVOLVE_FFT_MIN_TAPS
         and (mode != "valid" or all(k <= n for n, k in zip(x.shape, w.shape, strict=True)))
         and bool(np.isfinite(w).all() and np.isfinite(x).all())
     )

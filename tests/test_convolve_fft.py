@@ -1,5 +1,8 @@
 """Signal-level convolve of a 2-D image with a large kernel: the FFT only where it is exact.
 
+Kernels below ``CONVOLVE_FFT_MIN_TAPS`` taps keep the per-tap loop, exact to the bit (the
+intro asserts that one changed pixel changes only the responses that read it).
+
 References: scipy.signal.convolve (direct method) on the same arrays.
 """
 
@@ -27,7 +30,7 @@ def _spy_tap_loop(monkeypatch):
 @pytest.mark.parametrize("mode", ["same", "valid"])
 def test_a_large_kernel_in_same_or_valid_mode_goes_through_the_fft(monkeypatch, mode):
     rng = np.random.default_rng(3)
-    x, w = rng.random((90, 70)), rng.random((31, 25))
+    x, w = rng.random((90, 80)), rng.random((40, 33))
     calls = _spy_tap_loop(monkeypatch)
     found = cc.convolve(x, w, mode)
     assert calls == []  # not the tap-by-tap loop: the layer's plan chose the FFT
@@ -39,7 +42,7 @@ def test_a_large_kernel_in_same_or_valid_mode_goes_through_the_fft(monkeypatch, 
 def test_full_mode_corners_keep_the_direct_sum(monkeypatch):
     """A corner of "full" reads one product: the FFT's rounding would swamp it."""
     rng = np.random.default_rng(4)
-    x, w = rng.random((40, 40)), rng.random((20, 20))
+    x, w = rng.random((40, 40)), rng.random((33, 33))
     calls = _spy_tap_loop(monkeypatch)
     found = cc.convolve(x, w, "full")
     assert calls == ["full"]
@@ -52,7 +55,7 @@ def test_full_mode_corners_keep_the_direct_sum(monkeypatch):
 )
 def test_what_the_fft_never_sees(monkeypatch, spoil):
     rng = np.random.default_rng(5)
-    x, w, mode = rng.random((50, 50)), rng.random((15, 15)), "same"
+    x, w, mode = rng.random((60, 60)), rng.random((33, 33)), "same"
     if spoil == "nan":
         x[3, 3] = np.nan
     elif spoil == "inf":
@@ -60,7 +63,7 @@ def test_what_the_fft_never_sees(monkeypatch, spoil):
     elif spoil == "int":
         x, w = (x * 10).astype(np.int64), (w * 10).astype(np.int64)
     elif spoil == "small kernel":
-        w = w[:5, :5]
+        w = w[:31, :31]  # 961 taps: the per-tap loop, exact to the bit
     elif spoil == "kernel larger (valid)":
         x, w, mode = w, x, "valid"
     else:
