@@ -75,6 +75,13 @@ def narrow_variant(fig, width=PHONE_WIDTH_INCHES):
     return None if too_wide(fig, width) else fig
 
 
+def _wrapped_lines(text, width):
+    """About how many lines ``text`` takes when wrapped at ``width`` inches (its font's
+    characters are taken as 0.55 em wide: a generous estimate, so lines never overlap)."""
+    characters_per_line = max(1, int(width * 72 / (0.55 * text.get_fontsize())))
+    return -(-len(text.get_text()) // characters_per_line)
+
+
 def pack_rows(widths, limit, gap):
     """Greedy rows of consecutive items whose widths (plus gaps) fit ``limit``.
 
@@ -126,8 +133,9 @@ def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
     rows = pack_rows([size[0] for size in sizes], width, gap)
     row_widths = [sum(sizes[i][0] for i in row) + gap * (len(row) - 1) for row in rows]
     row_heights = [max(sizes[i][1] for i in row) for row in rows]
-    title_height = 0.35 * len(texts)
     new_width = max(row_widths)
+    title_lines = [_wrapped_lines(text, new_width) for text in texts]
+    title_height = 0.3 * sum(title_lines)
     new_height = title_height + sum(row_heights) + gap * (len(rows) - 1)
     old_width, old_height = fig.get_figwidth(), fig.get_figheight()
     placements = []
@@ -149,8 +157,10 @@ def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
         ax.set_position(
             [left / new_width, bottom / new_height, ax_width / new_width, ax_height / new_height]
         )
-    for index, text in enumerate(texts):
-        text.set_position((0.5, 1 - (index + 0.5) * 0.35 / new_height))
+    above = 0.0
+    for text, lines in zip(texts, title_lines, strict=True):
+        text.set_position((0.5, 1 - (above + 0.15 * lines) / new_height))
+        above += 0.3 * lines
         text.set_horizontalalignment("center")
         text.set_verticalalignment("center")
         text.set_wrap(True)
