@@ -409,14 +409,9 @@ def adaptive_avg_pool(input, size, n):
     """
     if 0 in size:
         return _empty_adaptive(input, size, n)
-    x, unbatched = add_batch_axis(input, n)
-    if n == 1:
-        x, size = x[:, :, None, :], (1, *size)
+    x, unbatched, size, rows, columns, images = _adaptive_images(input, size, n)
     height, width = x.shape[-2:]
-    rows = geometry.adaptive_windows(height, size[0])
-    columns = geometry.adaptive_windows(width, size[1])
     areas = np.multiply.outer(rows[1] - rows[0], columns[1] - columns[0])
-    images = x.reshape(-1, height, width)
     accumulator = _accumulator(x.dtype)
     y = np.empty((len(images), *size), dtype=x.dtype)
     step = max(1, BLOCK_BYTES // max(1, height * width * accumulator.itemsize))
@@ -425,6 +420,19 @@ def adaptive_avg_pool(input, size, n):
         sums = _adaptive_axis_sum(_adaptive_axis_sum(block, 2, *columns), 1, *rows)
         y[start : start + step] = sums / areas
     return _unbatch(y.reshape(*x.shape[:-2], *size), n, unbatched)
+
+
+def _adaptive_images(input, size, n):
+    """What both adaptive poolings start from: the batched input (1-D lifted to images of
+    height 1), its unbatched flag, the 2-D ``size``, the row and column windows
+    (:func:`cnncourse.geometry.adaptive_windows`) and the images as one (N·C, H, W) stack."""
+    x, unbatched = add_batch_axis(input, n)
+    if n == 1:
+        x, size = x[:, :, None, :], (1, *size)
+    height, width = x.shape[-2:]
+    rows = geometry.adaptive_windows(height, size[0])
+    columns = geometry.adaptive_windows(width, size[1])
+    return x, unbatched, size, rows, columns, x.reshape(-1, height, width)
 
 
 def _adaptive_axis_sum(values, axis, starts, ends):
@@ -452,13 +460,8 @@ def adaptive_max_pool(input, size, return_indices, n):
     if 0 in size:
         values = _empty_adaptive(input, size, n)
         return (values, values.astype(np.int64)) if return_indices else values
-    x, unbatched = add_batch_axis(input, n)
-    if n == 1:
-        x, size = x[:, :, None, :], (1, *size)
+    x, unbatched, size, rows, columns, images = _adaptive_images(input, size, n)
     height, width = x.shape[-2:]
-    rows = geometry.adaptive_windows(height, size[0])
-    columns = geometry.adaptive_windows(width, size[1])
-    images = x.reshape(-1, height, width)
     y = np.empty((len(images), *size), dtype=x.dtype)
     indices = np.empty((len(images), *size), dtype=np.int64) if return_indices else None
     step = max(1, BLOCK_BYTES // max(1, height * width * x.itemsize))

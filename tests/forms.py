@@ -1,4 +1,6 @@
-"""Hypothesis building blocks shared by the property-based tests."""
+"""Hypothesis building blocks and spies shared by the property-based tests."""
+
+import contextlib
 
 from hypothesis import strategies as st
 
@@ -18,3 +20,25 @@ def per_axis(draw, low, highs, forms=FORMS):
         return values, values
     value = draw(st.integers(low, min(highs)))
     return (value if form == "int" else (value,)), (value,) * len(highs)
+
+
+@contextlib.contextmanager
+def algorithms_run():
+    """Inside the block, the list of the NumPy convolution algorithms that ran (in order):
+    each of ``_conv_algorithms.ALGORITHMS`` is wrapped by a spy for the block's duration."""
+    from unittest import mock
+
+    from cnncourse import _conv_algorithms
+
+    ran = []
+    with contextlib.ExitStack() as stack:
+        for name in _conv_algorithms.ALGORITHMS:
+            attribute = name.replace("-", "_")
+            original = getattr(_conv_algorithms, attribute)
+
+            def spy(*args, _name=name, _original=original, **kwargs):
+                ran.append(_name)
+                return _original(*args, **kwargs)
+
+            stack.enter_context(mock.patch.object(_conv_algorithms, attribute, spy))
+        yield ran

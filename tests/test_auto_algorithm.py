@@ -13,18 +13,16 @@ output, NaN and ±inf where the reference has them), and the algorithm that ran 
 one :func:`cnncourse.conv_algorithm` reports.
 """
 
-import contextlib
 import math
-from unittest import mock
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from forms import algorithms_run
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import cnncourse as cc
-from cnncourse import _conv_algorithms
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -32,23 +30,6 @@ F = torch.nn.functional
 BOOSTS = (1e4, 1e8, 1e14)
 SPECIAL = (np.nan, np.inf, -np.inf, 0.0, 1e8, 1e14)
 SPECIAL_TAPS = (np.nan, np.inf, -np.inf, 0.0, 1e-3, 1e4)
-
-
-@contextlib.contextmanager
-def algorithms_run():
-    """Inside the block, the list of the algorithms that ran (in order)."""
-    ran = []
-    with contextlib.ExitStack() as stack:
-        for name in _conv_algorithms.ALGORITHMS:
-            attribute = name.replace("-", "_")
-            original = getattr(_conv_algorithms, attribute)
-
-            def spy(*args, _name=name, _original=original, **kwargs):
-                ran.append(_name)
-                return _original(*args, **kwargs)
-
-            stack.enter_context(mock.patch.object(_conv_algorithms, attribute, spy))
-        yield ran
 
 
 def _pattern(shape):

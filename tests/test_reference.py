@@ -11,12 +11,9 @@ The values come from a drawn seed. Profiles (``tests/conftest.py``): ``dev`` by 
 ``tests/test_pooling.py``.
 """
 
-import contextlib
-from unittest import mock
-
 import numpy as np
 import pytest
-from forms import per_axis
+from forms import algorithms_run, per_axis
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -125,23 +122,6 @@ def test_conv_matches_torch_and_the_definition(n, data):
     _check(ours, defined, atol=atol, what="NumPy backend vs definition")
     _check(ours, reference, atol=atol, what="NumPy backend vs torch")
     _check(function(**_as_torch(config)), reference, atol=atol, what="torch backend vs torch")
-
-
-@contextlib.contextmanager
-def algorithms_run():
-    """Inside the block, the list of the algorithms that ran (in order)."""
-    ran = []
-    with contextlib.ExitStack() as stack:
-        for name in _conv_algorithms.ALGORITHMS:
-            attribute = name.replace("-", "_")
-            original = getattr(_conv_algorithms, attribute)
-
-            def spy(*args, _name=name, _original=original, **kwargs):
-                ran.append(_name)
-                return _original(*args, **kwargs)
-
-            stack.enter_context(mock.patch.object(_conv_algorithms, attribute, spy))
-        yield ran
 
 
 @pytest.mark.parametrize("algorithm", cc.ALGORITHMS)

@@ -7,11 +7,11 @@ function, the automatic choice is spied on: where it runs Winograd, the answer i
 accurate as a direct sum's; special values never reach it.
 """
 
-import contextlib
 from unittest import mock
 
 import numpy as np
 import pytest
+from forms import algorithms_run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -115,23 +115,6 @@ def test_winograd_through_conv2d_matches_the_reference_definition():
     assert ran == ["winograd"]
     np.testing.assert_allclose(ours, cc.conv2d_reference(x, w, padding=1), rtol=1e-12,
                                atol=1e-12)  # fmt: skip
-
-
-@contextlib.contextmanager
-def algorithms_run():
-    """Inside the block, the list of the algorithms that ran (in order)."""
-    ran = []
-    with contextlib.ExitStack() as stack:
-        for name in _conv_algorithms.ALGORITHMS:
-            attribute = name.replace("-", "_")
-            original = getattr(_conv_algorithms, attribute)
-
-            def spy(*args, _name=name, _original=original, **kwargs):
-                ran.append(_name)
-                return _original(*args, **kwargs)
-
-            stack.enter_context(mock.patch.object(_conv_algorithms, attribute, spy))
-        yield ran
 
 
 ADVERSARIAL = ("none", "nan", "inf", "spike", "small half", "tiny tap", "overflow")
