@@ -14,7 +14,7 @@ multiply-add of the direct sum (:meth:`cnncourse.bench.Case.flops`); ``peak`` is
 
 import numpy as np
 
-from ._optional import require
+from .frames._figure import _figure as frame_figure
 from .plotting import COLORS
 
 BACKENDS = (("numpy", "cnncourse, NumPy", "input"), ("torch", "cnncourse, torch (CPU)", "kernel"))
@@ -62,10 +62,9 @@ def _rate(row, backend):
 
 
 def _figure(figsize, cols=1):
-    plt = require("matplotlib.pyplot", "book", "cnncourse.figures_performance")
-
-    fig, axes = plt.subplots(1, cols, figsize=figsize, facecolor="white")
-    return fig, axes
+    """One row of ``cols`` panels from the frames' figure factory: an Axes, or a tuple."""
+    fig, axes = frame_figure(1, cols, figsize)
+    return fig, (axes[0, 0] if cols == 1 else tuple(axes[0]))
 
 
 def im2col_table(columns, kernel, out_w):

@@ -1,6 +1,7 @@
-"""Hypothesis building blocks and spies shared by the property-based tests."""
+"""Hypothesis building blocks, spies and measures shared by the tests."""
 
 import contextlib
+import tracemalloc
 
 from hypothesis import strategies as st
 
@@ -42,3 +43,14 @@ def algorithms_run():
 
             stack.enter_context(mock.patch.object(_conv_algorithms, attribute, spy))
         yield ran
+
+
+def peak_bytes(call):
+    """``call()`` and the peak of memory traced during it (Python objects and NumPy arrays)."""
+    tracemalloc.start()
+    try:
+        result = call()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak

@@ -11,11 +11,10 @@ row-major order; the last NaN) is exercised, not only the values. Profiles: see
 """
 
 import math
-import tracemalloc
 
 import numpy as np
 import pytest
-from forms import FORMS, per_axis
+from forms import FORMS, peak_bytes, per_axis
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -262,26 +261,10 @@ def test_lp_pool_negative_zero_power_sum_as_torch(n, norm_type):
 def test_huge_pooling_window_on_a_tiny_input_needs_no_huge_array(name):
     """A 16001 x 16001 window with 8000 padding on one pixel: torch answers at once."""
     x = np.array([[[[2.5]]]])
-    tracemalloc.start()
-    try:
-        y = getattr(cc, name)(x, 16001, stride=1, padding=8000)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    y, peak = peak_bytes(lambda: getattr(cc, name)(x, 16001, stride=1, padding=8000))
     reference = getattr(F, name)(torch.from_numpy(x), 16001, 1, 8000).numpy()
     np.testing.assert_allclose(y, reference, rtol=1e-12)
     assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MiB for a 1 x 1 answer"
-
-
-def _peak(call):
-    """``call()`` and the peak of memory traced during it (Python objects and NumPy arrays)."""
-    tracemalloc.start()
-    try:
-        result = call()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak
 
 
 @pytest.mark.parametrize(
@@ -295,7 +278,7 @@ def _peak(call):
 def test_taps_that_only_meet_padding_cost_nothing(name, shape, args):
     """Issue 24, item 6: a window of 2,000,001 taps over 8 inputs walked every tap (200 MB)."""
     x = np.arange(math.prod(shape), dtype=np.float64).reshape(shape)
-    y, peak = _peak(lambda: getattr(cc, name)(x, *args))
+    y, peak = peak_bytes(lambda: getattr(cc, name)(x, *args))
     reference = getattr(F, name)(torch.from_numpy(x), *args).numpy()
     np.testing.assert_allclose(y, reference, rtol=1e-12)
     assert peak < 4 * y.nbytes + 2**20, f"{peak / 2**20:.1f} MiB for a {y.shape} answer"
@@ -311,7 +294,9 @@ def test_max_pool_indices_skip_dead_taps(monkeypatch):
 
     monkeypatch.setattr(cc.geometry, "tap_outputs", counted)
     x = np.arange(8.0).reshape(1, 1, 8)
-    (y, indices), peak = _peak(lambda: cc.max_pool1d(x, 2000001, 1, 1000000, return_indices=True))
+    (y, indices), peak = peak_bytes(
+        lambda: cc.max_pool1d(x, 2000001, 1, 1000000, return_indices=True)
+    )
     reference = F.max_pool1d(torch.from_numpy(x), 2000001, 1, 1000000, return_indices=True)
     np.testing.assert_array_equal(y, reference[0].numpy())
     np.testing.assert_array_equal(indices, reference[1].numpy())
@@ -325,19 +310,19 @@ def test_adaptive_max_pool_with_indices_needs_no_gathered_copy():
     rng = np.random.default_rng(5)
     x = rng.integers(0, 4, (2, 8, 224, 224)).astype(np.float32)  # ties: the index rule counts
     x[0, 0, 3, 5] = np.nan
-    (y, indices), peak = _peak(lambda: cc.adaptive_max_pool2d(x, 223, return_indices=True))
+    (y, indices), peak = peak_bytes(lambda: cc.adaptive_max_pool2d(x, 223, return_indices=True))
     values, where = F.adaptive_max_pool2d(torch.from_numpy(x), 223, return_indices=True)
     np.testing.assert_array_equal(y, values.numpy())
     np.testing.assert_array_equal(indices, where.numpy())
     answer = y.nbytes + indices.nbytes
     assert peak < 3 * answer + 2 * cc.numpy_backend.BLOCK_BYTES, f"{peak / answer:.1f} x the answer"
-    plain, peak = _peak(lambda: cc.adaptive_max_pool2d(x, 223))
+    plain, peak = peak_bytes(lambda: cc.adaptive_max_pool2d(x, 223))
     np.testing.assert_array_equal(plain, values.numpy())
     assert peak < 3 * plain.nbytes + 2 * cc.numpy_backend.BLOCK_BYTES, (
         f"{peak / plain.nbytes:.1f} x"
     )
     x = rng.standard_normal(x.shape).astype(np.float32)
-    average, peak = _peak(lambda: cc.adaptive_avg_pool2d(x, 223))
+    average, peak = peak_bytes(lambda: cc.adaptive_avg_pool2d(x, 223))
     reference = F.adaptive_avg_pool2d(torch.from_numpy(x), 223).numpy()
     np.testing.assert_allclose(average, reference, rtol=1e-5, atol=1e-6)
     assert peak < 3 * average.nbytes + 2 * cc.numpy_backend.BLOCK_BYTES, (

@@ -5,10 +5,9 @@ they reached), so such calls answer like torch in little memory; a call whose wo
 would still dwarf its input and answer is refused up front with a clear message.
 """
 
-import tracemalloc
-
 import numpy as np
 import pytest
+from forms import peak_bytes
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -18,25 +17,15 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 
-def _peak_bytes(call):
-    tracemalloc.start()
-    try:
-        result = call()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak
-
-
 def test_dilation_100000_on_an_8_by_8_answer():
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((1, 2, 8, 8)), rng.standard_normal((3, 2, 3, 3))
     kwargs = dict(padding=100000, dilation=100000)
-    ours, peak = _peak_bytes(lambda: cc.conv2d(x, w, **kwargs))
+    ours, peak = peak_bytes(lambda: cc.conv2d(x, w, **kwargs))
     reference = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), **kwargs).numpy()
     np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
     assert peak < 2**20, f"{peak / 2**20:.1f} MiB"
-    cols, peak = _peak_bytes(lambda: cc.unfold(x, 3, **kwargs))
+    cols, peak = peak_bytes(lambda: cc.unfold(x, 3, **kwargs))
     np.testing.assert_array_equal(cols, F.unfold(torch.from_numpy(x), 3, **kwargs).numpy())
     assert peak < 2**20
 
@@ -95,7 +84,7 @@ def test_fft_kernel_transforms_stay_within_the_block_size():
     w = rng.standard_normal((256, 256, 10, 10)).astype(np.float32)
     assert cc.conv_algorithm(x, w) == "fft"
     release_scratch()
-    ours, peak = _peak_bytes(lambda: cc.conv2d(x, w))
+    ours, peak = peak_bytes(lambda: cc.conv2d(x, w))
     reference = F.conv2d(torch.from_numpy(x).double(), torch.from_numpy(w).double()).numpy()
     scale = np.abs(reference).max()
     np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-5 * scale)
