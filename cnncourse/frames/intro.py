@@ -12,6 +12,7 @@ from ..plotting import COLORS
 from ..pool import avg_pool2d, max_pool2d
 from ._figure import _figure
 from .motivation import shift_image
+from .pooling import relative_change as pooling_relative_change
 
 POOLS = ("max", "avg", "subsample")
 
@@ -55,7 +56,8 @@ def cells(image, kernels, width=8, pool="max"):
 
 
 def relative_change(a, b, per_channel=False):
-    """The relative change :math:`\\|a - b\\| / \\|a\\|` (Frobenius norms).
+    """The relative change :math:`\\|a - b\\| / \\|a\\|` (Frobenius norms): overall, as
+    :func:`cnncourse.frames.pooling.relative_change`, or one value per channel.
 
     Parameters
     ----------
@@ -68,9 +70,9 @@ def relative_change(a, b, per_channel=False):
     -------
     float or numpy.ndarray, shape (C,)
     """
-    a, b = np.asarray(a, float), np.asarray(b, float)
     if not per_channel:
-        return float(np.linalg.norm(a - b) / np.linalg.norm(a))
+        return pooling_relative_change(a, b)
+    a, b = np.asarray(a, float), np.asarray(b, float)
     axes = tuple(i for i in range(a.ndim) if i != a.ndim - 3)
     return np.sqrt(((a - b) ** 2).sum(axis=axes) / (a**2).sum(axis=axes))
 
