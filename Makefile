@@ -29,7 +29,7 @@ ROOT_ARG     := $(if $(filter 0,$(USER_ID)),--allow-root,)
 # a file already there is never overwritten, so book/ stays as committed and the work stays.
 WORK := work
 
-.PHONY: book test check style notebook-times chromium pdf jupyter work install-cells env assets lint format clean clean-cache
+.PHONY: book test check style notebook-times lighthouse chromium pdf jupyter work install-cells env assets lint format clean clean-cache
 
 book: $(STAMP) $(ASSETS)
 	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
@@ -58,6 +58,16 @@ style: $(STAMP)
 # A benchmark (run it on a quiet machine): every notebook executed fresh, against its budget.
 notebook-times: $(STAMP)
 	$(BIN)/python tools/notebook_times.py
+
+# A benchmark (after `make book`, on a quiet machine): Lighthouse's phone and desktop scores of
+# three pages, the median of three runs each; fails under 80 mobile performance or 100
+# accessibility. Lighthouse (pinned in tools/lighthouse/, with its lock file) comes from the npm
+# registry (`npm install`: `npm ci` refuses the lock, as one dependency asks for a tag, "latest").
+LIGHTHOUSE_PAGES ?= book/intro book/convolution book/prior
+LIGHTHOUSE := tools/lighthouse/node_modules/.bin/lighthouse
+lighthouse: $(STAMP) chromium
+	test -x $(LIGHTHOUSE) || npm install --prefix tools/lighthouse --no-audit --no-fund --no-save
+	$(BIN)/python tools/lighthouse.py $(LIGHTHOUSE_PAGES) --runs 3 --desktop
 
 # One PDF of the whole book (Chromium prints every page; linked from the download menu).
 pdf: $(STAMP) $(ASSETS)
