@@ -21,6 +21,8 @@
 * Gives each page a meta description, loads the search scripts on the search page only, and
   writes ``/favicon.ico`` (``book_head.py``).
 * Cuts the theme's style sheets to the rules the site can use (``book_css.py``).
+* Writes code tokens drawn in the text's own colour without a ``<span>`` each, which takes
+  60% of the elements off a chapter page (``book_code.py``).
 * Drops script tags that an extension registered twice (sphinx-thebe adds its inline
   configuration once per read, which redeclares a ``const`` and throws in the browser).
 """
@@ -32,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import book_a11y  # noqa: E402
+import book_code  # noqa: E402
 import book_css  # noqa: E402
 import book_head  # noqa: E402
 import book_icons  # noqa: E402
@@ -192,6 +195,7 @@ def _refresh_assets(app):
 
 def setup(app):
     os.environ["CNNCOURSE_WIDGETS"] = "static"
+    book_code.use_plain_token_formatter()
     app.connect("config-inited", _configure_mathjax, priority=900)
     app.connect("builder-inited", _refresh_assets)
     app.connect("doctree-resolved", _rewrite_widgets)
