@@ -175,6 +175,8 @@ def _exact_key(value):
     kind = type(value)
     if kind in PLAIN_TYPES:  # the common case first: a layer call is mostly plain ints
         return kind, value
+    if kind is np.ndarray:
+        return kind, value.shape, value.dtype
     if kind is tuple or kind is list:
         return kind, tuple([_exact_key(item) for item in value])
     if isinstance(value, np.generic):  # a NumPy scalar has a shape too: keep its value
@@ -197,7 +199,11 @@ def exact_cache(check):
     @functools.wraps(check)
     def cached(*args):
         try:
-            key = tuple([(type(v), v) if type(v) in PLAIN_TYPES else _exact_key(v) for v in args])
+            # A plain int or None stands for itself (no other key equals it); a NumPy array
+            # is its shape and dtype (no other key's first item is a tuple); the rest is
+            # tagged with its type (:func:`_exact_key`).
+            key = tuple([v if type(v) is int or v is None else (v.shape, v.dtype)
+                         if type(v) is np.ndarray else _exact_key(v) for v in args])  # fmt: skip
             return results[key]
         except TypeError:  # unhashable: no cache
             return check(*args)
