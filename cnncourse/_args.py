@@ -6,8 +6,9 @@ a ``TypeError`` or ``ValueError`` that names the argument, what was expected and
 
 Checks are type-exact: an integer argument is an ``int`` or NumPy integer (never ``True``
 or ``1.0``), a flag is ``True`` or ``False`` (never a string). Their answers do not depend on
-earlier calls: a layer's checks are cached (:func:`exact_cache`) under keys that hold each
-argument's type beside its value, so ``stride=1`` and ``stride=True`` never share an entry.
+earlier calls: a layer's checks are cached (:func:`exact_cache`) under keys that tell each
+argument's type apart as well as its value, so ``stride=1`` and ``stride=True`` never share
+an entry.
 A layer's checked geometry comes back as one :class:`cnncourse.geometry.Geometry`; the size
 arithmetic itself lives in :mod:`cnncourse.geometry`.
 """
@@ -190,9 +191,11 @@ def exact_cache(check):
     """Remember what ``check`` returned for arguments of exactly these types and values.
 
     A layer called again with the same configuration (every training step) skips its
-    checks. The key holds each argument's type next to its value, so that a call with
-    ``stride=1`` says nothing about ``stride=True`` or ``stride=1.0``; errors are never
-    remembered, and unhashable arguments are checked afresh every time.
+    checks. The key tells each argument's type apart as well as its value (a plain ``int``
+    or ``None`` stands for itself, an array is its shape and dtype, anything else is tagged
+    with its type), so that a call with ``stride=1`` says nothing about ``stride=True`` or
+    ``stride=1.0``; errors are never remembered, and unhashable arguments are checked afresh
+    every time.
     """
     results = {}
 
