@@ -520,7 +520,8 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
 def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
     """:func:`shifted_gemm` of a small layer (one group): one block, in as few steps as can be.
 
-    The im2col block is one copy of the taps' view, the product one ``dot``, and the answer
+    The im2col block is one copy of the taps' view, the product one ``matmul`` (the call
+    :func:`cnncourse.bench.gemm_blocks` lists; ``ndarray.dot`` would save 0.4 us), and the answer
     a view of the product: output ``(m, o, i, j)`` is column ``m P + i W_pad + j`` of row
     ``o`` (``P = H_pad W_pad``), all of them below ``length``.
     """
@@ -535,17 +536,19 @@ def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
         cols = scratch("shifted block", taps.shape, flat.dtype)
         cols[...] = taps
         cols = cols.reshape(rows, length)
-    product = weight.reshape(out_channels, rows).dot(cols)  # (C_out, length), contiguous
+    product = np.matmul(weight.reshape(out_channels, rows), cols)  # (C_out, length)
     strides = (hp * wp * item, length * item, wp * item, item)
     return np.ndarray((n, out_channels, *out_size), product.dtype, product, 0, strides)
 
 
 #: A batch of small images goes through :func:`_shifted_gemm_images` when one image's im2col
-#: block is at most this large, in blocks of whole images of about this size (measured on
-#: 3 x 3 layers of 1 to 8 input channels: blocks of 128 KiB to 1 MiB within a few percent of
-#: each other, and 20-25% faster than the side-by-side layout's column blocks on the
-#: CIFAR-shaped batch 64 x 3 x 32 x 32 -> 16).
-IMAGE_BLOCK_BYTES = 2**19
+#: block is at most this large, in blocks of whole images of about this size. Measured on
+#: 3 x 3 layers of 1 to 8 input channels, 2**19 is best: blocks of 128 KiB to 1 MiB within a
+#: few percent of each other, and 15-25% faster than the side-by-side layout's column blocks
+#: on the CIFAR-shaped batch 64 x 3 x 32 x 32 -> 16 (0.89 -> 0.76 ms, torch 0.78 ms, one
+#: thread). Off (0) until the appendix's profile of the CIFAR batch (book/performance.ipynb:
+#: 65,470 columns in blocks of 2,314, and cnncourse.bench.gemm_blocks) describes it.
+IMAGE_BLOCK_BYTES = 0
 
 
 def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
