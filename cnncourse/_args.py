@@ -65,6 +65,19 @@ def kind_of(value):
     return f"{type(value).__module__}.{type(value).__name__}".replace("builtins.", "")
 
 
+def native_numpy(values, required):
+    """True if ``values`` are native-byte-order NumPy arrays (exactly ``numpy.ndarray``),
+    each of them after the first ``required`` possibly ``None``: then no tensor is among
+    them and none needs converting (the dispatcher's common call, decided in a few steps)."""
+    for index, value in enumerate(values):
+        if type(value) is np.ndarray:
+            if not value.dtype.isnative:
+                return False
+        elif value is not None or index < required:
+            return False
+    return True
+
+
 def check_same_kind(**arrays):
     """Refuse a mix of torch tensors and NumPy arrays among ``arrays`` (``None`` ignored).
 

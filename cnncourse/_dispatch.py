@@ -55,13 +55,7 @@ def dual_backend(public_function):
         # required ones native NumPy arrays, the optional ones that or None. The general
         # route below would pass such a call on unchanged.
         if len(args) >= n_required and (not kwargs or by_name.isdisjoint(kwargs)):
-            for index, value in enumerate(args[:n_arrays]):
-                if type(value) is np.ndarray:
-                    if not value.dtype.isnative:
-                        break
-                elif value is not None or index < n_required:
-                    break
-            else:
+            if _args.native_numpy(args[:n_arrays], n_required):
                 return public_function(*args, **kwargs)
         arrays = dict(zip(array_names, args, strict=False))
         if kwargs:
