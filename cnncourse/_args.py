@@ -6,8 +6,9 @@ a ``TypeError`` or ``ValueError`` that names the argument, what was expected and
 
 Checks are type-exact: an integer argument is an ``int`` or NumPy integer (never ``True``
 or ``1.0``), a flag is ``True`` or ``False`` (never a string). Their answers do not depend on
-earlier calls: a layer's checks are cached (:func:`exact_cache`) under keys that hold each
-argument's type beside its value, so ``stride=1`` and ``stride=True`` never share an entry.
+earlier calls: a layer's checks are cached (:func:`exact_cache`) under keys that tell each
+argument's type apart as well as its value, so ``stride=1`` and ``stride=True`` never share
+an entry.
 A layer's checked geometry comes back as one :class:`cnncourse.geometry.Geometry`; the size
 arithmetic itself lives in :mod:`cnncourse.geometry`.
 """
@@ -62,6 +63,19 @@ def kind_of(value):
     if is_torch_tensor(value):
         return "torch.Tensor"
     return f"{type(value).__module__}.{type(value).__name__}".replace("builtins.", "")
+
+
+def native_numpy(values, required):
+    """True if ``values`` are native-byte-order NumPy arrays (exactly ``numpy.ndarray``),
+    each of them after the first ``required`` possibly ``None``: then no tensor is among
+    them and none needs converting (the dispatcher's common call, decided in a few steps)."""
+    for index, value in enumerate(values):
+        if type(value) is np.ndarray:
+            if not value.dtype.isnative:
+                return False
+        elif value is not None or index < required:
+            return False
+    return True
 
 
 def check_same_kind(**arrays):
@@ -175,6 +189,8 @@ def _exact_key(value):
     kind = type(value)
     if kind in PLAIN_TYPES:  # the common case first: a layer call is mostly plain ints
         return kind, value
+    if kind is np.ndarray:
+        return kind, value.shape, value.dtype
     if kind is tuple or kind is list:
         return kind, tuple([_exact_key(item) for item in value])
     if isinstance(value, np.generic):  # a NumPy scalar has a shape too: keep its value
@@ -188,16 +204,22 @@ def exact_cache(check):
     """Remember what ``check`` returned for arguments of exactly these types and values.
 
     A layer called again with the same configuration (every training step) skips its
-    checks. The key holds each argument's type next to its value, so that a call with
-    ``stride=1`` says nothing about ``stride=True`` or ``stride=1.0``; errors are never
-    remembered, and unhashable arguments are checked afresh every time.
+    checks. The key tells each argument's type apart as well as its value (a plain ``int``
+    or ``None`` stands for itself, an array is its shape and dtype, anything else is tagged
+    with its type), so that a call with ``stride=1`` says nothing about ``stride=True`` or
+    ``stride=1.0``; errors are never remembered, and unhashable arguments are checked afresh
+    every time.
     """
     results = {}
 
     @functools.wraps(check)
     def cached(*args):
         try:
-            key = tuple([(type(v), v) if type(v) in PLAIN_TYPES else _exact_key(v) for v in args])
+            # A plain int or None stands for itself (no other key equals it); a NumPy array
+            # is its shape and dtype (no other key's first item is a tuple); the rest is
+            # tagged with its type (:func:`_exact_key`).
+            key = tuple([v if type(v) is int or v is None else (v.shape, v.dtype)
+                         if type(v) is np.ndarray else _exact_key(v) for v in args])  # fmt: skip
             return results[key]
         except TypeError:  # unhashable: no cache
             return check(*args)

@@ -41,9 +41,9 @@ import threading
 
 import numpy as np
 
-from ._winograd import WINOGRAD_MIN_CHANNELS, WINOGRAD_MIN_TILES, winograd
+from ._winograd import WINOGRAD_MIN_CHANNELS, WINOGRAD_MIN_TILES, winograd  # noqa: F401 (run)
 from ._winograd import supports as winograd_supports
-from ._workspace import scratch
+from ._workspace import SCRATCH_MIN_BYTES, scratch
 from .views import reduce_axis, tap_ranges, view_windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
@@ -445,7 +445,7 @@ def _side_by_side(x, pads):
     (top, bottom), (left, right) = pads
     hp, wp = h + top + bottom, w + left + right
     if n == 1 and hp == h and wp == w:
-        return np.ascontiguousarray(x[0]).reshape(c, h * w), hp, wp
+        return np.ascontiguousarray(x).reshape(c, h * w), hp, wp
     flat = scratch("side by side", (c, n * hp * wp), x.dtype)
     _fill_padded(flat.reshape(c, n, hp, wp), x.transpose(1, 0, 2, 3), pads)
     return flat, hp, wp
@@ -460,11 +460,12 @@ def _taps(channels, kernel_size, dilation, row_length, length):
     item = channels.itemsize
     # The ndarray constructor makes the view like numpy.lib.stride_tricks.as_strided, without
     # its few microseconds of overhead (a large share of a small layer's time).
-    view = np.ndarray(
-        shape=(channels.shape[0], kh, kw, length),
-        dtype=channels.dtype,
-        buffer=channels,
-        strides=(channels.strides[0], dh * row_length * item, dw * item, item),
+    view = np.ndarray(  # by position: keywords cost a few tenths of a microsecond more
+        (channels.shape[0], kh, kw, length),
+        channels.dtype,
+        channels,
+        0,
+        (channels.strides[0], dh * row_length * item, dw * item, item),
     )
     view.flags.writeable = False
     return view
@@ -472,34 +473,33 @@ def _taps(channels, kernel_size, dilation, row_length, length):
 
 def shifted_gemm(x, weight, stride, pads, dilation, groups):
     """Correlate (stride 1) with tap shifts of the flattened, padded images."""
-    n, c = x.shape[:2]
+    n, c, h, w = x.shape
     out_channels, per_group, kh, kw = weight.shape
-    dh, dw = dilation
-    flat, hp, wp = _side_by_side(x, pads)
+    (top, bottom), (left, right) = pads
+    (dh, dw), hp, wp = dilation, h + top + bottom, w + left + right
     ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
     if n == 0:  # an empty batch: nothing to compute
         return np.empty((0, out_channels, ho, wo), dtype=weight.dtype)
-    total = flat.shape[1]
     # Output position t reads t + (the tap's shift); the last `reach` positions would read
     # past the end, and all of them lie right of or below the valid outputs: skip them.
     reach = dh * (kh - 1) * wp + dw * (kw - 1)
+    total = n * hp * wp
     length = total - reach
-    out = np.empty((out_channels, total), dtype=weight.dtype)
     rows = per_group * kh * kw  # one im2col row per (channel, tap)
+    if groups == 1 and out_channels * rows * length > SMALL_GEMM_WORK and n > 1:
+        image_length = hp * wp - reach  # an image's own columns, read within the image
+        if rows * image_length * weight.itemsize <= IMAGE_BLOCK_BYTES:
+            return _shifted_gemm_images(x, weight, pads, dilation, (hp, wp), (ho, wo))
+    flat = _side_by_side(x, pads)[0]
+    if groups == 1 and out_channels * rows * length <= SMALL_GEMM_WORK:
+        return _shifted_gemm_small(flat, weight, dilation, (n, hp, wp), (ho, wo), length)
+    out = np.empty((out_channels, total), dtype=weight.dtype)
     if groups > 1 and rows * length * weight.itemsize <= GROUP_BATCH_BYTES // 2:
         _shifted_gemm_batched(flat, weight, dilation, wp, length, groups, out)
         y = out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo]
         return y.transpose(1, 0, 2, 3)
-    if groups == 1 and out_channels * rows * length <= SMALL_GEMM_WORK:
-        columns = length  # a small layer: one block (shifted_columns would say so)
-    else:
-        columns = shifted_columns(length, out_channels // groups, rows, weight.itemsize)
+    columns = shifted_columns(length, out_channels // groups, rows, weight.itemsize)
     cols = scratch("shifted block", (per_group, kh, kw, columns), weight.dtype)
-    if groups == 1 and columns == length:  # one block (a small layer): no loops to set up
-        cols[...] = _taps(flat, (kh, kw), dilation, wp, length)
-        np.matmul(weight.reshape(out_channels, rows), cols.reshape(rows, length),
-                  out=out[:, :length])  # fmt: skip
-        return out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo].transpose(1, 0, 2, 3)
     for inputs, outputs in zip(
         _group_slices(c, groups), _group_slices(out_channels, groups), strict=True
     ):
@@ -515,6 +515,77 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
             )
     y = out.reshape(out_channels, n, hp, wp)[:, :, :ho, :wo]
     return y.transpose(1, 0, 2, 3)  # a view: copying it would cost as much as the GEMM
+
+
+def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
+    """:func:`shifted_gemm` of a small layer (one group): one block, in as few steps as can be.
+
+    The im2col block is one copy of the taps' view, the product one ``matmul`` (the call
+    :func:`cnncourse.bench.gemm_blocks` lists; ``ndarray.dot`` would save 0.4 us), and the answer
+    a view of the product: output ``(m, o, i, j)`` is column ``m P + i W_pad + j`` of row
+    ``o`` (``P = H_pad W_pad``), all of them below ``length``.
+    """
+    out_channels, per_group, kh, kw = weight.shape
+    n, hp, wp = padded_shape
+    item, rows = flat.itemsize, per_group * kh * kw
+    strides = (flat.strides[0], dilation[0] * wp * item, dilation[1] * item, item)
+    taps = np.ndarray((per_group, kh, kw, length), flat.dtype, flat, 0, strides)  # _taps
+    if rows * length * item < SCRATCH_MIN_BYTES:
+        cols = taps.reshape(rows, length)  # the copy (reshaping a strided view copies it)
+    else:  # a larger block: into a kept work array, whose pages are already mapped
+        cols = scratch("shifted block", taps.shape, flat.dtype)
+        cols[...] = taps
+        cols = cols.reshape(rows, length)
+    product = np.matmul(weight.reshape(out_channels, rows), cols)  # (C_out, length)
+    strides = (hp * wp * item, length * item, wp * item, item)
+    return np.ndarray((n, out_channels, *out_size), product.dtype, product, 0, strides)
+
+
+#: A batch of small images goes through :func:`_shifted_gemm_images` when one image's im2col
+#: block is at most this large, in blocks of whole images of about this size. Measured on
+#: 3 x 3 layers of 1 to 8 input channels, 2**19 is best: blocks of 128 KiB to 1 MiB within a
+#: few percent of each other, and 15-25% faster than the side-by-side layout's column blocks
+#: on the CIFAR-shaped batch 64 x 3 x 32 x 32 -> 16 (0.89 -> 0.76 ms, torch 0.78 ms, one
+#: thread). Off (0) until the appendix's profile of the CIFAR batch (book/performance.ipynb:
+#: 65,470 columns in blocks of 2,314, and cnncourse.bench.gemm_blocks) describes it.
+IMAGE_BLOCK_BYTES = 0
+
+
+def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
+    """:func:`shifted_gemm` of a batch of small images, a block of whole images at a time.
+
+    Each image is shifted on its own: its tap ``(a, b)`` reads ``x_pad[m, c, t + d_h a
+    W_pad + d_w b]`` for ``t < length = H_pad W_pad - reach``, a strided view of the input
+    itself when there is no padding (no side-by-side copy of the batch), else of a block of
+    padded images. One batched GEMM multiplies a block's im2col blocks, and output ``(m, o,
+    i, j)`` is column ``i W_pad + j`` of row ``o`` of image ``m``'s product.
+    """
+    n, c = x.shape[:2]
+    out_channels, per_group, kh, kw = weight.shape
+    (hp, wp), (dh, dw) = padded_size, dilation
+    length = hp * wp - dh * (kh - 1) * wp - dw * (kw - 1)
+    rows, dtype, item = per_group * kh * kw, weight.dtype, weight.itemsize
+    step = min(n, max(1, IMAGE_BLOCK_BYTES // (rows * length * item)))  # images per block
+    padded = any(before or after for before, after in pads)
+    if padded:
+        work = scratch("padded images", (step, c, hp, wp), dtype)
+    else:
+        source = np.ascontiguousarray(x)
+    cols = scratch("shifted images", (step, c, kh, kw, length), dtype)
+    out = np.empty((n, out_channels, length), dtype)
+    group_weight = weight.reshape(out_channels, rows)
+    strides = (c * hp * wp * item, hp * wp * item, dh * wp * item, dw * item, item)
+    for start in range(0, n, step):
+        m = min(step, n - start)
+        if padded:
+            base, offset = _fill_padded(work[:m], x[start : start + m], pads), 0
+        else:
+            base, offset = source, start * c * hp * wp * item
+        block = cols[:m]
+        block[...] = np.ndarray((m, c, kh, kw, length), dtype, base, offset, strides)
+        np.matmul(group_weight, block.reshape(m, rows, length), out=out[start : start + m])
+    strides = (out_channels * length * item, length * item, wp * item, item)
+    return np.ndarray((n, out_channels, *out_size), dtype, out, 0, strides)
 
 
 #: OpenBLAS multiplies a product of at most this many multiply-adds (``m k n``) with its
@@ -659,5 +730,8 @@ def correlate(x, weight, stride, pads, dilation, groups):
 
 def run(name, x, weight, stride, pads, dilation, groups):
     """Run algorithm ``name`` (one of :data:`ALGORITHMS`) on checked, batched 2-D arrays."""
-    algorithms = {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft, "winograd": winograd}
-    return algorithms[name](x, weight, stride, pads, dilation, groups)
+    # looked up by name on every call, so that a test's spy on a module attribute sees it
+    return globals()[_FUNCTIONS[name]](x, weight, stride, pads, dilation, groups)
+
+
+_FUNCTIONS = {name: name.replace("-", "_") for name in ALGORITHMS}

@@ -46,9 +46,17 @@ def dual_backend(public_function):
     array_names = [name for name in parameters if name in ARRAY_PARAMETERS]
     required = [n for n in array_names if signature.parameters[n].default is inspect._empty]
     assert parameters[: len(array_names)] == array_names, public_function.__name__
+    assert array_names[: len(required)] == required, public_function.__name__
+    n_arrays, n_required, by_name = len(array_names), len(required), frozenset(array_names)
 
     @functools.wraps(public_function)
     def public(*args, **kwargs):
+        # The common call, decided in a few operations: every array given by position, the
+        # required ones native NumPy arrays, the optional ones that or None. The general
+        # route below would pass such a call on unchanged.
+        if len(args) >= n_required and (not kwargs or by_name.isdisjoint(kwargs)):
+            if _args.native_numpy(args[:n_arrays], n_required):
+                return public_function(*args, **kwargs)
         arrays = dict(zip(array_names, args, strict=False))
         if kwargs:
             arrays.update((name, kwargs[name]) for name in array_names if name in kwargs)
@@ -117,7 +125,7 @@ def backend_of(array):
     torch tensor (imported, with torch, the first time a tensor comes in), else
     :mod:`cnncourse.numpy_backend`."""
     global _torch_ops
-    if not _args.is_torch_tensor(array):
+    if type(array) is np.ndarray or not _args.is_torch_tensor(array):
         return numpy_backend
     if _torch_ops is None:
         from . import torch_ops as _torch_ops

@@ -126,19 +126,17 @@ def conv(input, weight, bias, geom, groups, n):
 
     ``geom`` is the layer's Geometry (from :func:`cnncourse._args.conv_args`).
     """
-    run = plan(input, weight, geom, groups, n)
-    if run.algorithm == "zeros":  # every tap meets only padding
-        y = np.zeros((run.x.shape[0], run.w.shape[0], *run.out_shape), run.x.dtype)
+    algorithm, x, w, g, out_shape, unbatched = _plan(input, weight, geom, groups, n)
+    if algorithm == "zeros":  # every tap meets only padding
+        y = np.zeros((x.shape[0], w.shape[0], *out_shape), x.dtype)
     else:
-        g = run.geom
-        y = _conv_algorithms.run(run.algorithm, run.x, run.w, g.stride, g.pads, g.dilation, groups)
+        y = _conv_algorithms.run(algorithm, x, w, g.stride, g.pads, g.dilation, groups)
     if bias is not None:
-        y = y + bias.astype(run.x.dtype).reshape(1, -1, 1, 1)
-
+        y = y + bias.astype(x.dtype).reshape(1, -1, 1, 1)
     y = y.astype(input.dtype, copy=False)
     if n == 1:
         y = y[:, :, 0, :]
-    return y[0] if run.unbatched else y
+    return y[0] if unbatched else y
 
 
 class Plan(NamedTuple):
@@ -157,25 +155,70 @@ def plan(input, weight, geom, groups, n):
 
     Batch, lift 1-D to images of height 1, compute float16 in float32, drop the kernel taps
     that only meet padding (:func:`_without_dead_taps`), then choose the algorithm on what
-    is left (:func:`cnncourse._conv_algorithms.choose`).
+    is left (:func:`cnncourse._conv_algorithms.choose`). What follows from the shapes alone
+    is worked out once per configuration (:func:`_layout`); the rest, which may look at the
+    data (the choice, the weights of dead taps), on every call.
     """
-    x, unbatched = add_batch_axis(input, n)
+    return Plan(*_plan(input, weight, geom, groups, n))
+
+
+def _plan(input, weight, geom, groups, n):
+    """:func:`plan` as a plain tuple (a named tuple costs half a microsecond to make)."""
+    key = (input.shape, input.dtype, weight.shape, weight.dtype, geom, groups, n)
+    layout = _layouts.get(key)
+    if layout is None:
+        layout = _layout(input.shape, weight.shape, input.dtype, geom, n)
+        if len(_layouts) >= LAYOUT_CACHE_SIZE:
+            _layouts.clear()
+        _layouts[key] = layout
+    unbatched, dtype, geom, out_shape, dead_taps = layout
+    x = input[None] if unbatched else input
     w = weight
     if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
         x, w = x[:, :, None, :], w[:, :, None, :]
-    geom = geom.lift_1d()
-    compute_dtype = np.float32 if x.dtype == np.float16 else x.dtype
-    x, w = x.astype(compute_dtype, copy=False), w.astype(compute_dtype, copy=False)
-    out_shape = geom.output_shape(x.shape[2:])
-    if any(before or after for before, after in geom.pads):  # no padding: every tap is live
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+    if dead_taps:
         cropped = _without_dead_taps(x, w, geom)
         if cropped is None:
-            return Plan("zeros", x, w, geom, out_shape, unbatched)
+            return "zeros", x, w, geom, out_shape, unbatched
         x, w, geom = cropped
         _args.check_work_size(x.shape, geom.pads, x.shape[0] * w.shape[0] * math.prod(out_shape))
     g = geom
     name = _conv_algorithms.choose(w.shape, g.stride, x, w, g.pads, g.dilation, groups)
-    return Plan(name, x, w, geom, out_shape, unbatched)
+    return name, x, w, geom, out_shape, unbatched
+
+
+#: How many configurations :func:`plan` remembers the :func:`_layout` of.
+LAYOUT_CACHE_SIZE = 256
+_layouts = {}
+
+
+def _layout(input_shape, weight_shape, dtype, geom, n):
+    """What :func:`plan` derives from the shapes alone, as a tuple.
+
+    ``(unbatched, dtype, geom, out_shape, dead_taps)``: whether a batch axis is added, the
+    dtype computed in, the 2-D geometry, the output's spatial shape, and whether some kernel
+    taps only ever meet padding (then :func:`_without_dead_taps` runs on every call, since
+    it looks at the weights; otherwise the work array's size is checked here, once).
+    """
+    unbatched = len(input_shape) == n + 1
+    shape = (1, *input_shape) if unbatched else tuple(input_shape)
+    if n == 1:
+        shape = (*shape[:2], 1, shape[2])
+    geom = geom.lift_1d()
+    dtype = np.dtype(np.float32) if dtype == np.float16 else dtype
+    out_shape = geom.output_shape(shape[2:])
+    dead_taps = False
+    if any(before or after for before, after in geom.pads):  # no padding: every tap is live
+        parts = _live_windows(shape[2:], geom)
+        dead_taps = parts is None or any(
+            taps.stop - taps.start < k for (taps, _, _), k in zip(parts, geom.kernel, strict=True)
+        )
+        if not dead_taps:
+            _args.check_work_size(
+                shape, geom.pads, shape[0] * weight_shape[0] * math.prod(out_shape)
+            )
+    return unbatched, dtype, geom, out_shape, dead_taps
 
 
 def _live_windows(sizes, geom, keep=lambda axis, dead: False):

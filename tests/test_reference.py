@@ -308,3 +308,22 @@ def test_large_kernel_fft_float32():
     assert ours.dtype == np.float32
     scale = np.abs(reference.numpy()).max()
     _check(ours, reference, rtol=1e-4, atol=1e-5 * scale, what="fft float32")
+
+
+@pytest.mark.parametrize("image_bytes", [0, 40_000, 2**20])
+def test_shifted_gemm_by_blocks_of_whole_images(image_bytes, monkeypatch):
+    """A batch of small images runs a block of whole images at a time, each image shifted
+    on its own (two images a block and a last, shorter block at 40 kB; all at once at 1 MiB),
+    or side by side in column blocks (0): the same answer, on views, padded or not, dilated."""
+    monkeypatch.setattr(_conv_algorithms, "SMALL_GEMM_WORK", 0)
+    monkeypatch.setattr(_conv_algorithms, "IMAGE_BLOCK_BYTES", image_bytes)
+    rng = np.random.default_rng(23)
+    base = rng.standard_normal((7, 6, 9, 11))
+    for x in (base[:, :3], base[:, ::2, :, ::-1], np.ascontiguousarray(base[:, 3:])):
+        for padding, dilation in [(0, 1), (1, 1), ((2, 0), (1, 2))]:
+            w = rng.standard_normal((4, 3, 3, 2))
+            config = dict(padding=padding, dilation=dilation)
+            reference = F.conv2d(_t(x), _t(w), **config)
+            with cc.use_algorithm("shifted-gemm"):
+                ours = cc.conv2d(x, w, **config)
+            _check(ours, reference, rtol=1e-10, atol=1e-10, what=f"{image_bytes} {config}")
