@@ -9,7 +9,7 @@ arrives whole, as a :class:`cnncourse.geometry.Geometry` (``geom``).
 * Signals (§9.1): :func:`cnncourse.convolve` adds one shifted copy of ``x`` per kernel tap
   (:func:`cnncourse.views.shift_and_add`).
 * Layers: :func:`conv` drops the kernel taps that only ever meet padding, then runs one of the
-  algorithms of :mod:`cnncourse._conv_algorithms` (im2col, shifted GEMM, FFT), as
+  algorithms of :mod:`cnncourse._conv_algorithms` (im2col, shifted GEMM, FFT, depthwise), as
   :func:`plan` says, in blocks of bounded size.
 * Pooling (§9.3): the windows are reduced one axis at a time, one kernel tap at a time (a
   strided slice of the whole input per tap), and padding is never built: a tap that would
