@@ -559,8 +559,9 @@ def shifted_columns(length, out_rows, rows, itemsize):
     return columns
 
 
-#: Many small groups (a depthwise layer) are multiplied a batch of groups at a time, in
-#: im2col blocks of about this size (a CPU cache's worth: measured fastest).
+#: Many small groups (a grouped layer in the shifted GEMM) and many images of one channel
+#: (:func:`depthwise`) are multiplied a batch at a time, in im2col blocks of about this
+#: size (a CPU cache's worth: measured fastest, for both).
 GROUP_BATCH_BYTES = 2**20
 
 
