@@ -1,6 +1,6 @@
-"""Three ways to compute the same NumPy convolution, and the rule that picks one.
+"""The ways to compute the same NumPy convolution, and the rule that picks one.
 
-All three compute the cross-correlation of :func:`cnncourse.conv.conv2d`,
+All of them compute the cross-correlation of :func:`cnncourse.conv.conv2d`,
 
 .. math::
 
@@ -28,6 +28,10 @@ and differ only in how they organise the arithmetic:
     one batched GEMM over channels. Only for data on which its answer equals a direct
     sum's (:func:`winograd_is_exact`): finite values of about the same size in a window.
     Forced only (:func:`forced`): in NumPy its transforms cost what the GEMM saves.
+``"depthwise"``
+    For one input channel per group (:func:`depthwise`, any stride): each image's
+    im2col rows, one shifted copy of it per tap, times its own channel's taps, as one
+    batched product over a block of images. A direct sum, like the first two.
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
@@ -52,7 +56,7 @@ BLOCK_BYTES = 16 * 2**20
 #: Kernels with at least this many taps use the FFT (at stride 1).
 FFT_MIN_TAPS = 100
 
-ALGORITHMS = ("im2col", "shifted-gemm", "fft", "winograd")
+ALGORITHMS = ("im2col", "shifted-gemm", "fft", "winograd", "depthwise")
 _forced = threading.local()  # per thread: a stack of forced algorithm names
 
 
@@ -75,6 +79,8 @@ def forced(name):
 def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1), groups=1):
     """The algorithm for a convolution of these shapes (the rule, in order).
 
+    0. a grouped layer of one input channel per group (depthwise): ``"depthwise"``, at any
+       stride, unless rule 2 picks the FFT; the fallback of rules 2 and 4 for such a layer;
     1. stride > 1: ``"im2col"`` (the others would compute and discard most outputs);
     2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``, if :func:`fft_is_exact`
        says its answer equals a direct method's on this data (it is checked when ``x`` and
@@ -86,29 +92,41 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
     4. otherwise: ``"shifted-gemm"``.
 
     Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride (or, for
-    Winograd, a kernel larger than 3 x 3), or it is the FFT or Winograd and the data fail
-    :func:`fft_is_exact` or :func:`winograd_is_exact`.
+    Winograd, a kernel larger than 3 x 3; for ``"depthwise"``, more than one input channel
+    per group), or it is the FFT or Winograd and the data fail :func:`fft_is_exact` or
+    :func:`winograd_is_exact`.
     """
     strided = max(stride) > 1
     forced_names = _forced_stack()
+    direct = _direct_method(weight_shape, groups, forced_names[-1] if forced_names else None)
     if strided:
-        return "im2col"
+        return "depthwise" if direct == "depthwise" else "im2col"
     if forced_names:
-        name = forced_names[-1]
+        name = direct if forced_names[-1] == "depthwise" else forced_names[-1]
     elif weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
         name = "fft"
     elif _winograd_pays(weight_shape, x, dilation, groups):
         name = "winograd"
     else:
-        name = "shifted-gemm"
+        name = direct
     if name == "winograd" and not winograd_supports(weight_shape, stride, dilation):
         return "shifted-gemm"
     if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
-        return "shifted-gemm"
+        return direct
     if name == "winograd" and x is not None:
         if not winograd_is_exact(x, weight, pads, dilation, groups):
             return "shifted-gemm"
     return name
+
+
+def _direct_method(weight_shape, groups, forced_name):
+    """``"depthwise"`` for a layer of one input channel per group (:func:`depthwise`), if
+    grouped (automatic) or if forced; else ``"shifted-gemm"``, the direct method at stride 1.
+    """
+    one_channel = weight_shape[1] == 1
+    if one_channel and (forced_name == "depthwise" or (forced_name is None and groups > 1)):
+        return "depthwise"
+    return "shifted-gemm"
 
 
 def _winograd_pays(weight_shape, x, dilation, groups):
@@ -612,8 +630,9 @@ def shifted_columns(length, out_rows, rows, itemsize):
     return columns
 
 
-#: Many small groups (a depthwise layer) are multiplied a batch of groups at a time, in
-#: im2col blocks of about this size (a CPU cache's worth: measured fastest).
+#: Many small groups (a grouped layer in the shifted GEMM) and many images of one channel
+#: (:func:`depthwise`) are multiplied a batch at a time, in im2col blocks of about this
+#: size (a CPU cache's worth: measured fastest, for both).
 GROUP_BATCH_BYTES = 2**20
 
 
@@ -639,6 +658,116 @@ def _shifted_gemm_batched(flat, weight, dilation, row_length, length, groups, ou
             block.reshape(m, rows, length),
             out=batched_out[start : start + m, :, :length],
         )
+
+
+def depthwise(x, weight, stride, pads, dilation, groups):
+    """Correlate a depthwise layer (one input channel per group) as a batch of image GEMVs.
+
+    Output channel ``o`` reads input channel ``c = o // m`` only (``m = C_out / C_in``, the
+    channel multiplier). Each image ``x[n, c]`` becomes an im2col block of ``kH kW`` rows,
+    one per tap, and its ``m`` outputs are one ``(m, kH kW) @ (kH kW, positions)`` product;
+    a block of images, about :data:`GROUP_BATCH_BYTES` of im2col rows, is one batched
+    product (the per-group loop of the other algorithms costs more than the arithmetic of
+    2048 one-channel groups). At stride 1 a tap's row is one shifted copy of the padded
+    image, laid flat (:func:`_lay_rows`); at other strides, a strided copy of its
+    windows. Every product is a direct sum over the taps, zero padding included, so a NaN
+    or an infinity spreads exactly as in the definition.
+    """
+    if stride != (1, 1):
+        return _depthwise_windows(x, weight, stride, pads, dilation)
+    n, c, h, w = x.shape
+    out_channels, _, kh, kw = weight.shape
+    (top, bottom), (left, right) = pads
+    wp = w + left + right  # the padded rows' length: outputs are computed that wide
+    ho, wo = h + top + bottom - dilation[0] * (kh - 1), wp - dilation[1] * (kw - 1)
+    out = np.empty((n, out_channels, ho, wp), dtype=weight.dtype)
+    if out.size == 0:
+        return out[..., :wo]
+    multiplier, taps = out_channels // c, kh * kw
+    images = np.ascontiguousarray(x).reshape(n * c, h, w)  # a copy only of a strided view
+    kernels = weight.reshape(c, multiplier, taps)
+    flat_out = out.reshape(n * c, multiplier, ho * wp)
+    row_bytes = taps * wp * weight.itemsize  # one output row's im2col entries
+    rows = max(1, min(ho, GROUP_BATCH_BYTES // row_bytes))  # output rows per block
+    step = max(1, GROUP_BATCH_BYTES // (row_bytes * ho)) if rows == ho else 1  # images
+    laid = None
+    for start in range(0, n * c, step):
+        stop = min(start + step, n * c)
+        block = kernels[np.arange(start, stop) % c]  # (images, m, taps)
+        for first in range(0, ho, rows):
+            last = min(first + rows, ho)
+            laid = _lay_rows(images[start:stop], (first, last), (kh, kw), pads, dilation, laid)
+            view = np.ndarray(
+                shape=(stop - start, kh, kw, (last - first) * wp),
+                dtype=laid.dtype,
+                buffer=laid,
+                strides=(laid.strides[0], dilation[0] * wp * laid.itemsize,
+                         dilation[1] * laid.itemsize, laid.itemsize),
+            )  # fmt: skip
+            cols = scratch("depthwise rows", view.shape, x.dtype)
+            cols[...] = view  # the im2col block: one shifted copy per tap
+            np.matmul(block, cols.reshape(stop - start, taps, -1),
+                      out=flat_out[start:stop, :, first * wp : last * wp])  # fmt: skip
+    return out[..., :wo]
+
+
+def _lay_rows(images, out_rows, kernel, pads, dilation, previous):
+    """The padded rows that output rows ``first <= i < last`` read, flat, in a work array.
+
+    ``laid[m, r W_pad + q] = x_pad[m, first + r, q]``, followed by ``d_w (kW - 1)`` zeros
+    (read by the last row's outputs past ``W_out``, which are dropped). Output
+    ``(i, j)``, ``t = (i - first) W_pad + j``, reads ``laid[t + d_h a W_pad + d_w b]``
+    through tap ``(a, b)``. ``previous``: the array this returned for the block before, whose
+    zero columns are kept (only the rows are written again).
+    """
+    m, h, w = images.shape
+    (first, last), (kh, kw), (dh, dw) = out_rows, kernel, dilation
+    (top, _), (left, right) = pads
+    wp = w + left + right
+    count = last - first + dh * (kh - 1)  # padded rows read
+    shape = (m, count * wp + dw * (kw - 1))
+    reuse = previous is not None and previous.shape == shape
+    laid = previous if reuse else scratch("depthwise images", shape, images.dtype)
+    grid = laid[:, : count * wp].reshape(m, count, wp)
+    inside = slice(max(0, top - first), min(count, h + top - first))  # rows of x
+    if not reuse:  # zero padding around the images: written once per call
+        laid[:, count * wp :] = 0
+        grid[:, :, :left] = 0
+        grid[:, :, left + w :] = 0
+    grid[:, : inside.start] = 0
+    grid[:, inside.stop :] = 0
+    grid[:, inside, left : left + w] = images[
+        :, inside.start + first - top : inside.stop + first - top
+    ]
+    return laid
+
+
+def _depthwise_windows(x, weight, stride, pads, dilation):
+    """:func:`depthwise` at any stride: strided copies of the padded images' windows."""
+    padded = np.ascontiguousarray(_padded(x, pads))  # so that images merge into one axis
+    view = view_windows(padded, weight.shape[2:], stride, dilation)
+    n, c, ho, wo, kh, kw = view.shape
+    out_channels = weight.shape[0]
+    multiplier, taps = out_channels // c, kh * kw
+    out = np.empty((n, out_channels, ho, wo), dtype=weight.dtype)
+    if out.size == 0:
+        return out
+    windows = view.transpose(0, 1, 4, 5, 2, 3).reshape(n * c, kh, kw, ho, wo)  # a view
+    kernels = weight.reshape(c, multiplier, taps)
+    flat_out = out.reshape(n * c, multiplier, ho * wo)
+    row_bytes = taps * wo * weight.itemsize
+    rows = max(1, min(ho, GROUP_BATCH_BYTES // row_bytes))
+    step = max(1, GROUP_BATCH_BYTES // (row_bytes * ho)) if rows == ho else 1
+    for start in range(0, n * c, step):
+        stop = min(start + step, n * c)
+        block = kernels[np.arange(start, stop) % c]
+        for first in range(0, ho, rows):
+            last = min(first + rows, ho)
+            cols = scratch("depthwise rows", (stop - start, kh, kw, last - first, wo), x.dtype)
+            cols[...] = windows[start:stop, :, :, first:last]
+            np.matmul(block, cols.reshape(stop - start, taps, -1),
+                      out=flat_out[start:stop, :, first * wo : last * wo])  # fmt: skip
+    return out
 
 
 def _fft_module():

@@ -295,8 +295,9 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
     -------
     list of dict
         Keys: ``case``, ``chosen`` (the algorithm the rule picks) and one time in seconds
-        per algorithm name, each the :func:`median_time` of at least ``repeat`` calls
-        lasting at least ``min_seconds`` together.
+        per algorithm name (``"depthwise"`` only on a grouped layer of one input channel
+        per group), each the :func:`median_time` of at least ``repeat`` calls lasting at
+        least ``min_seconds`` together.
     """
     rows = []
     for case in GRID if cases is None else cases:
@@ -305,10 +306,17 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
         x, w = case.arrays(np.dtype(dtype), np.random.default_rng(0))
         row = {"case": case.name, "chosen": case.algorithm(np.dtype(dtype))}
         for name in cc.ALGORITHMS:
+            if name == "depthwise" and not _depthwise(case):
+                continue  # timed only on the layers the rule gives it
             with cc.use_algorithm(name):
                 row[name] = median_time(_call(case, x, w), repeat, min_seconds)
         rows.append(row)
     return rows
+
+
+def _depthwise(case):
+    """Whether ``case`` is a depthwise layer: grouped, one input channel per group."""
+    return case.kwargs.get("groups", 1) > 1 and case.weight_shape[1] == 1
 
 
 def run_grid(cases=None, dtype="float32", repeat=5, devices=("cpu",), min_seconds=0.2):

@@ -15,7 +15,7 @@ where the sum over ``c`` runs over the input channels of output channel ``o``'s 
 
 :func:`conv2d` and :func:`conv1d` compute the same sums faster: they drop kernel taps that
 only ever meet padding, then run one of the algorithms of :mod:`cnncourse._conv_algorithms`
-(im2col, shifted GEMM, FFT), as :func:`conv_algorithm` says, in blocks of bounded size
+(im2col, shifted GEMM, FFT, depthwise), as :func:`conv_algorithm` says, in blocks of bounded size
 (the NumPy code is :func:`cnncourse.numpy_backend.conv`; a tensor runs
 :func:`cnncourse.torch_ops.conv`).
 """
@@ -210,7 +210,8 @@ ALGORITHMS = _conv_algorithms.ALGORITHMS
 def use_algorithm(name):
     """Context manager: run this thread's NumPy convolutions with algorithm ``name``.
 
-    For the benchmark and for experiments; strided convolutions keep ``"im2col"``, and the
+    For the benchmark and for experiments; strided convolutions keep ``"im2col"`` (or
+    ``"depthwise"``, forced on one input channel per group), and the
     FFT and Winograd still give way on data where their answer would differ from a direct
     sum's (Winograd also to kernels larger than 3 x 3).
 
@@ -228,7 +229,8 @@ def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
 
     1. stride > 1: ``"im2col"``; 2. a kernel of at least 100 taps, on data where the FFT's
     answer equals a direct sum's: ``"fft"``; 3. otherwise ``"shifted-gemm"``
-    (``"winograd"`` runs only when forced, :func:`use_algorithm`). The rule
+    (``"winograd"`` runs only when forced, :func:`use_algorithm`). A depthwise layer (one
+    input channel per group, ``groups > 1``) runs ``"depthwise"`` in place of 1 and 3. The rule
     sees what :func:`conv2d` runs it on, the kernel taps that only meet padding dropped;
     ``"zeros"`` if no tap is left (nothing runs).
 

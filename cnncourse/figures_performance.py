@@ -352,16 +352,18 @@ def algorithm_table(algorithm_rows, names):
     """Each NumPy algorithm forced on each case, and how the rule's choice compares.
 
     The last column names the rule's choice with its time over the fastest's (1.00: the
-    rule picked the fastest).
+    rule picked the fastest). An algorithm timed on no case has no column; one timed on
+    some cases only shows "–" on the others.
     """
+    names = [name for name in names if any(name in r for r in algorithm_rows)]  # that ran
     header = ["case", *(f"{name} ms" for name in names), "chosen (÷ fastest)"]
     body = []
     for r in algorithm_rows:
-        fastest = min(r[name] for name in names)
+        fastest = min(r[name] for name in names if name in r)
         body.append(
             (
                 short(r["case"]),
-                *(f"{r[name] * 1e3:.3f}" for name in names),
+                *(f"{r[name] * 1e3:.3f}" if name in r else "–" for name in names),
                 f"{r['chosen']} ({r[r['chosen']] / fastest:.2f})",
             )
         )

@@ -9,7 +9,7 @@ arrives whole, as a :class:`cnncourse.geometry.Geometry` (``geom``).
 * Signals (§9.1): :func:`cnncourse.convolve` adds one shifted copy of ``x`` per kernel tap
   (:func:`cnncourse.views.shift_and_add`).
 * Layers: :func:`conv` drops the kernel taps that only ever meet padding, then runs one of the
-  algorithms of :mod:`cnncourse._conv_algorithms` (im2col, shifted GEMM, FFT), as
+  algorithms of :mod:`cnncourse._conv_algorithms` (im2col, shifted GEMM, FFT, depthwise), as
   :func:`plan` says, in blocks of bounded size.
 * Pooling (§9.3): the windows are reduced one axis at a time, one kernel tap at a time (a
   strided slice of the whole input per tap), and padding is never built: a tap that would
@@ -78,22 +78,130 @@ def _layer_can_convolve(x, w, mode):
 
 def _convolve_by_fft(x, w, mode):
     """``convolve(x, w, mode)`` as a one-channel layer with the flipped kernel, by the FFT,
-    or ``None`` where the layer's plan would not choose the FFT (its data check fails, as
-    at the corners of ``"full"``, which read a single product each).
-
-    Output ``i`` of the mode is ``full[i + start]``; a layer padded by ``k - 1 - start``
-    before and by what keeps the mode's length after gives exactly those outputs.
+    or ``None`` where the layer's plan would not choose the FFT (its data check fails).
+    ``"full"``, whose corners read a single product each, goes in pieces
+    (:func:`_convolve_full_by_fft`).
     """
-    out_shape = geometry.mode_shape(x.shape, w.shape, mode)
+    if mode == "full":
+        return _convolve_full_by_fft(x, w)
+    outputs = []  # output i of the mode is full[i + start]
+    for n, k, n_out in zip(
+        x.shape, w.shape, geometry.mode_shape(x.shape, w.shape, mode), strict=True
+    ):
+        start = geometry.mode_start(n, k, n_out)
+        outputs.append(slice(start, start + n_out))
+    return _full_part(x, w, outputs, need_fft=True)
+
+
+def _full_part(x, w, outputs, need_fft=False):
+    """``full[outputs]`` of ``convolve(x, w, "full")`` as a one-channel layer (:func:`conv`),
+    with the flipped kernel and the padding that gives exactly those outputs; the algorithm
+    is the layer's plan. ``None`` if ``need_fft`` and the plan is not the FFT.
+
+    Output ``i`` of the full result reads ``x[i - a]`` through tap ``a``: a layer padded by
+    ``k - 1 - i_0`` before starts at ``full[i_0]``.
+    """
     pads = []
-    for n, k, n_out in zip(x.shape, w.shape, out_shape, strict=True):
-        before = k - 1 - geometry.mode_start(n, k, n_out)
-        pads.append((before, n_out + k - 1 - n - before))
+    for n, k, part in zip(x.shape, w.shape, outputs, strict=True):
+        before = k - 1 - part.start
+        pads.append((before, part.stop - part.start + k - 1 - n - before))
     geom = geometry.Geometry(tuple(w.shape), (1, 1), tuple(pads), (1, 1))
     image, kernel = x[None, None], flip(w)[None, None]
-    if plan(image, kernel, geom, 1, 2).algorithm != "fft":
+    if need_fft and plan(image, kernel, geom, 1, 2).algorithm != "fft":
         return None
     return conv(image, kernel, None, geom, 1, 2)[0, 0]
+
+
+def _convolve_full_by_fft(x, w):
+    """``convolve(x, w, "full")`` in pieces, the FFT for each piece whose data pass the
+    layer's check; ``None`` (the tap loop) if the middle piece does not.
+
+    The outputs near an edge of ``"full"`` read few inputs (a corner reads one product),
+    where the FFT's rounding error would swamp them. So each axis is cut
+    (:func:`_full_segments`): a middle whose outputs read at least half of the smaller
+    array's extent, and edge bands ``[0, 8), [8, 16), [16, 32), ...``, whose outputs read
+    only the first (or last) ``hi`` entries of ``x`` and ``w``, at least half of them (but
+    the first). Each piece is a layer on those slices (:func:`_full_part`), which takes the
+    FFT where its check passes and a direct sum elsewhere (the first bands, the corners).
+    """
+    if all(n <= k for n, k in zip(x.shape, w.shape, strict=True)):
+        x, w = w, x  # convolution commutes: the larger array is the layer's image
+    segments = [_full_segments(n, k) for n, k in zip(x.shape, w.shape, strict=True)]
+    rows, columns = segments
+    middle = _full_piece(x, w, (rows[0], columns[0]), need_fft=True)
+    if middle is None:
+        return None
+    out = np.empty(geometry.mode_shape(x.shape, w.shape, "full"), dtype=np.result_type(x, w))
+    out[rows[0][0], columns[0][0]] = middle
+    for i, row in enumerate(rows):
+        for j, column in enumerate(columns):
+            if i or j:
+                out[row[0], column[0]] = _full_piece(x, w, (row, column))
+    return out
+
+
+def _full_piece(x, w, pieces, need_fft=False):
+    """``full[outputs]`` from the slices of ``x`` and ``w`` that those outputs read.
+
+    ``pieces``: per axis ``(outputs, taps, inputs)`` slices (:func:`_full_segments`).
+    """
+    x_part = x[tuple(piece[2] for piece in pieces)]
+    w_part = w[tuple(piece[1] for piece in pieces)]
+    # full(x_part, w_part)[i] is full(x, w)[i + first input + first tap]
+    shifted = [slice(out.start - inputs.start - taps.start, out.stop - inputs.start - taps.start)
+               for out, taps, inputs in pieces]  # fmt: skip
+    return _full_part(x_part, w_part, shifted, need_fft)
+
+
+#: The outputs this close to an edge of ``"full"`` read at most this many entries along
+#: the axis: the FFT's check fails there, and the direct sum is cheap.
+FULL_FIRST_BAND = 8
+
+
+def _full_segments(n, k):
+    """The pieces of one axis of ``"full"`` (``n + k - 1`` outputs) for
+    :func:`_convolve_full_by_fft`: ``(outputs, taps, inputs)`` slices, the middle first.
+
+    Output ``i`` reads ``x[i - a]`` through tap ``a``. The middle, ``r_0 <= i < n + k - 1
+    - r_1``, reads at least ``min(r_0, r_1) + 1`` inputs; ``r_0 + r_1`` is about
+    ``min(n, k)``, less what makes the middle's padded length ``n + 2 (k - 1) - r_0 - r_1``
+    a product of 2, 3 and 5 (a fast transform). Below ``r_0`` the band ``lo <= i < hi``
+    reads only taps and inputs ``< hi``; the bands mirror above ``n + k - 1 - r_1``. The
+    first band is :data:`FULL_FIRST_BAND` wide, each next one doubles the width.
+    """
+    total, half = n + k - 1, min(n, k) // 2
+    longest = n + 2 * (k - 1) - 2 * half  # the middle's padded length with r_0 = r_1 = half
+    fast = _five_smooth(longest)
+    trimmed = 2 * half - (fast - longest) if fast - longest <= half // 2 else 2 * half
+    ends = (trimmed // 2, trimmed - trimmed // 2)  # (r_0, r_1)
+    segments = [(slice(ends[0], total - ends[1]), slice(0, k), slice(0, n))]
+    for end, mirrored in zip(ends, (False, True), strict=True):
+        lo = 0
+        while lo < end:
+            hi = min(max(FULL_FIRST_BAND, 2 * lo), end)
+            taps, inputs = min(hi, k), min(hi, n)
+            if mirrored:
+                segments.append((slice(total - hi, total - lo), slice(k - taps, k),
+                                 slice(n - inputs, n)))  # fmt: skip
+            else:
+                segments.append((slice(lo, hi), slice(0, taps), slice(0, inputs)))
+            lo = hi
+    return segments
+
+
+def _five_smooth(n):
+    """The smallest ``2**a * 3**b * 5**c >= n`` (a length the FFT transforms fast)."""
+    best, power5 = 2 * max(n, 1), 1
+    while power5 < 2 * n:
+        power3 = power5
+        while power3 < 2 * n:
+            power2 = power3
+            while power2 < n:
+                power2 *= 2
+            best = min(best, power2)
+            power3 *= 3
+        power5 *= 5
+    return best
 
 
 def correlate(x, w, mode):

@@ -134,8 +134,9 @@ def assert_as_accurate_as_a_direct_sum(ours, case):
 
 
 def test_the_issue_examples_are_routed_away_from_the_fft():
-    for case in (_issue_groups_case(), _issue_dilation_case()):
-        assert cc.conv_algorithm(**case) == "shifted-gemm"
+    direct = ("depthwise", "shifted-gemm")  # one input channel per group, then groups=1
+    for case, method in zip((_issue_groups_case(), _issue_dilation_case()), direct, strict=True):
+        assert cc.conv_algorithm(**case) == method
         assert_as_accurate_as_a_direct_sum(cc.conv2d(**case), case)
 
 

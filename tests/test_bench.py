@@ -47,7 +47,8 @@ def test_every_grid_case_runs_on_both_backends():
 def test_the_grid_runs_every_algorithm():
     """The grid's convolutions reach each algorithm (the rule's choice), pooling none."""
     chosen = {case.algorithm() for case in bench.GRID if case.op == "conv2d"}
-    assert chosen == set(cc.ALGORITHMS) - {"winograd"}  # Winograd: forced only
+    # Winograd: forced only; depthwise: the grid has no grouped layer
+    assert chosen == set(cc.ALGORITHMS) - {"winograd", "depthwise"}
     assert {case.algorithm() for case in bench.GRID if case.op != "conv2d"} == {"-"}
 
 
@@ -57,7 +58,12 @@ def test_run_grid_and_algorithm_comparison_report_every_key():
     assert rows[0]["numpy_peak_bytes"] >= 2 * 4 * 9 * 9 * 4  # at least the float32 output
     (row,) = bench.compare_algorithms([SMALL], repeat=1)
     assert row["chosen"] == "shifted-gemm"
-    assert all(row[name] > 0 for name in cc.ALGORITHMS)
+    assert all(row[name] > 0 for name in cc.ALGORITHMS if name != "depthwise")
+    assert "depthwise" not in row  # not a grouped layer: not timed
+    depthwise = bench.Case("depthwise 2x3x9x8, 3x3", "conv2d", (2, 3, 9, 8), (6, 1, 3, 3),
+                           {"padding": 1, "groups": 3})  # fmt: skip
+    (row,) = bench.compare_algorithms([depthwise], repeat=1)
+    assert row["chosen"] == "depthwise" and all(row[name] > 0 for name in cc.ALGORITHMS)
 
 
 def test_command_line_prints_a_row_per_case(capsys):
@@ -113,8 +119,8 @@ def test_min_seconds_reaches_every_timed_call(monkeypatch):
     monkeypatch.setattr(bench, "REST_SECONDS", 0.0)
     bench.run_grid([SMALL], repeat=1, min_seconds=0.0)
     bench.compare_algorithms([SMALL], repeat=1, min_seconds=0.0)
-    # numpy, torch and F, then one per algorithm
-    assert seen == [0.0] * (3 + len(cc.ALGORITHMS))
+    # numpy, torch and F, then one per algorithm (but the depthwise one: not a grouped layer)
+    assert seen == [0.0] * (3 + len(cc.ALGORITHMS) - 1)
 
 
 def test_command_line_refuses_zero_repeats(capsys):
