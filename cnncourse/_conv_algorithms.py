@@ -1,6 +1,6 @@
-"""Three ways to compute the same NumPy convolution, and the rule that picks one.
+"""Five ways to compute the same NumPy convolution, and the rule that picks one.
 
-All three compute the cross-correlation of :func:`cnncourse.conv.conv2d`,
+All five compute the cross-correlation of :func:`cnncourse.conv.conv2d`,
 
 .. math::
 
@@ -22,12 +22,13 @@ and differ only in how they organise the arithmetic:
     :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`. Only for data on
     which its answer equals a direct sum's (:func:`fft_is_exact`): finite values of about
     the same size everywhere.
-``"winograd"``
-    For stride 1 and 3 x 3 kernels: Winograd's F(2 x 2, 3 x 3) tiles
-    (:mod:`cnncourse._winograd`), 16 multiplications per 2 x 2 outputs instead of 36, as
-    one batched GEMM over channels. Only for data on which its answer equals a direct
-    sum's (:func:`winograd_is_exact`): finite values of about the same size in a window.
-    Forced only (:func:`forced`): in NumPy its transforms cost what the GEMM saves.
+``"winograd"``, ``"winograd4"``
+    For stride 1 and 3 x 3 kernels: Winograd's F(2 x 2, 3 x 3) and F(4 x 4, 3 x 3) tiles
+    (:mod:`cnncourse._winograd`), 16 multiplications per 2 x 2 outputs instead of 36, or
+    36 per 4 x 4 outputs instead of 144, as one batched GEMM over channels. Only for data
+    on which the answer is as accurate as a direct sum's (:func:`winograd_is_exact`):
+    finite values of about the same size. F(4, 3) is the automatic choice for wide layers
+    (:data:`WINOGRAD4_MIN`); F(2, 3) runs only when forced.
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
@@ -41,8 +42,8 @@ import threading
 
 import numpy as np
 
-from ._winograd import WINOGRAD_MIN_CHANNELS, WINOGRAD_MIN_TILES, winograd
 from ._winograd import supports as winograd_supports
+from ._winograd import winograd, winograd4
 from ._workspace import scratch
 from .views import reduce_axis, tap_ranges, view_windows
 
@@ -52,7 +53,7 @@ BLOCK_BYTES = 16 * 2**20
 #: Kernels with at least this many taps use the FFT (at stride 1).
 FFT_MIN_TAPS = 100
 
-ALGORITHMS = ("im2col", "shifted-gemm", "fft", "winograd")
+ALGORITHMS = ("im2col", "shifted-gemm", "fft", "winograd", "winograd4")
 _forced = threading.local()  # per thread: a stack of forced algorithm names
 
 
@@ -79,10 +80,10 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
     2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``, if :func:`fft_is_exact`
        says its answer equals a direct method's on this data (it is checked when ``x`` and
        ``weight`` are given);
-    3. a 3 x 3 kernel, no dilation or groups, at least
-       :data:`~cnncourse._winograd.WINOGRAD_MIN_CHANNELS` input and output channels and
-       :data:`~cnncourse._winograd.WINOGRAD_MIN_TILES` output tiles: ``"winograd"``, on the
-       data :func:`winograd_is_exact` accepts (never as set: it was not measured faster);
+    3. a 3 x 3 kernel, no dilation or groups, at least :data:`WINOGRAD4_MIN` input
+       channels, output channels and pixels per image: ``"winograd4"`` (F(4 x 4, 3 x 3)),
+       on the data :func:`winograd_is_exact` accepts (``m=4``); F(2 x 2, 3 x 3) likewise
+       from :data:`WINOGRAD_MIN` (never as set: it was not measured faster than F(4, 3));
     4. otherwise: ``"shifted-gemm"``.
 
     Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride (or, for
@@ -97,29 +98,48 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
         name = forced_names[-1]
     elif weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
         name = "fft"
-    elif _winograd_pays(weight_shape, x, dilation, groups):
-        name = "winograd"
     else:
-        name = "shifted-gemm"
-    if name == "winograd" and not winograd_supports(weight_shape, stride, dilation):
+        name = _winograd_pays(weight_shape, x, dilation, groups) or "shifted-gemm"
+    if name in WINOGRADS and not winograd_supports(weight_shape, stride, dilation):
         return "shifted-gemm"
     if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
         return "shifted-gemm"
-    if name == "winograd" and x is not None:
-        if not winograd_is_exact(x, weight, pads, dilation, groups):
+    if name in WINOGRADS and x is not None:
+        if not winograd_is_exact(x, weight, pads, dilation, groups, m=WINOGRADS[name]):
             return "shifted-gemm"
     return name
 
 
+#: The Winograd algorithms and their output tile sides ``m``.
+WINOGRADS = {"winograd": 2, "winograd4": 4}
+
+#: The automatic choice takes F(4 x 4, 3 x 3) for a dense 3 x 3 layer with at least this
+#: many input channels, output channels and pixels per input image, and F(2 x 2, 3 x 3)
+#: likewise (``None``: never). Measured through ``conv2d`` (float32, one thread, each
+#: algorithm forced, interleaved medians, this 2-core machine under load from other jobs):
+#: 8 images of 14, 28 and 56 pixels a side, 3 to 128 input and 16 to 128 output channels.
+#: F(4, 3) took 0.53 to 0.81 of the shifted GEMM's time wherever both channel counts were
+#: at least 64 and the side at least 28; at 14 pixels a side it was never faster (1.2 to 4.3
+#: times slower), nor with 3 or 16 input channels (1.1 to 4.1); with 32 input channels or 16
+#: output channels it won or lost by the side (0.85 to 1.1). F(2, 3) was faster than the
+#: shifted GEMM only where F(4, 3) was too, and by less in most such runs: never taken.
+WINOGRAD4_MIN = (64, 64, 28 * 28)
+WINOGRAD_MIN = None
+
+
 def _winograd_pays(weight_shape, x, dilation, groups):
-    """Where Winograd was measured faster than the shifted GEMM (``x``: the input, or None)."""
-    if WINOGRAD_MIN_CHANNELS is None or x is None:
-        return False
-    if tuple(weight_shape[2:]) != (3, 3) or dilation != (1, 1) or groups != 1:
-        return False
-    n, c, h, w = x.shape
-    tiles = n * ((h - 1) // 2) * ((w - 1) // 2)  # about: the padded size is not known here
-    return min(c, weight_shape[0]) >= WINOGRAD_MIN_CHANNELS and tiles >= WINOGRAD_MIN_TILES
+    """The Winograd variant measured faster than the shifted GEMM here, or None.
+
+    ``x``: the input, or None (then None). Only dense 3 x 3 kernels without dilation.
+    """
+    if x is None or tuple(weight_shape[2:]) != (3, 3) or dilation != (1, 1) or groups != 1:
+        return None
+    c, h, w = x.shape[1:]
+    for name, least in (("winograd4", WINOGRAD4_MIN), ("winograd", WINOGRAD_MIN)):
+        if least is not None and c >= least[0] and weight_shape[0] >= least[1]:
+            if h * w >= least[2]:
+                return name
+    return None
 
 
 #: The FFT is used only where the local sizes of the input stay within this factor of each
@@ -181,7 +201,17 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
     return bool(np.all(largest_value * (kernel[0] * kernel[1]) <= allowed * smallest))
 
 
-def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1):
+#: F(4 x 4, 3 x 3) is used only where the weighted sizes of the input stay within this
+#: factor of each other (see :func:`winograd_is_exact`): its transforms' larger constants
+#: make its error grow faster with the spread than F(2 x 2, 3 x 3)'s.
+WINOGRAD4_MAX_RANGE = 16.0
+
+#: How much larger than ``max |x| max_o sum |w_o|`` a Winograd intermediate can be, per tile
+#: side ``m`` (the sums of the absolute transform matrices' rows, squared, with a margin).
+WINOGRAD_GROWTH = {2: 16, 4: 2**16}
+
+
+def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1, m=2):
     """Whether Winograd's answer matches a direct sum's to within the dtype's accuracy.
 
     Winograd's error at an output is bounded by a multiple of the largest :math:`|x|` in
@@ -216,12 +246,14 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1):
         largest_x = float(size.max(initial=0)) / smallest_scale
     else:
         largest_x = float(magnitudes.max(initial=0))
-    if not 16 * largest_x * kernel_total < np.finfo(x.dtype).max / 16:  # NaN compares False
+    growth = WINOGRAD_GROWTH[m]
+    if not growth * largest_x * kernel_total < np.finfo(x.dtype).max / 16:  # NaN: False
         return False
     kernel = weight.shape[2:]
     smallest = _smallest_window_sum(size, pads, kernel, dilation)
     taps = kernel[0] * kernel[1]
-    return bool(np.all(size.max(axis=(1, 2)) * taps <= FFT_MAX_RANGE * smallest))
+    spread = FFT_MAX_RANGE if m == 2 else WINOGRAD4_MAX_RANGE
+    return bool(np.all(size.max(axis=(1, 2)) * taps <= spread * smallest))
 
 
 def _fewest_taps_read(weight, pads, dilation):
@@ -659,5 +691,11 @@ def correlate(x, weight, stride, pads, dilation, groups):
 
 def run(name, x, weight, stride, pads, dilation, groups):
     """Run algorithm ``name`` (one of :data:`ALGORITHMS`) on checked, batched 2-D arrays."""
-    algorithms = {"im2col": im2col, "shifted-gemm": shifted_gemm, "fft": fft, "winograd": winograd}
+    algorithms = {
+        "im2col": im2col,
+        "shifted-gemm": shifted_gemm,
+        "fft": fft,
+        "winograd": winograd,
+        "winograd4": winograd4,
+    }
     return algorithms[name](x, weight, stride, pads, dilation, groups)

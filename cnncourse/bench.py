@@ -564,17 +564,23 @@ def _interleaved_medians(first, second, repeat, min_seconds):
     ``repeat`` times and ``min_seconds`` have passed for both together (at most
     ``50 * repeat`` times each), as in :func:`median_time`.
     """
-    first(), second()
-    times = ([], [])
+    return tuple(_interleaved([first, second], repeat, min_seconds))
+
+
+def _interleaved(functions, repeat, min_seconds):
+    """:func:`_interleaved_medians` of any number of functions (``min_seconds`` each)."""
+    for function in functions:
+        function()
+    times = [[] for _ in functions]
     started = time.perf_counter()
-    while len(times[0]) < repeat or time.perf_counter() - started < 2 * min_seconds:
-        for function, seconds in zip((first, second), times, strict=True):
+    while len(times[0]) < repeat or time.perf_counter() - started < len(functions) * min_seconds:
+        for function, seconds in zip(functions, times, strict=True):
             t0 = time.perf_counter()
             function()
             seconds.append(time.perf_counter() - t0)
         if len(times[0]) >= 50 * repeat:
             break
-    return statistics.median(times[0]), statistics.median(times[1])
+    return [statistics.median(seconds) for seconds in times]
 
 
 def edge_detection_times(sizes, dense_up_to=64, repeat=3, min_seconds=0.02, seed=0):
@@ -649,7 +655,8 @@ def reference_gemm_rate(size=1024, repeat=10, min_seconds=0.3):
     return 2 * size**3 / min(times) / 1e9
 
 
-# Winograd's F(2 x 2, 3 x 3) in the appendix: its error and where it is faster.
+# Winograd's F(2 x 2, 3 x 3) and F(4 x 4, 3 x 3) in the appendix: their errors and where
+# they are faster.
 
 #: Ways to spoil a layer's input for :func:`winograd_errors`: none, one value 1e8 times the
 #: others, the top half of every image 1e-6 times the rest, one tap of every kernel 1e-6
@@ -673,12 +680,14 @@ def _spoil(x, w, spoiler):
 
 
 def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), images=1):
-    """The error of Winograd and of the shifted GEMM against torch in float64, per case.
+    """The error of both Winograds and of the shifted GEMM against torch in float64, per case.
 
     Each output's error is measured in units of a direct sum's scale,
     :math:`\\varepsilon \\sum |x| |w|` (``eps`` of the dtype, the sum over the output's
     window: :math:`|x| * |w|`), and the largest over the outputs is reported, with the
-    largest ratio of Winograd's error to its bound (:func:`cnncourse._winograd.error_bound`).
+    largest ratio of each Winograd's error to its bound
+    (:func:`cnncourse._winograd.error_bound`) and F(4, 3)'s largest error relative to the
+    largest output.
 
     Parameters
     ----------
@@ -693,10 +702,12 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
     Returns
     -------
     list of dict
-        Keys ``case``, ``spoiler``, ``dtype``, ``shifted-gemm`` and ``winograd`` (errors in
-        units of :math:`\\varepsilon \\sum |x||w|`), ``of_bound`` (Winograd's error over its
-        bound), ``allowed`` (whether the data pass the check that lets the rule pick
-        Winograd, :func:`cnncourse._conv_algorithms.winograd_is_exact`).
+        Keys ``case``, ``spoiler``, ``dtype``; ``shifted-gemm``, ``winograd`` (F(2, 3)) and
+        ``winograd4`` (F(4, 3)): errors in units of :math:`\\varepsilon \\sum |x||w|`;
+        ``of_bound``: the larger of the two Winograds' errors over their bounds;
+        ``relative4``: F(4, 3)'s largest error over the largest :math:`|y|`; ``allowed``:
+        whether the data pass the check that lets the rule pick F(4, 3)
+        (:func:`cnncourse._conv_algorithms.winograd_is_exact` with ``m=4``).
     """
     import torch
 
@@ -718,28 +729,30 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
             for dtype in dtypes:
                 xd, wd = x.astype(dtype), w.astype(dtype)
                 eps = np.finfo(dtype).eps
-                row = {"case": case.name, "spoiler": spoiler, "dtype": dtype}
-                answers = {
-                    "shifted-gemm": _conv_algorithms.shifted_gemm(xd, wd, (1, 1), pads, (1, 1), 1),
-                    "winograd": _winograd.winograd(xd, wd, (1, 1), pads, (1, 1), 1),
-                }
-                for name, answer in answers.items():
-                    error = np.abs(answer.astype(np.float64) - exact)
+                row = {"case": case.name, "spoiler": spoiler, "dtype": dtype, "of_bound": 0.0}
+                row["shifted-gemm"] = _conv_algorithms.shifted_gemm(xd, wd, (1, 1), pads, (1, 1), 1)
+                for name, m in _conv_algorithms.WINOGRADS.items():
+                    row[name] = _winograd.winograd(xd, wd, (1, 1), pads, (1, 1), 1, m=m)
+                    error = np.abs(row[name].astype(np.float64) - exact)
+                    bound = _winograd.error_bound(xd, wd, pads, m=m)
+                    row["of_bound"] = max(row["of_bound"], float(np.max(error / (bound + 1e-300))))
+                    if m == 4:
+                        row["relative4"] = float(error.max() / np.abs(exact).max())
+                for name in ("shifted-gemm", *_conv_algorithms.WINOGRADS):
+                    error = np.abs(row[name].astype(np.float64) - exact)
                     row[name] = float(np.max(error / (eps * scale + 1e-300)))
-                bound = _winograd.error_bound(xd, wd, pads)
-                error = np.abs(answers["winograd"].astype(np.float64) - exact)
-                row["of_bound"] = float(np.max(error / (bound + 1e-300)))
-                row["allowed"] = _conv_algorithms.winograd_is_exact(xd, wd, pads)
+                row["allowed"] = _conv_algorithms.winograd_is_exact(xd, wd, pads, m=4)
                 rows.append(row)
     return rows
 
 
-def winograd_sweep(channels=(16, 32, 64, 128), side=56, batch=8, repeat=3, min_seconds=0.02):
-    """Winograd against the shifted GEMM on one 3 x 3 layer (padding 1) as channels grow.
+def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3,
+                   min_seconds=0.01):  # fmt: skip
+    """Both Winograds against the shifted GEMM on 3 x 3 layers (padding 1), as channels grow.
 
-    ``C`` channels in and out, ``batch`` images of ``side`` x ``side``, float32, through
+    ``C`` channels in and out, ``batch`` images of each side in ``sides``, float32, through
     :func:`cnncourse.conv2d` with each algorithm forced (Winograd's data check included);
-    each time the median of :func:`_interleaved_medians`' alternating calls. The allocator
+    each time the median of :func:`_interleaved`'s alternating calls. The allocator
     is warmed first, as ``tools/bench_compare.py`` does (a 32 MiB block allocated and freed,
     so that later work arrays are not fresh pages): otherwise whichever algorithm
     allocates its output fresh pays page faults the other does not.
@@ -747,36 +760,28 @@ def winograd_sweep(channels=(16, 32, 64, 128), side=56, batch=8, repeat=3, min_s
     Returns
     -------
     list of dict
-        Keys ``channels``, ``tiles`` (2 x 2 output tiles), ``shifted-gemm``, ``winograd``
-        (seconds), and ``chosen`` (the rule's choice on this layer).
+        Keys ``channels``, ``side``, ``shifted-gemm``, ``winograd`` (F(2, 3)), ``winograd4``
+        (F(4, 3)) (seconds), and ``chosen`` (the rule's choice on this layer).
     """
     warm = np.ones(32 * 2**20, dtype=np.uint8)
     del warm
     rng = np.random.default_rng(0)
+    names = ("shifted-gemm", "winograd", "winograd4")
     rows = []
 
     def forced(name, x, w):
         with cc.use_algorithm(name):
             return cc.conv2d(x, w, padding=1)
 
-    for c in channels:
-        x = rng.standard_normal((batch, c, side, side)).astype(np.float32)
-        w = rng.standard_normal((c, c, 3, 3)).astype(np.float32)
-        shifted, winograd = _interleaved_medians(
-            lambda x=x, w=w: forced("shifted-gemm", x, w),
-            lambda x=x, w=w: forced("winograd", x, w),
-            repeat,
-            min_seconds,
-        )
-        rows.append(
-            {
-                "channels": c,
-                "tiles": batch * (side // 2) ** 2,
-                "shifted-gemm": shifted,
-                "winograd": winograd,
-                "chosen": cc.conv_algorithm(x, w, padding=1),
-            }
-        )
+    for side in sides:
+        for c in channels:
+            x = rng.standard_normal((batch, c, side, side)).astype(np.float32)
+            w = rng.standard_normal((c, c, 3, 3)).astype(np.float32)
+            calls = [lambda name=name, x=x, w=w: forced(name, x, w) for name in names]
+            times = _interleaved(calls, repeat, min_seconds)
+            row = {"channels": c, "side": side, **dict(zip(names, times, strict=True))}
+            row["chosen"] = cc.conv_algorithm(x, w, padding=1)
+            rows.append(row)
     return rows
 
 
