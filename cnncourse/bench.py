@@ -275,7 +275,7 @@ def _time_cuda(case, tx, tw, repeat):
     }
 
 
-def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
+def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2, names=None):
     """Time every NumPy convolution algorithm, forced, on the stride-1 convolution cases.
 
     This is the evidence behind the rule of :func:`cnncourse.conv_algorithm`. Each algorithm
@@ -290,6 +290,8 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
     dtype : str
     repeat, min_seconds
         As for :func:`median_time`.
+    names : tuple of str, optional
+        The algorithms to time; default :data:`cnncourse.ALGORITHMS`.
 
     Returns
     -------
@@ -304,7 +306,7 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
             continue
         x, w = case.arrays(np.dtype(dtype), np.random.default_rng(0))
         row = {"case": case.name, "chosen": case.algorithm(np.dtype(dtype))}
-        for name in cc.ALGORITHMS:
+        for name in cc.ALGORITHMS if names is None else names:
             with cc.use_algorithm(name):
                 row[name] = median_time(_call(case, x, w), repeat, min_seconds)
         rows.append(row)
@@ -484,7 +486,8 @@ def gemm_blocks(case, dtype=np.float32):
     ----------
     case : Case
         A ``conv2d`` case without groups or dilation, whose algorithm is ``"im2col"`` or
-        ``"shifted-gemm"`` (the FFT runs no matrix product).
+        ``"shifted-gemm"`` (the FFT runs no matrix product), or Winograd: then the shifted
+        GEMM's products, the GEMM algorithm the rule would run otherwise.
     dtype : numpy dtype
 
     Returns
@@ -494,7 +497,7 @@ def gemm_blocks(case, dtype=np.float32):
     """
     from . import _conv_algorithms
 
-    algorithm = case.algorithm(np.dtype(dtype))
+    algorithm = _gemm_algorithm(case, dtype)
     if algorithm not in ("im2col", "shifted-gemm") or case.kwargs.get("groups", 1) != 1:
         raise ValueError(f"{case.name}: no matrix products to list ({algorithm})")
     batch, channels = case.input_shape[:2]
@@ -519,13 +522,22 @@ def gemm_blocks(case, dtype=np.float32):
     ]
 
 
+def _gemm_algorithm(case, dtype):
+    """The rule's algorithm for ``case``, the shifted GEMM where the rule picks a Winograd."""
+    from . import _conv_algorithms
+
+    algorithm = case.algorithm(np.dtype(dtype))
+    return "shifted-gemm" if algorithm in _conv_algorithms.WINOGRADS else algorithm
+
+
 def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
     """Time the NumPy backend on ``case``, and its matrix products alone, side by side.
 
     The products of :func:`gemm_blocks` run on random matrices laid out as the algorithm
     lays them out (the im2col blocks in one work array, the results side by side), so the
     difference between the two times is what the algorithm spends outside BLAS: padding,
-    copying the im2col blocks, and Python.
+    copying the im2col blocks, and Python. The whole call runs the GEMM algorithm forced
+    (the shifted GEMM where the rule would pick Winograd).
 
     Returns
     -------
@@ -547,7 +559,13 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
             np.matmul(a, b[:, :n], out=c[:, start : start + n])
 
     x, w = case.arrays(np.dtype(dtype), rng)
-    whole, alone = _interleaved_medians(_call(case, x, w), products, repeat, min_seconds)
+    call = _call(case, x, w)
+
+    def whole_call():
+        with cc.use_algorithm(_gemm_algorithm(case, dtype)):
+            return call()
+
+    whole, alone = _interleaved_medians(whole_call, products, repeat, min_seconds)
     return {
         "case": case.name,
         "blocks": blocks,
