@@ -147,8 +147,8 @@ def test_sentences_quote_the_rows():
     rows = fake_rows()
     why = fp.why_markdown(rows, profiles, peak=100.0)
     assert (
-        "(the rule runs F(4 × 4, 3 × 3) there): NumPy 4.00 ms, of which the matrix products alone 1.00 ms (25%"
-        in why
+        "(the rule runs F(4 × 4, 3 × 3) there): NumPy 4.00 ms, of which the matrix products "
+        "alone 1.00 ms (25%" in why
     )
     assert "about the same as NumPy's products alone" in why  # torch 1 ms = products 1 ms
     assert "10000.00 µs at the reference rate" in why  # 10^9 operations at 10^11 per second
