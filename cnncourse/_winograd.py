@@ -46,11 +46,12 @@ its columns, a block of tiles at a time.
 (:func:`error_bound`; :math:`p, q` run over the tile). :math:`k_m`
 (:data:`EXTRA_ROUNDINGS`) counts the roundings besides the channel sum's :math:`C - 1`; a
 sum of :math:`n` non-zero terms rounds :math:`n - 1` times, a product by 0, ±1, 2, 4, 8 or
-1/2 not at all, and :math:`U` is computed in float64 and rounded once more. F(2, 3): 2 in
-:math:`V` (2 terms a row of :math:`B^T`, rows then columns), 5 in :math:`U`, 1 product, 4
-in the output transform: 12. F(4, 3): 6 in :math:`V` (up to 4 terms, or 3 with a product
-by 5), 9 in :math:`U` (its entries 1/6, 1/12, 1/24 are rounded themselves), 1 product, 8 in
-the output transform (up to 5 terms): 24. Since :math:`\\sum_p K_{i a p} \\le s_m` (:math:`s_2 = 4`,
+1/2 not at all, any other product once. F(2, 3): 2 in :math:`V` (2 terms a row of
+:math:`B^T`, rows then columns), 4 in :math:`U` (3 terms a row of :math:`G`), 1 product, 4
+in the output transform: 11, stated as 12. F(4, 3): 6 in :math:`V` (up to 4 terms, or 3
+with a product by 5), 8 in :math:`U` (the entries 1/6, 1/12, 1/24 of :math:`G` are rounded
+themselves, then 3 products are summed, each way), 1 product, 8 in the output transform (up
+to 5 terms): 23, stated as 24. Since :math:`\\sum_p K_{i a p} \\le s_m` (:math:`s_2 = 4`,
 :math:`s_4 = 88/3 \\approx 29.3`, for the last output and tap), the right-hand side is at
 most :math:`\\kappa_m \\gamma_{C + k_m} \\max |x| \\sum |w|` with
 :math:`\\kappa_m = s_m^2` (:data:`KAPPA`: 16 and 860): F(2, 3)'s is like a direct sum's
@@ -138,13 +139,26 @@ def supports(weight_shape, stride, dilation):
 def kernel_transform(weight, m=2):
     """``U[r s, o, c] = (G w[o, c] G^T)[r, s]``: shape ((m + 2)^2, C_out, C_in).
 
-    Computed in float64 and rounded once to ``weight``'s dtype (``G`` of F(4, 3) holds
-    1/6, 1/12, 1/24, which float32 cannot represent exactly).
+    In ``weight``'s dtype (``G`` of F(4, 3) holds 1/6, 1/12, 1/24, rounded to it: the
+    module docstring counts those roundings).
     """
-    g = TRANSFORMS[m][1]
-    u = g @ weight.astype(np.float64) @ g.T  # (C_out, C_in, m + 2, m + 2)
-    u = u.transpose(2, 3, 0, 1).reshape((m + 2) ** 2, *weight.shape[:2])
-    return np.ascontiguousarray(u, dtype=weight.dtype)
+    return _kernel_transform(weight, TRANSFORMS[m][1], weight.dtype)
+
+
+def _kernel_transform(weight, g, dtype):
+    """``g w g^T`` of every kernel, in ``dtype``, as ((m + 2)^2, C_out, C_in).
+
+    One GEMM along the kernels' columns, one batch of small ones along their rows, written
+    into a work array in the GEMM's layout.
+    """
+    t = g.shape[0]
+    out_channels, in_channels, kh, kw = weight.shape
+    g = g.astype(dtype)
+    right = weight.astype(dtype, copy=False).reshape(-1, kw) @ g.T  # (O C kH, t)
+    both = np.matmul(g, right.reshape(out_channels * in_channels, kh, t))  # (O C, t, t)
+    u = np.empty((t, t, out_channels, in_channels), dtype=dtype)
+    u[...] = both.reshape(out_channels, in_channels, t, t).transpose(2, 3, 0, 1)
+    return u.reshape(t * t, out_channels, in_channels)
 
 
 def winograd(x, weight, stride, pads, dilation, groups, m=2):
@@ -284,12 +298,13 @@ def _output_transform(products, at, target):
     m, t = at.shape
     count = products.shape[2]
     out_channels = products.shape[1]
-    rows = scratch("winograd output rows", (m, t * out_channels * count), products.dtype)
-    np.matmul(at, products.reshape(t, -1), out=rows)
-    tiles = scratch("winograd output tiles", (m, m, out_channels * count), products.dtype)
-    np.matmul(at, rows.reshape(m, t, -1), out=tiles)
+    rows = scratch("winograd output rows", (m, t, out_channels * count), products.dtype)
+    np.matmul(at, products.reshape(t, -1), out=rows.reshape(m, -1))
+    # along the columns, with the tile's column last: each output row is then one run
+    tiles = scratch("winograd output tiles", (m, out_channels * count, m), products.dtype)
+    np.matmul(rows.transpose(0, 2, 1), at.T, out=tiles)
     nb, _, rb, _, tw, _ = target.shape
-    target.transpose(3, 5, 1, 0, 2, 4)[...] = tiles.reshape(m, m, out_channels, nb, rb, tw)
+    target.transpose(3, 1, 0, 2, 4, 5)[...] = tiles.reshape(m, out_channels, nb, rb, tw, m)
 
 
 def error_bound(x, weight, pads, eps=None, m=2):
@@ -304,11 +319,10 @@ def error_bound(x, weight, pads, eps=None, m=2):
     eps = np.finfo(x.dtype).eps if eps is None else eps
     absolute = tuple(np.abs(a) for a in TRANSFORMS[m])
     xa, wa = np.abs(x).astype(np.float64), np.abs(weight).astype(np.float64)
-    g = absolute[1]
-    u = (g @ wa @ g.T).transpose(2, 3, 0, 1).reshape((m + 2) ** 2, *weight.shape[:2])
+    u = _kernel_transform(wa, absolute[1], np.float64)
     (top, bottom), (left, right) = pads
     size = (x.shape[2] + top + bottom - 2, x.shape[3] + left + right - 2)
-    y = _dense(xa, pads, np.ascontiguousarray(u), size, m, absolute)
+    y = _dense(xa, pads, u, size, m, absolute)
     k = weight.shape[1] + EXTRA_ROUNDINGS[m]
     gamma = k * eps / 2 / (1 - k * eps / 2)
     return gamma * y
