@@ -81,8 +81,9 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
        says its answer equals a direct method's on this data (it is checked when ``x`` and
        ``weight`` are given);
     3. a 3 x 3 kernel, no dilation or groups, at least :data:`WINOGRAD4_MIN` input
-       channels, output channels and pixels per image: ``"winograd4"`` (F(4 x 4, 3 x 3)),
-       on the data :func:`winograd_is_exact` accepts (``m=4``); F(2 x 2, 3 x 3) likewise
+       channels, output channels and pixels per image (64, 16, 28 x 28): ``"winograd4"``
+       (F(4 x 4, 3 x 3)), on the data :func:`winograd_is_exact` accepts (``m=4``);
+       F(2 x 2, 3 x 3) likewise
        from :data:`WINOGRAD_MIN` (never as set: it was not measured faster than F(4, 3));
     4. otherwise: ``"shifted-gemm"``.
 
@@ -115,15 +116,16 @@ WINOGRADS = {"winograd": 2, "winograd4": 4}
 
 #: The automatic choice takes F(4 x 4, 3 x 3) for a dense 3 x 3 layer with at least this
 #: many input channels, output channels and pixels per input image, and F(2 x 2, 3 x 3)
-#: likewise (``None``: never). Measured through ``conv2d`` (float32, one thread, each
-#: algorithm forced, interleaved medians, this 2-core machine under load from other jobs):
-#: 8 images of 14, 28 and 56 pixels a side, 3 to 128 input and 16 to 128 output channels.
-#: F(4, 3) took 0.53 to 0.81 of the shifted GEMM's time wherever both channel counts were
-#: at least 64 and the side at least 28; at 14 pixels a side it was never faster (1.2 to 4.3
-#: times slower), nor with 3 or 16 input channels (1.1 to 4.1); with 32 input channels or 16
-#: output channels it won or lost by the side (0.85 to 1.1). F(2, 3) was faster than the
-#: shifted GEMM only where F(4, 3) was too, and by less in most such runs: never taken.
-WINOGRAD4_MIN = (64, 64, 28 * 28)
+#: likewise (``None``: never). From :data:`cnncourse.bench.WINOGRAD_RULE_SWEEP` (through
+#: ``conv2d``, float32, one thread, each algorithm forced, interleaved medians): 8 images of
+#: 14, 28 and 56 pixels a side, 3 to 128 input and 16 to 128 output channels. With 64 input
+#: channels or more and sides of 28 or more, F(4, 3) took 0.52 to 0.81 of the shifted GEMM's
+#: time. At 14 pixels a side it lost on 13 of 15 layers, with 3 or 16 input channels on 16
+#: of 18 (up to 4.5 times slower); with 32 input channels and sides of 28 or more it won
+#: (0.29 to 0.95), on two layers by less than the noise of a shared machine, so the rule
+#: starts at 64. F(2, 3) was faster than F(4, 3) on one layer of the region only (0.78
+#: against 0.81): never taken.
+WINOGRAD4_MIN = (64, 16, 28 * 28)
 WINOGRAD_MIN = None
 
 

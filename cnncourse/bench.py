@@ -764,11 +764,67 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
     return rows
 
 
+#: The sweep the automatic choice's Winograd rule comes from
+#: (:data:`cnncourse._conv_algorithms.WINOGRAD4_MIN`): :func:`winograd_sweep` with
+#: ``channels=(3, 16, 32, 64, 128), out_channels=(16, 64, 128), sides=(14, 28, 56),
+#: batch=8, repeat=5, min_seconds=0.15``, one thread, on the 2-core machine the appendix was
+#: written on while other jobs ran (load average about 5). Rows ``(C_in, C_out, side,
+#: F(4, 3) time / shifted GEMM's, F(2, 3) time / shifted GEMM's)``.
+WINOGRAD_RULE_SWEEP = (
+    (3, 16, 14, 3.23, 3.22),
+    (3, 64, 14, 3.11, 3.50),
+    (3, 128, 14, 3.20, 3.78),
+    (16, 16, 14, 2.09, 2.08),
+    (16, 64, 14, 1.64, 1.78),
+    (16, 128, 14, 1.59, 2.70),
+    (32, 16, 14, 1.38, 1.48),
+    (32, 64, 14, 1.25, 1.40),
+    (32, 128, 14, 1.29, 1.14),
+    (64, 16, 14, 1.39, 1.24),
+    (64, 64, 14, 1.24, 1.16),
+    (64, 128, 14, 2.02, 1.66),
+    (128, 16, 14, 0.75, 0.98),
+    (128, 64, 14, 0.93, 0.63),
+    (128, 128, 14, 1.01, 0.96),
+    (3, 16, 28, 3.10, 3.50),
+    (3, 64, 28, 2.43, 3.41),
+    (3, 128, 28, 2.51, 3.38),
+    (16, 16, 28, 1.77, 1.93),
+    (16, 64, 28, 1.11, 1.49),
+    (16, 128, 28, 1.17, 1.44),
+    (32, 16, 28, 0.95, 1.12),
+    (32, 64, 28, 0.69, 0.93),
+    (32, 128, 28, 0.93, 0.97),
+    (64, 16, 28, 0.68, 0.82),
+    (64, 64, 28, 0.64, 1.01),
+    (64, 128, 28, 0.68, 0.73),
+    (128, 16, 28, 0.52, 0.62),
+    (128, 64, 28, 0.64, 0.70),
+    (128, 128, 28, 0.70, 0.73),
+    (3, 16, 56, 3.07, 4.28),
+    (3, 64, 56, 4.54, 5.04),
+    (3, 128, 56, 1.86, 2.14),
+    (16, 16, 56, 3.23, 3.64),
+    (16, 64, 56, 0.84, 0.97),
+    (16, 128, 56, 0.86, 1.13),
+    (32, 16, 56, 0.63, 0.79),
+    (32, 64, 56, 0.80, 1.08),
+    (32, 128, 56, 0.29, 0.34),
+    (64, 16, 56, 0.69, 0.77),
+    (64, 64, 56, 0.81, 0.78),
+    (64, 128, 56, 0.75, 1.20),
+    (128, 16, 56, 0.60, 0.69),
+    (128, 64, 56, 0.58, 0.71),
+    (128, 128, 56, 0.55, 0.78),
+)
+
+
 def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3,
-                   min_seconds=0.01):  # fmt: skip
+                   min_seconds=0.01, out_channels=None):  # fmt: skip
     """Both Winograds against the shifted GEMM on 3 x 3 layers (padding 1), as channels grow.
 
-    ``C`` channels in and out, ``batch`` images of each side in ``sides``, float32, through
+    ``C`` channels in and out (or every ``C`` in with every count of ``out_channels``),
+    ``batch`` images of each side in ``sides``, float32, through
     :func:`cnncourse.conv2d` with each algorithm forced (Winograd's data check included);
     each time the median of :func:`_interleaved`'s alternating calls. The allocator
     is warmed first, as ``tools/bench_compare.py`` does (a 32 MiB block allocated and freed,
@@ -778,8 +834,9 @@ def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3
     Returns
     -------
     list of dict
-        Keys ``channels``, ``side``, ``shifted-gemm``, ``winograd`` (F(2, 3)), ``winograd4``
-        (F(4, 3)) (seconds), and ``chosen`` (the rule's choice on this layer).
+        Keys ``channels``, ``out_channels``, ``side``, ``shifted-gemm``, ``winograd``
+        (F(2, 3)), ``winograd4`` (F(4, 3)) (seconds), and ``chosen`` (the rule's choice on
+        this layer).
     """
     warm = np.ones(32 * 2**20, dtype=np.uint8)
     del warm
@@ -792,12 +849,17 @@ def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3
             return cc.conv2d(x, w, padding=1)
 
     for side in sides:
-        for c in channels:
+        for c, o in (
+            ((c, c) for c in channels)
+            if out_channels is None
+            else ((c, o) for c in channels for o in out_channels)
+        ):
             x = rng.standard_normal((batch, c, side, side)).astype(np.float32)
-            w = rng.standard_normal((c, c, 3, 3)).astype(np.float32)
+            w = rng.standard_normal((o, c, 3, 3)).astype(np.float32)
             calls = [lambda name=name, x=x, w=w: forced(name, x, w) for name in names]
             times = _interleaved(calls, repeat, min_seconds)
-            row = {"channels": c, "side": side, **dict(zip(names, times, strict=True))}
+            row = {"channels": c, "out_channels": o, "side": side}
+            row.update(zip(names, times, strict=True))
             row["chosen"] = cc.conv_algorithm(x, w, padding=1)
             rows.append(row)
     return rows

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import cnncourse as cc
-from cnncourse import _conv_algorithms, _winograd
+from cnncourse import _conv_algorithms, _winograd, bench
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -205,7 +205,7 @@ def test_the_automatic_choice_keeps_f2_within_a_direct_sums_accuracy(case):
 
 
 @settings(max_examples=40, deadline=None)
-@given(case=adversarial_layers(channels=(64, 72)))
+@given(case=adversarial_layers(channels=(64, 66)))
 def test_the_automatic_choice_keeps_f4_within_a_direct_sums_accuracy(case):
     """The same for F(4, 3), on layers as wide as those the rule gives it (64 input channels
     or more: :data:`~cnncourse._conv_algorithms.WINOGRAD4_MIN`), any image size."""
@@ -220,6 +220,9 @@ def test_the_automatic_choice_takes_f4_on_the_wide_layer_only():
     wide = rng.standard_normal((8, 64, 56, 56)).astype(np.float32)
     w = rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
     assert cc.conv_algorithm(wide, w, padding=1) == "winograd4"
+    assert cc.conv_algorithm(wide[:1, :, :28, :28], w[:16]) == "winograd4"
+    assert cc.conv_algorithm(wide, w[:8], padding=1) == "shifted-gemm"
+    assert cc.conv_algorithm(wide[:, :32], w[:, :32], padding=1) == "shifted-gemm"
     assert _conv_algorithms.WINOGRAD_MIN is None
     cifar = rng.standard_normal((64, 3, 32, 32))
     assert cc.conv_algorithm(cifar, rng.standard_normal((16, 3, 3, 3))) == "shifted-gemm"
@@ -276,3 +279,22 @@ def test_f4_makes_six_products_of_twelve_and_its_constants():
         k = np.einsum("ri,ra,rp->iap", at.T, g, bt)
         assert np.isclose(k.sum(axis=2).max() ** 2, _winograd.KAPPA[m])
     assert _winograd.KAPPA[2] == 16 and round(_winograd.KAPPA[4], 1) == 860.4
+
+
+def test_the_rule_is_the_region_where_f4_was_measured_faster():
+    """:data:`~cnncourse.bench.WINOGRAD_RULE_SWEEP`, the measurements behind the rule: F(4, 3)
+    was faster than the shifted GEMM on every layer the rule gives it, and faster than
+    F(2, 3) on all but one; outside, at 14 pixels a side or with 16 input channels or fewer,
+    it lost on most layers."""
+    c_in, c_out, pixels = _conv_algorithms.WINOGRAD4_MIN
+    rows = bench.WINOGRAD_RULE_SWEEP
+    inside = [r for r in rows if r[0] >= c_in and r[1] >= c_out and r[2] ** 2 >= pixels]
+    assert len(inside) == 12 and max(r[3] for r in inside) <= 0.85
+    assert sum(r[4] < r[3] for r in inside) <= 1
+    few = [r for r in rows if r[2] == 14 or r[0] <= 16]
+    assert sum(r[3] > 1 for r in few) > 0.8 * len(few)
+    rng = np.random.default_rng(1)
+    for c, o, side, *_ in rows:
+        x, w = rng.standard_normal((1, c, side, side)), rng.standard_normal((o, c, 3, 3))
+        expected = "winograd4" if (c, o, side) in {r[:3] for r in inside} else "shifted-gemm"
+        assert cc.conv_algorithm(x, w, padding=1) == expected
