@@ -81,7 +81,8 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
        says its answer equals a direct method's on this data (it is checked when ``x`` and
        ``weight`` are given);
     3. a 3 x 3 kernel, no dilation or groups, at least :data:`WINOGRAD4_MIN` input
-       channels, output channels and pixels per image (64, 16, 28 x 28): ``"winograd4"``
+       channels, output channels, pixels per image and in the batch (64, 16, 28 x 28,
+       56 x 56): ``"winograd4"``
        (F(4 x 4, 3 x 3)), on the data :func:`winograd_is_exact` accepts (``m=4``);
        F(2 x 2, 3 x 3) likewise
        from :data:`WINOGRAD_MIN` (never as set: it was not measured faster than F(4, 3));
@@ -115,17 +116,20 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
 WINOGRADS = {"winograd": 2, "winograd4": 4}
 
 #: The automatic choice takes F(4 x 4, 3 x 3) for a dense 3 x 3 layer with at least this
-#: many input channels, output channels and pixels per input image, and F(2 x 2, 3 x 3)
-#: likewise (``None``: never). From :data:`cnncourse.bench.WINOGRAD_RULE_SWEEP` (through
-#: ``conv2d``, float32, one thread, each algorithm forced, interleaved medians): 8 images of
-#: 14, 28 and 56 pixels a side, 3 to 128 input and 16 to 128 output channels. With 64 input
-#: channels or more and sides of 28 or more, F(4, 3) took 0.52 to 0.81 of the shifted GEMM's
-#: time. At 14 pixels a side it lost on 13 of 15 layers, with 3 or 16 input channels on 16
-#: of 18 (up to 4.5 times slower); with 32 input channels and sides of 28 or more it won
-#: (0.29 to 0.95), on two layers by less than the noise of a shared machine, so the rule
-#: starts at 64. F(2, 3) was faster than F(4, 3) on one layer of the region only (0.78
-#: against 0.81): never taken.
-WINOGRAD4_MIN = (64, 16, 28 * 28)
+#: many input channels, output channels, pixels per input image and pixels in the batch, and
+#: F(2 x 2, 3 x 3) likewise (``None``: never). From :data:`cnncourse.bench.WINOGRAD_RULE_SWEEP`
+#: (through ``conv2d``, float32, one thread, each algorithm forced, interleaved medians): 8
+#: images of 14, 28 and 56 pixels a side, 3 to 128 input and 16 to 128 output channels. With
+#: 64 input channels or more and sides of 28 or more, F(4, 3) took 0.52 to 0.81 of the
+#: shifted GEMM's time. At 14 pixels a side it lost on 13 of 15 layers, with 3 or 16 input
+#: channels on 16 of 18 (up to 4.5 times slower); with 32 input channels and sides of 28 or
+#: more it won (0.29 to 0.95), on two layers by less than the noise of a shared machine, so
+#: the rule starts at 64. F(2, 3) was faster than F(4, 3) on one layer of the region only
+#: (0.78 against 0.81): never taken. On fewer images (:data:`~cnncourse.bench.WINOGRAD_BATCH_SWEEP`)
+#: its fixed costs (the kernels' transform, the check of the data) showed: one or two images
+#: of 28 x 28 ran 1.2 to 2 times slower, four 0.66 to 0.88 times, one of 56 x 56 0.81 to 0.87
+#: times: at least 56 x 56 pixels in the batch.
+WINOGRAD4_MIN = (64, 16, 28 * 28, 56 * 56)
 WINOGRAD_MIN = None
 
 
@@ -136,10 +140,10 @@ def _winograd_pays(weight_shape, x, dilation, groups):
     """
     if x is None or tuple(weight_shape[2:]) != (3, 3) or dilation != (1, 1) or groups != 1:
         return None
-    c, h, w = x.shape[1:]
+    n, c, h, w = x.shape
     for name, least in (("winograd4", WINOGRAD4_MIN), ("winograd", WINOGRAD_MIN)):
         if least is not None and c >= least[0] and weight_shape[0] >= least[1]:
-            if h * w >= least[2]:
+            if h * w >= least[2] and n * h * w >= least[3]:
                 return name
     return None
 

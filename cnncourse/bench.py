@@ -819,6 +819,25 @@ WINOGRAD_RULE_SWEEP = (
 )
 
 
+#: The same on fewer images (C_in = C_out), the evidence for the rule's batch size: rows
+#: ``(images, C, side, F(4, 3) / shifted GEMM, F(2, 3) / shifted GEMM)``, :func:`winograd_sweep`
+#: with ``repeat=7, min_seconds=0.1``.
+WINOGRAD_BATCH_SWEEP = (
+    (1, 64, 28, 1.96, 1.70),
+    (1, 128, 28, 1.90, 1.77),
+    (1, 64, 56, 0.87, 1.11),
+    (1, 128, 56, 0.81, 0.93),
+    (2, 64, 28, 1.20, 1.10),
+    (2, 128, 28, 1.28, 1.25),
+    (2, 64, 56, 0.59, 1.12),
+    (2, 128, 56, 0.66, 0.84),
+    (4, 64, 28, 0.88, 1.14),
+    (4, 128, 28, 0.66, 0.95),
+    (4, 64, 56, 0.49, 0.70),
+    (4, 128, 56, 0.65, 1.00),
+)
+
+
 def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3,
                    min_seconds=0.01, out_channels=None):  # fmt: skip
     """Both Winograds against the shifted GEMM on 3 x 3 layers (padding 1), as channels grow.

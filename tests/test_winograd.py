@@ -170,7 +170,7 @@ def adversarial_layers(draw, channels=(1, 4)):
 def _check_the_automatic_choice(name, case):
     """Run ``conv2d`` with only ``name``'s thresholds lowered to 1 and check its answer."""
     x, w, padding, special = case
-    thresholds = {"winograd": (None, (1, 1, 1)), "winograd4": ((1, 1, 1), None)}[name]
+    thresholds = {"winograd": (None, (1, 1, 1, 1)), "winograd4": ((1, 1, 1, 1), None)}[name]
     with (
         mock.patch.object(_conv_algorithms, "WINOGRAD4_MIN", thresholds[0]),
         mock.patch.object(_conv_algorithms, "WINOGRAD_MIN", thresholds[1]),
@@ -220,7 +220,9 @@ def test_the_automatic_choice_takes_f4_on_the_wide_layer_only():
     wide = rng.standard_normal((8, 64, 56, 56)).astype(np.float32)
     w = rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
     assert cc.conv_algorithm(wide, w, padding=1) == "winograd4"
-    assert cc.conv_algorithm(wide[:1, :, :28, :28], w[:16]) == "winograd4"
+    assert cc.conv_algorithm(wide[:4, :, :28, :28], w[:16]) == "winograd4"
+    assert cc.conv_algorithm(wide[:2, :, :28, :28], w[:16]) == "shifted-gemm"  # few pixels
+    assert cc.conv_algorithm(wide[:1], w, padding=1) == "winograd4"
     assert cc.conv_algorithm(wide, w[:8], padding=1) == "shifted-gemm"
     assert cc.conv_algorithm(wide[:, :32], w[:, :32], padding=1) == "shifted-gemm"
     assert _conv_algorithms.WINOGRAD_MIN is None
@@ -285,16 +287,19 @@ def test_the_rule_is_the_region_where_f4_was_measured_faster():
     """:data:`~cnncourse.bench.WINOGRAD_RULE_SWEEP`, the measurements behind the rule: F(4, 3)
     was faster than the shifted GEMM on every layer the rule gives it, and faster than
     F(2, 3) on all but one; outside, at 14 pixels a side or with 16 input channels or fewer,
-    it lost on most layers."""
-    c_in, c_out, pixels = _conv_algorithms.WINOGRAD4_MIN
-    rows = bench.WINOGRAD_RULE_SWEEP
+    it lost on most layers; on fewer images (``WINOGRAD_BATCH_SWEEP``), it won by more than
+    10% exactly where the batch holds 56 x 56 pixels or more."""
+    c_in, c_out, pixels, batch_pixels = _conv_algorithms.WINOGRAD4_MIN
+    rows = bench.WINOGRAD_RULE_SWEEP  # 8 images each
     inside = [r for r in rows if r[0] >= c_in and r[1] >= c_out and r[2] ** 2 >= pixels]
     assert len(inside) == 12 and max(r[3] for r in inside) <= 0.85
     assert sum(r[4] < r[3] for r in inside) <= 1
     few = [r for r in rows if r[2] == 14 or r[0] <= 16]
     assert sum(r[3] > 1 for r in few) > 0.8 * len(few)
+    fewer = bench.WINOGRAD_BATCH_SWEEP  # (images, C, side, F(4, 3), F(2, 3))
+    assert all((r[0] * r[2] ** 2 >= batch_pixels) == (r[3] < 0.9) for r in fewer)
     rng = np.random.default_rng(1)
     for c, o, side, *_ in rows:
-        x, w = rng.standard_normal((1, c, side, side)), rng.standard_normal((o, c, 3, 3))
+        x, w = rng.standard_normal((8, c, side, side)), rng.standard_normal((o, c, 3, 3))
         expected = "winograd4" if (c, o, side) in {r[:3] for r in inside} else "shifted-gemm"
         assert cc.conv_algorithm(x, w, padding=1) == expected
