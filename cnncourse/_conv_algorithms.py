@@ -136,14 +136,17 @@ WINOGRAD_MIN = None
 def _winograd_pays(weight_shape, x, dilation, groups):
     """The Winograd variant measured faster than the shifted GEMM here, or None.
 
-    ``x``: the input, or None (then None). Only dense 3 x 3 kernels without dilation.
+    ``x``: the input, or None (then None). Only dense 3 x 3 kernels without dilation. The
+    channel counts are compared first: on a small layer this is a few comparisons.
     """
-    if x is None or tuple(weight_shape[2:]) != (3, 3) or dilation != (1, 1) or groups != 1:
+    if x is None:
         return None
-    n, c, h, w = x.shape
     for name, least in (("winograd4", WINOGRAD4_MIN), ("winograd", WINOGRAD_MIN)):
-        if least is not None and c >= least[0] and weight_shape[0] >= least[1]:
-            if h * w >= least[2] and n * h * w >= least[3]:
+        if least is None or x.shape[1] < least[0] or weight_shape[0] < least[1]:
+            continue
+        n, _, h, w = x.shape
+        if h * w >= least[2] and n * h * w >= least[3] and groups == 1:
+            if weight_shape[2] == weight_shape[3] == 3 and dilation == (1, 1):
                 return name
     return None
 
@@ -244,14 +247,19 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1, m=2):
     means = sizes.mean(axis=2).reshape(groups, out_channels // groups, per_group)
     scale = means.max(axis=1).reshape(c).astype(x.dtype)  # per input channel
     pixels = math.prod(x.shape[2:])
-    magnitudes = np.abs(x, out=scratch("winograd check", x.shape, x.dtype))
-    size = np.matmul(scale, magnitudes.reshape(n, c, pixels)).reshape(n, *x.shape[2:])
-    # |x| <= size / s_c: no second pass over the input unless a channel has no weight
+    size = np.empty((n, pixels), dtype=x.dtype)
+    largest_x = 0.0
+    step = max(1, BLOCK_BYTES // 8 // max(1, x[0].nbytes))  # images per cache-sized block
+    for start in range(0, n, step):  # |x| of a block, summed while it is in the cache
+        block = x[start : start + step]
+        magnitudes = np.abs(block, out=scratch("winograd check", block.shape, x.dtype))
+        np.matmul(scale, magnitudes.reshape(len(block), c, pixels), out=size[start : start + step])
+        if not scale.min(initial=0) > 0:  # a channel without weight: |x| <= size / s_c fails
+            largest_x = max(largest_x, float(magnitudes.max(initial=0)), key=_nan_first)
+    size = size.reshape(n, *x.shape[2:])
     smallest_scale = float(scale.min(initial=0))
-    if smallest_scale > 0:
+    if smallest_scale > 0:  # |x| <= size / s_c: no second pass over the input
         largest_x = float(size.max(initial=0)) / smallest_scale
-    else:
-        largest_x = float(magnitudes.max(initial=0))
     growth = WINOGRAD_GROWTH[m]
     if not growth * largest_x * kernel_total < np.finfo(x.dtype).max / 16:  # NaN: False
         return False
