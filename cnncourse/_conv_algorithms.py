@@ -22,12 +22,13 @@ and differ only in how they organise the arithmetic:
     :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`. Only for data on
     which its answer equals a direct sum's (:func:`fft_is_exact`): finite values of about
     the same size everywhere.
-``"winograd"``
-    For stride 1 and 3 x 3 kernels: Winograd's F(2 x 2, 3 x 3) tiles
-    (:mod:`cnncourse._winograd`), 16 multiplications per 2 x 2 outputs instead of 36, as
-    one batched GEMM over channels. Only for data on which its answer equals a direct
-    sum's (:func:`winograd_is_exact`): finite values of about the same size in a window.
-    Forced only (:func:`forced`): in NumPy its transforms cost what the GEMM saves.
+``"winograd"``, ``"winograd4"``
+    For stride 1 and 3 x 3 kernels: Winograd's F(2 x 2, 3 x 3) and F(4 x 4, 3 x 3) tiles
+    (:mod:`cnncourse._winograd`), 16 multiplications per 2 x 2 outputs instead of 36, or
+    36 per 4 x 4 outputs instead of 144, as one batched GEMM over channels. Only for data
+    on which the answer is as accurate as a direct sum's (:func:`winograd_is_exact`):
+    finite values of about the same size. F(4, 3) is the automatic choice for wide layers
+    (:data:`WINOGRAD4_MIN`); F(2, 3) runs only when forced.
 ``"depthwise"``
     For one input channel per group (:func:`depthwise`, any stride): each image's
     im2col rows, one shifted copy of it per tap, times its own channel's taps, as one
@@ -45,8 +46,8 @@ import threading
 
 import numpy as np
 
-from ._winograd import WINOGRAD_MIN_CHANNELS, WINOGRAD_MIN_TILES, winograd  # noqa: F401 (run)
 from ._winograd import supports as winograd_supports
+from ._winograd import winograd, winograd4  # noqa: F401 (run() finds them by name)
 from ._workspace import SCRATCH_MIN_BYTES, scratch
 from .views import reduce_axis, tap_ranges, view_windows
 
@@ -56,7 +57,7 @@ BLOCK_BYTES = 16 * 2**20
 #: Kernels with at least this many taps use the FFT (at stride 1).
 FFT_MIN_TAPS = 100
 
-ALGORITHMS = ("im2col", "shifted-gemm", "fft", "winograd", "depthwise")
+ALGORITHMS = ("im2col", "shifted-gemm", "fft", "winograd", "winograd4", "depthwise")
 _forced = threading.local()  # per thread: a stack of forced algorithm names
 
 
@@ -85,10 +86,12 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
     2. a kernel of at least :data:`FFT_MIN_TAPS` taps: ``"fft"``, if :func:`fft_is_exact`
        says its answer equals a direct method's on this data (it is checked when ``x`` and
        ``weight`` are given);
-    3. a 3 x 3 kernel, no dilation or groups, at least
-       :data:`~cnncourse._winograd.WINOGRAD_MIN_CHANNELS` input and output channels and
-       :data:`~cnncourse._winograd.WINOGRAD_MIN_TILES` output tiles: ``"winograd"``, on the
-       data :func:`winograd_is_exact` accepts (never as set: it was not measured faster);
+    3. a 3 x 3 kernel, no dilation or groups, at least :data:`WINOGRAD4_MIN` input
+       channels, output channels, pixels per image and in the batch (64, 16, 28 x 28,
+       56 x 56): ``"winograd4"``
+       (F(4 x 4, 3 x 3)), on the data :func:`winograd_is_exact` accepts (``m=4``);
+       F(2 x 2, 3 x 3) likewise
+       from :data:`WINOGRAD_MIN` (never as set: it was not measured faster than F(4, 3));
     4. otherwise: ``"shifted-gemm"``.
 
     Inside :func:`forced` the forced algorithm wins, unless it cannot handle a stride (or, for
@@ -105,16 +108,14 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
         name = direct if forced_names[-1] == "depthwise" else forced_names[-1]
     elif weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
         name = "fft"
-    elif _winograd_pays(weight_shape, x, dilation, groups):
-        name = "winograd"
     else:
-        name = direct
-    if name == "winograd" and not winograd_supports(weight_shape, stride, dilation):
-        return "shifted-gemm"
+        name = _winograd_pays(weight_shape, x, dilation, groups) or direct
+    if name in WINOGRADS and not winograd_supports(weight_shape, stride, dilation):
+        return direct
     if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
         return direct
-    if name == "winograd" and x is not None:
-        if not winograd_is_exact(x, weight, pads, dilation, groups):
+    if name in WINOGRADS and x is not None:
+        if not winograd_is_exact(x, weight, pads, dilation, groups, m=WINOGRADS[name]):
             return "shifted-gemm"
     return name
 
@@ -129,15 +130,43 @@ def _direct_method(weight_shape, groups, forced_name):
     return "shifted-gemm"
 
 
+#: The Winograd algorithms and their output tile sides ``m``.
+WINOGRADS = {"winograd": 2, "winograd4": 4}
+
+#: The automatic choice takes F(4 x 4, 3 x 3) for a dense 3 x 3 layer with at least this
+#: many input channels, output channels, pixels per input image and pixels in the batch, and
+#: F(2 x 2, 3 x 3) likewise (``None``: never). From :data:`cnncourse.bench.WINOGRAD_RULE_SWEEP`
+#: (through ``conv2d``, float32, one thread, each algorithm forced, interleaved medians): 8
+#: images of 14, 28 and 56 pixels a side, 3 to 128 input and 16 to 128 output channels. With
+#: 64 input channels or more and sides of 28 or more, F(4, 3) took 0.52 to 0.81 of the
+#: shifted GEMM's time. At 14 pixels a side it lost on 13 of 15 layers, with 3 or 16 input
+#: channels on 16 of 18 (up to 4.5 times slower); with 32 input channels and sides of 28 or
+#: more it won (0.29 to 0.95), on two layers by less than the noise of a shared machine, so
+#: the rule starts at 64. F(2, 3) was faster than F(4, 3) on one layer of the region only
+#: (0.78 against 0.81): never taken. On fewer images (:data:`~cnncourse.bench.WINOGRAD_BATCH_SWEEP`)
+#: its fixed costs (the kernels' transform, the check of the data) showed: one or two images
+#: of 28 x 28 ran 1.2 to 2 times slower, four 0.66 to 0.88 times, one of 56 x 56 0.81 to 0.87
+#: times: at least 56 x 56 pixels in the batch.
+WINOGRAD4_MIN = (64, 16, 28 * 28, 56 * 56)
+WINOGRAD_MIN = None
+
+
 def _winograd_pays(weight_shape, x, dilation, groups):
-    """Where Winograd was measured faster than the shifted GEMM (``x``: the input, or None)."""
-    if WINOGRAD_MIN_CHANNELS is None or x is None:
-        return False
-    if tuple(weight_shape[2:]) != (3, 3) or dilation != (1, 1) or groups != 1:
-        return False
-    n, c, h, w = x.shape
-    tiles = n * ((h - 1) // 2) * ((w - 1) // 2)  # about: the padded size is not known here
-    return min(c, weight_shape[0]) >= WINOGRAD_MIN_CHANNELS and tiles >= WINOGRAD_MIN_TILES
+    """The Winograd variant measured faster than the shifted GEMM here, or None.
+
+    ``x``: the input, or None (then None). Only dense 3 x 3 kernels without dilation. The
+    channel counts are compared first: on a small layer this is a few comparisons.
+    """
+    if x is None:
+        return None
+    for name, least in (("winograd4", WINOGRAD4_MIN), ("winograd", WINOGRAD_MIN)):
+        if least is None or x.shape[1] < least[0] or weight_shape[0] < least[1]:
+            continue
+        n, _, h, w = x.shape
+        if h * w >= least[2] and n * h * w >= least[3] and groups == 1:
+            if weight_shape[2] == weight_shape[3] == 3 and dilation == (1, 1):
+                return name
+    return None
 
 
 #: The FFT is used only where the local sizes of the input stay within this factor of each
@@ -199,7 +228,17 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
     return bool(np.all(largest_value * (kernel[0] * kernel[1]) <= allowed * smallest))
 
 
-def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1):
+#: F(4 x 4, 3 x 3) is used only where the weighted sizes of the input stay within this
+#: factor of each other (see :func:`winograd_is_exact`): its transforms' larger constants
+#: make its error grow faster with the spread than F(2 x 2, 3 x 3)'s.
+WINOGRAD4_MAX_RANGE = 16.0
+
+#: How much larger than ``max |x| max_o sum |w_o|`` a Winograd intermediate can be, per tile
+#: side ``m`` (the sums of the absolute transform matrices' rows, squared, with a margin).
+WINOGRAD_GROWTH = {2: 16, 4: 2**16}
+
+
+def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1, m=2):
     """Whether Winograd's answer matches a direct sum's to within the dtype's accuracy.
 
     Winograd's error at an output is bounded by a multiple of the largest :math:`|x|` in
@@ -226,20 +265,27 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1):
     means = sizes.mean(axis=2).reshape(groups, out_channels // groups, per_group)
     scale = means.max(axis=1).reshape(c).astype(x.dtype)  # per input channel
     pixels = math.prod(x.shape[2:])
-    magnitudes = np.abs(x, out=scratch("winograd check", x.shape, x.dtype))
-    size = np.matmul(scale, magnitudes.reshape(n, c, pixels)).reshape(n, *x.shape[2:])
-    # |x| <= size / s_c: no second pass over the input unless a channel has no weight
+    size = np.empty((n, pixels), dtype=x.dtype)
+    largest_x = 0.0
+    step = max(1, BLOCK_BYTES // 8 // max(1, x[0].nbytes))  # images per cache-sized block
+    for start in range(0, n, step):  # |x| of a block, summed while it is in the cache
+        block = x[start : start + step]
+        magnitudes = np.abs(block, out=scratch("winograd check", block.shape, x.dtype))
+        np.matmul(scale, magnitudes.reshape(len(block), c, pixels), out=size[start : start + step])
+        if not scale.min(initial=0) > 0:  # a channel without weight: |x| <= size / s_c fails
+            largest_x = max(largest_x, float(magnitudes.max(initial=0)), key=_nan_first)
+    size = size.reshape(n, *x.shape[2:])
     smallest_scale = float(scale.min(initial=0))
-    if smallest_scale > 0:
+    if smallest_scale > 0:  # |x| <= size / s_c: no second pass over the input
         largest_x = float(size.max(initial=0)) / smallest_scale
-    else:
-        largest_x = float(magnitudes.max(initial=0))
-    if not 16 * largest_x * kernel_total < np.finfo(x.dtype).max / 16:  # NaN compares False
+    growth = WINOGRAD_GROWTH[m]
+    if not growth * largest_x * kernel_total < np.finfo(x.dtype).max / 16:  # NaN: False
         return False
     kernel = weight.shape[2:]
     smallest = _smallest_window_sum(size, pads, kernel, dilation)
     taps = kernel[0] * kernel[1]
-    return bool(np.all(size.max(axis=(1, 2)) * taps <= FFT_MAX_RANGE * smallest))
+    spread = FFT_MAX_RANGE if m == 2 else WINOGRAD4_MAX_RANGE
+    return bool(np.all(size.max(axis=(1, 2)) * taps <= spread * smallest))
 
 
 def _fewest_taps_read(weight, pads, dilation):

@@ -275,7 +275,7 @@ def _time_cuda(case, tx, tw, repeat):
     }
 
 
-def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
+def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2, names=None):
     """Time every NumPy convolution algorithm, forced, on the stride-1 convolution cases.
 
     This is the evidence behind the rule of :func:`cnncourse.conv_algorithm`. Each algorithm
@@ -290,6 +290,8 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
     dtype : str
     repeat, min_seconds
         As for :func:`median_time`.
+    names : tuple of str, optional
+        The algorithms to time; default :data:`cnncourse.ALGORITHMS`.
 
     Returns
     -------
@@ -305,7 +307,7 @@ def compare_algorithms(cases=None, dtype="float32", repeat=5, min_seconds=0.2):
             continue
         x, w = case.arrays(np.dtype(dtype), np.random.default_rng(0))
         row = {"case": case.name, "chosen": case.algorithm(np.dtype(dtype))}
-        for name in cc.ALGORITHMS:
+        for name in cc.ALGORITHMS if names is None else names:
             if name == "depthwise" and not _depthwise(case):
                 continue  # timed only on the layers the rule gives it
             with cc.use_algorithm(name):
@@ -492,7 +494,8 @@ def gemm_blocks(case, dtype=np.float32):
     ----------
     case : Case
         A ``conv2d`` case without groups or dilation, whose algorithm is ``"im2col"`` or
-        ``"shifted-gemm"`` (the FFT runs no matrix product).
+        ``"shifted-gemm"`` (the FFT runs no matrix product), or Winograd: then the shifted
+        GEMM's products, the GEMM algorithm the rule would run otherwise.
     dtype : numpy dtype
 
     Returns
@@ -502,7 +505,7 @@ def gemm_blocks(case, dtype=np.float32):
     """
     from . import _conv_algorithms
 
-    algorithm = case.algorithm(np.dtype(dtype))
+    algorithm = _gemm_algorithm(case, dtype)
     if algorithm not in ("im2col", "shifted-gemm") or case.kwargs.get("groups", 1) != 1:
         raise ValueError(f"{case.name}: no matrix products to list ({algorithm})")
     batch, channels = case.input_shape[:2]
@@ -527,13 +530,22 @@ def gemm_blocks(case, dtype=np.float32):
     ]
 
 
+def _gemm_algorithm(case, dtype):
+    """The rule's algorithm for ``case``, the shifted GEMM where the rule picks a Winograd."""
+    from . import _conv_algorithms
+
+    algorithm = case.algorithm(np.dtype(dtype))
+    return "shifted-gemm" if algorithm in _conv_algorithms.WINOGRADS else algorithm
+
+
 def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
     """Time the NumPy backend on ``case``, and its matrix products alone, side by side.
 
     The products of :func:`gemm_blocks` run on random matrices laid out as the algorithm
     lays them out (the im2col blocks in one work array, the results side by side), so the
     difference between the two times is what the algorithm spends outside BLAS: padding,
-    copying the im2col blocks, and Python.
+    copying the im2col blocks, and Python. The whole call runs the GEMM algorithm forced
+    (the shifted GEMM where the rule would pick Winograd).
 
     Returns
     -------
@@ -555,7 +567,13 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
             np.matmul(a, b[:, :n], out=c[:, start : start + n])
 
     x, w = case.arrays(np.dtype(dtype), rng)
-    whole, alone = _interleaved_medians(_call(case, x, w), products, repeat, min_seconds)
+    call = _call(case, x, w)
+
+    def whole_call():
+        with cc.use_algorithm(_gemm_algorithm(case, dtype)):
+            return call()
+
+    whole, alone = _interleaved_medians(whole_call, products, repeat, min_seconds)
     return {
         "case": case.name,
         "blocks": blocks,
@@ -572,17 +590,23 @@ def _interleaved_medians(first, second, repeat, min_seconds):
     ``repeat`` times and ``min_seconds`` have passed for both together (at most
     ``50 * repeat`` times each), as in :func:`median_time`.
     """
-    first(), second()
-    times = ([], [])
+    return tuple(_interleaved([first, second], repeat, min_seconds))
+
+
+def _interleaved(functions, repeat, min_seconds):
+    """:func:`_interleaved_medians` of any number of functions (``min_seconds`` each)."""
+    for function in functions:
+        function()
+    times = [[] for _ in functions]
     started = time.perf_counter()
-    while len(times[0]) < repeat or time.perf_counter() - started < 2 * min_seconds:
-        for function, seconds in zip((first, second), times, strict=True):
+    while len(times[0]) < repeat or time.perf_counter() - started < len(functions) * min_seconds:
+        for function, seconds in zip(functions, times, strict=True):
             t0 = time.perf_counter()
             function()
             seconds.append(time.perf_counter() - t0)
         if len(times[0]) >= 50 * repeat:
             break
-    return statistics.median(times[0]), statistics.median(times[1])
+    return [statistics.median(seconds) for seconds in times]
 
 
 def edge_detection_times(sizes, dense_up_to=64, repeat=3, min_seconds=0.02, seed=0):
@@ -657,7 +681,8 @@ def reference_gemm_rate(size=1024, repeat=10, min_seconds=0.3):
     return 2 * size**3 / min(times) / 1e9
 
 
-# Winograd's F(2 x 2, 3 x 3) in the appendix: its error and where it is faster.
+# Winograd's F(2 x 2, 3 x 3) and F(4 x 4, 3 x 3) in the appendix: their errors and where
+# they are faster.
 
 #: Ways to spoil a layer's input for :func:`winograd_errors`: none, one value 1e8 times the
 #: others, the top half of every image 1e-6 times the rest, one tap of every kernel 1e-6
@@ -681,12 +706,14 @@ def _spoil(x, w, spoiler):
 
 
 def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), images=1):
-    """The error of Winograd and of the shifted GEMM against torch in float64, per case.
+    """The error of both Winograds and of the shifted GEMM against torch in float64, per case.
 
     Each output's error is measured in units of a direct sum's scale,
     :math:`\\varepsilon \\sum |x| |w|` (``eps`` of the dtype, the sum over the output's
     window: :math:`|x| * |w|`), and the largest over the outputs is reported, with the
-    largest ratio of Winograd's error to its bound (:func:`cnncourse._winograd.error_bound`).
+    largest ratio of each Winograd's error to its bound
+    (:func:`cnncourse._winograd.error_bound`) and F(4, 3)'s largest error relative to the
+    largest output.
 
     Parameters
     ----------
@@ -701,10 +728,12 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
     Returns
     -------
     list of dict
-        Keys ``case``, ``spoiler``, ``dtype``, ``shifted-gemm`` and ``winograd`` (errors in
-        units of :math:`\\varepsilon \\sum |x||w|`), ``of_bound`` (Winograd's error over its
-        bound), ``allowed`` (whether the data pass the check that lets the rule pick
-        Winograd, :func:`cnncourse._conv_algorithms.winograd_is_exact`).
+        Keys ``case``, ``spoiler``, ``dtype``; ``shifted-gemm``, ``winograd`` (F(2, 3)) and
+        ``winograd4`` (F(4, 3)): errors in units of :math:`\\varepsilon \\sum |x||w|`;
+        ``of_bound``: the larger of the two Winograds' errors over their bounds;
+        ``relative4``: F(4, 3)'s largest error over the largest :math:`|y|`; ``allowed``:
+        whether the data pass the check that lets the rule pick F(4, 3)
+        (:func:`cnncourse._conv_algorithms.winograd_is_exact` with ``m=4``).
     """
     import torch
 
@@ -726,28 +755,105 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
             for dtype in dtypes:
                 xd, wd = x.astype(dtype), w.astype(dtype)
                 eps = np.finfo(dtype).eps
-                row = {"case": case.name, "spoiler": spoiler, "dtype": dtype}
-                answers = {
-                    "shifted-gemm": _conv_algorithms.shifted_gemm(xd, wd, (1, 1), pads, (1, 1), 1),
-                    "winograd": _winograd.winograd(xd, wd, (1, 1), pads, (1, 1), 1),
-                }
-                for name, answer in answers.items():
-                    error = np.abs(answer.astype(np.float64) - exact)
+                row = {"case": case.name, "spoiler": spoiler, "dtype": dtype, "of_bound": 0.0}
+                row["shifted-gemm"] = _conv_algorithms.shifted_gemm(xd, wd, (1, 1), pads, (1, 1), 1)
+                for name, m in _conv_algorithms.WINOGRADS.items():
+                    row[name] = _winograd.winograd(xd, wd, (1, 1), pads, (1, 1), 1, m=m)
+                    error = np.abs(row[name].astype(np.float64) - exact)
+                    bound = _winograd.error_bound(xd, wd, pads, m=m)
+                    row["of_bound"] = max(row["of_bound"], float(np.max(error / (bound + 1e-300))))
+                    if m == 4:
+                        row["relative4"] = float(error.max() / np.abs(exact).max())
+                for name in ("shifted-gemm", *_conv_algorithms.WINOGRADS):
+                    error = np.abs(row[name].astype(np.float64) - exact)
                     row[name] = float(np.max(error / (eps * scale + 1e-300)))
-                bound = _winograd.error_bound(xd, wd, pads)
-                error = np.abs(answers["winograd"].astype(np.float64) - exact)
-                row["of_bound"] = float(np.max(error / (bound + 1e-300)))
-                row["allowed"] = _conv_algorithms.winograd_is_exact(xd, wd, pads)
+                row["allowed"] = _conv_algorithms.winograd_is_exact(xd, wd, pads, m=4)
                 rows.append(row)
     return rows
 
 
-def winograd_sweep(channels=(16, 32, 64, 128), side=56, batch=8, repeat=3, min_seconds=0.02):
-    """Winograd against the shifted GEMM on one 3 x 3 layer (padding 1) as channels grow.
+#: The sweep the automatic choice's Winograd rule comes from
+#: (:data:`cnncourse._conv_algorithms.WINOGRAD4_MIN`): :func:`winograd_sweep` with
+#: ``channels=(3, 16, 32, 64, 128), out_channels=(16, 64, 128), sides=(14, 28, 56),
+#: batch=8, repeat=5, min_seconds=0.15``, one thread, on the 2-core machine the appendix was
+#: written on while other jobs ran (load average about 5). Rows ``(C_in, C_out, side,
+#: F(4, 3) time / shifted GEMM's, F(2, 3) time / shifted GEMM's)``.
+WINOGRAD_RULE_SWEEP = (
+    (3, 16, 14, 3.23, 3.22),
+    (3, 64, 14, 3.11, 3.50),
+    (3, 128, 14, 3.20, 3.78),
+    (16, 16, 14, 2.09, 2.08),
+    (16, 64, 14, 1.64, 1.78),
+    (16, 128, 14, 1.59, 2.70),
+    (32, 16, 14, 1.38, 1.48),
+    (32, 64, 14, 1.25, 1.40),
+    (32, 128, 14, 1.29, 1.14),
+    (64, 16, 14, 1.39, 1.24),
+    (64, 64, 14, 1.24, 1.16),
+    (64, 128, 14, 2.02, 1.66),
+    (128, 16, 14, 0.75, 0.98),
+    (128, 64, 14, 0.93, 0.63),
+    (128, 128, 14, 1.01, 0.96),
+    (3, 16, 28, 3.10, 3.50),
+    (3, 64, 28, 2.43, 3.41),
+    (3, 128, 28, 2.51, 3.38),
+    (16, 16, 28, 1.77, 1.93),
+    (16, 64, 28, 1.11, 1.49),
+    (16, 128, 28, 1.17, 1.44),
+    (32, 16, 28, 0.95, 1.12),
+    (32, 64, 28, 0.69, 0.93),
+    (32, 128, 28, 0.93, 0.97),
+    (64, 16, 28, 0.68, 0.82),
+    (64, 64, 28, 0.64, 1.01),
+    (64, 128, 28, 0.68, 0.73),
+    (128, 16, 28, 0.52, 0.62),
+    (128, 64, 28, 0.64, 0.70),
+    (128, 128, 28, 0.70, 0.73),
+    (3, 16, 56, 3.07, 4.28),
+    (3, 64, 56, 4.54, 5.04),
+    (3, 128, 56, 1.86, 2.14),
+    (16, 16, 56, 3.23, 3.64),
+    (16, 64, 56, 0.84, 0.97),
+    (16, 128, 56, 0.86, 1.13),
+    (32, 16, 56, 0.63, 0.79),
+    (32, 64, 56, 0.80, 1.08),
+    (32, 128, 56, 0.29, 0.34),
+    (64, 16, 56, 0.69, 0.77),
+    (64, 64, 56, 0.81, 0.78),
+    (64, 128, 56, 0.75, 1.20),
+    (128, 16, 56, 0.60, 0.69),
+    (128, 64, 56, 0.58, 0.71),
+    (128, 128, 56, 0.55, 0.78),
+)
 
-    ``C`` channels in and out, ``batch`` images of ``side`` x ``side``, float32, through
+
+#: The same on fewer images (C_in = C_out), the evidence for the rule's batch size: rows
+#: ``(images, C, side, F(4, 3) / shifted GEMM, F(2, 3) / shifted GEMM)``, :func:`winograd_sweep`
+#: with ``repeat=7, min_seconds=0.1``.
+WINOGRAD_BATCH_SWEEP = (
+    (1, 64, 28, 1.96, 1.70),
+    (1, 128, 28, 1.90, 1.77),
+    (1, 64, 56, 0.87, 1.11),
+    (1, 128, 56, 0.81, 0.93),
+    (2, 64, 28, 1.20, 1.10),
+    (2, 128, 28, 1.28, 1.25),
+    (2, 64, 56, 0.59, 1.12),
+    (2, 128, 56, 0.66, 0.84),
+    (4, 64, 28, 0.88, 1.14),
+    (4, 128, 28, 0.66, 0.95),
+    (4, 64, 56, 0.49, 0.70),
+    (4, 128, 56, 0.65, 1.00),
+)
+
+
+def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3,
+                   min_seconds=0.01, out_channels=None):  # fmt: skip
+    """Both Winograds against the shifted GEMM on 3 x 3 layers (padding 1), as channels grow.
+
+    ``C`` channels in and out (or every ``C`` in with every count of ``out_channels``),
+    ``batch`` images of each side in ``sides``, float32, through
     :func:`cnncourse.conv2d` with each algorithm forced (Winograd's data check included);
-    each time the median of :func:`_interleaved_medians`' alternating calls. The allocator
+    each time the median of :func:`_interleaved`'s alternating calls. The allocator
     is warmed first, as ``tools/bench_compare.py`` does (a 32 MiB block allocated and freed,
     so that later work arrays are not fresh pages): otherwise whichever algorithm
     allocates its output fresh pays page faults the other does not.
@@ -755,36 +861,34 @@ def winograd_sweep(channels=(16, 32, 64, 128), side=56, batch=8, repeat=3, min_s
     Returns
     -------
     list of dict
-        Keys ``channels``, ``tiles`` (2 x 2 output tiles), ``shifted-gemm``, ``winograd``
-        (seconds), and ``chosen`` (the rule's choice on this layer).
+        Keys ``channels``, ``out_channels``, ``side``, ``shifted-gemm``, ``winograd``
+        (F(2, 3)), ``winograd4`` (F(4, 3)) (seconds), and ``chosen`` (the rule's choice on
+        this layer).
     """
     warm = np.ones(32 * 2**20, dtype=np.uint8)
     del warm
     rng = np.random.default_rng(0)
+    names = ("shifted-gemm", "winograd", "winograd4")
     rows = []
 
     def forced(name, x, w):
         with cc.use_algorithm(name):
             return cc.conv2d(x, w, padding=1)
 
-    for c in channels:
-        x = rng.standard_normal((batch, c, side, side)).astype(np.float32)
-        w = rng.standard_normal((c, c, 3, 3)).astype(np.float32)
-        shifted, winograd = _interleaved_medians(
-            lambda x=x, w=w: forced("shifted-gemm", x, w),
-            lambda x=x, w=w: forced("winograd", x, w),
-            repeat,
-            min_seconds,
-        )
-        rows.append(
-            {
-                "channels": c,
-                "tiles": batch * (side // 2) ** 2,
-                "shifted-gemm": shifted,
-                "winograd": winograd,
-                "chosen": cc.conv_algorithm(x, w, padding=1),
-            }
-        )
+    for side in sides:
+        for c, o in (
+            ((c, c) for c in channels)
+            if out_channels is None
+            else ((c, o) for c in channels for o in out_channels)
+        ):
+            x = rng.standard_normal((batch, c, side, side)).astype(np.float32)
+            w = rng.standard_normal((o, c, 3, 3)).astype(np.float32)
+            calls = [lambda name=name, x=x, w=w: forced(name, x, w) for name in names]
+            times = _interleaved(calls, repeat, min_seconds)
+            row = {"channels": c, "out_channels": o, "side": side}
+            row.update(zip(names, times, strict=True))
+            row["chosen"] = cc.conv_algorithm(x, w, padding=1)
+            rows.append(row)
     return rows
 
 

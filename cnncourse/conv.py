@@ -228,9 +228,13 @@ def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
     """The algorithm :func:`conv2d` would run on these NumPy arrays (the rule, in order).
 
     1. stride > 1: ``"im2col"``; 2. a kernel of at least 100 taps, on data where the FFT's
-    answer equals a direct sum's: ``"fft"``; 3. otherwise ``"shifted-gemm"``
-    (``"winograd"`` runs only when forced, :func:`use_algorithm`). A depthwise layer (one
-    input channel per group, ``groups > 1``) runs ``"depthwise"`` in place of 1 and 3. The rule
+    answer equals a direct sum's: ``"fft"``; 3. a wide 3 x 3 layer (64 input channels or
+    more, 16 output channels or more, images of 28 x 28 or more, 56 x 56 pixels or more in
+    the batch), on data where Winograd is
+    as accurate as a direct sum: ``"winograd4"``; 4. otherwise ``"shifted-gemm"``
+    (``"winograd"``, F(2 x 2, 3 x 3), runs only when forced, :func:`use_algorithm`). A
+    depthwise layer (one input channel per group, ``groups > 1``) runs ``"depthwise"`` in place
+    of 1 and 4. The rule
     sees what :func:`conv2d` runs it on, the kernel taps that only meet padding dropped;
     ``"zeros"`` if no tap is left (nothing runs).
 

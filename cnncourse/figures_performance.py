@@ -294,7 +294,8 @@ def why_markdown(rows, profiles, peak):
     """Bullets that quote this run's numbers for the appendix's explanations.
 
     The NumPy times are those of ``profiles`` (the same measurements as
-    :func:`gemm_table`), not of ``rows``: a separate timing of the same call. A time
+    :func:`gemm_table`, the GEMM algorithm forced where the rule picks Winograd), not of
+    ``rows``: a separate timing of the same call. A time
     compared with another is called less or more only outside the noise band
     (:func:`relation`). One bullet each for the 64-channel layer, the CIFAR batch, the
     strided layer (the NumPy call and its matrix products, timed in turn by
@@ -323,7 +324,10 @@ def why_markdown(rows, profiles, peak):
         )
 
     lines = [
-        products_against_torch("8x64x56x56 -> 64, 3x3", "64-channel layer"),
+        products_against_torch(
+            "8x64x56x56 -> 64, 3x3",
+            "64-channel layer, the shifted GEMM forced (the rule runs F(4 × 4, 3 × 3) there)",
+        ),
         products_against_torch("CIFAR batch 64x3x32x32 -> 16, 3x3", "CIFAR batch"),
         products_against_torch("strided 8x32x56x56 -> 64, 3x3/2", "strided layer"),
     ]
@@ -458,12 +462,12 @@ def draw_edge_times(sizes, times):
 def winograd_error_table(error_rows):
     """Errors of :func:`cnncourse.bench.winograd_errors` rows, in units of eps Σ|x||w|.
 
-    One row per (case, spoiled input, dtype): the shifted GEMM's and Winograd's largest
-    error over a direct sum's scale, Winograd's error over its bound, and whether the rule
-    would let Winograd run on these data.
+    One row per (case, spoiled input, dtype): the shifted GEMM's, F(2, 3)'s and F(4, 3)'s
+    largest error over a direct sum's scale, and F(4, 3)'s largest error relative to the
+    largest output.
     """
-    header = ["case (input)", "dtype", "shifted GEMM", "Winograd", "Winograd ÷ bound",
-              "rule allows"]  # fmt: skip
+    header = ["case (input)", "dtype", "shifted GEMM", "F(2,3)", "F(4,3)",
+              "F(4,3) ÷ max|y|"]  # fmt: skip
     body = []
     for r in error_rows:
         name = short(r["case"])
@@ -474,24 +478,29 @@ def winograd_error_table(error_rows):
                 r["dtype"],
                 f"{r['shifted-gemm']:.2g}",
                 f"{r['winograd']:.3g}",
-                f"{r['of_bound']:.2g}",
-                "yes" if r["allowed"] else "no",
+                f"{r['winograd4']:.3g}",
+                f"{r['relative4']:.1e}",
             )
         )
     return header, body
 
 
+#: The names the appendix gives the algorithms of :func:`cnncourse.bench.winograd_sweep`.
+WINOGRAD_LABELS = {"shifted-gemm": "shifted GEMM", "winograd": "F(2,3)", "winograd4": "F(4,3)"}
+
+
 def winograd_sweep_table(sweep_rows):
-    """Winograd against the shifted GEMM as channels grow (:func:`bench.winograd_sweep`)."""
-    header = ["channels in = out", "shifted GEMM ms", "Winograd ms", "Winograd ÷ shifted",
+    """Both Winograds against the shifted GEMM as channels grow (:func:`bench.winograd_sweep`)."""
+    header = ["side", "channels", "shifted GEMM ms", "F(2,3) ÷ shifted", "F(4,3) ÷ shifted",
               "the rule picks"]  # fmt: skip
     body = [
         (
+            str(r["side"]),
             str(r["channels"]),
             f"{r['shifted-gemm'] * 1e3:.2f}",
-            f"{r['winograd'] * 1e3:.2f}",
             f"{r['winograd'] / r['shifted-gemm']:.2f}",
-            r["chosen"],
+            f"{r['winograd4'] / r['shifted-gemm']:.2f}",
+            WINOGRAD_LABELS.get(r["chosen"], r["chosen"]),
         )
         for r in sweep_rows
     ]
@@ -499,24 +508,35 @@ def winograd_sweep_table(sweep_rows):
 
 
 def draw_winograd_sweep(sweep_rows):
-    """Winograd's time over the shifted GEMM's against the channel count (below 1: faster).
+    """Each Winograd's time over the shifted GEMM's against the channel count (below 1: faster).
 
-    A dashed line at 1; the GEMM alone would give 16 / 36 = 0.44 (dotted), the share of the
-    multiplications Winograd keeps.
+    One colour per image side, F(4, 3) solid and F(2, 3) dashed; a grey line at 1, and
+    dotted the share of the multiplications each keeps, 16/36 and 36/144 (the GEMM alone).
     """
-    fig, ax = _figure((5.5, 3.2))
-    channels = np.array([r["channels"] for r in sweep_rows], dtype=float)
-    ratio = np.array([r["winograd"] / r["shifted-gemm"] for r in sweep_rows])
-    ax.plot(channels, ratio, marker="o", color=COLORS["kernel"], label="Winograd ÷ shifted GEMM")
-    ax.axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="as fast")
-    ax.axhline(16 / 36, color="0.4", linestyle=":", linewidth=1, label="multiplications: 16/36")
+    fig, ax = _figure((5.8, 3.4))
+    sides = sorted({r["side"] for r in sweep_rows})
+    colors = [COLORS["kernel"], COLORS["input"], COLORS["output"]]
+    for side, color in zip(sides, colors, strict=False):
+        rows = [r for r in sweep_rows if r["side"] == side]
+        channels = np.array([r["channels"] for r in rows], dtype=float)
+        for name, style in (("winograd4", "-"), ("winograd", "--")):
+            ratio = [r[name] / r["shifted-gemm"] for r in rows]
+            ax.plot(channels, ratio, style, marker="o", color=color,
+                    label=f"{WINOGRAD_LABELS[name]}, {side} × {side}")  # fmt: skip
+    ax.axhline(1.0, color="0.3", linewidth=1)
+    for share, text, above in ((16 / 36, "16/36", True), (36 / 144, "36/144", False)):
+        ax.axhline(share, color="0.5", linestyle=":", linewidth=1)
+        ax.annotate(f"multiplications {text}", (channels[-1], share),
+                    xytext=(-2, 2 if above else -9), textcoords="offset points",
+                    ha="right", fontsize=7, color="0.35")  # fmt: skip
     ax.set_xscale("log", base=2)
     ax.set_xticks(channels, [str(int(c)) for c in channels])
-    ax.set_ylim(0, max(2.0, float(ratio.max()) * 1.1))
-    ax.set_xlabel("channels in = channels out (3 × 3 kernel, 8 × 56 × 56 images)")
-    ax.set_ylabel("time ratio")
+    top = max(r[n] / r["shifted-gemm"] for r in sweep_rows for n in ("winograd", "winograd4"))
+    ax.set_ylim(0, max(2.0, top * 1.1))
+    ax.set_xlabel("channels in = channels out (3 × 3 kernel, padding 1)")
+    ax.set_ylabel("time ÷ shifted GEMM's")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig
 

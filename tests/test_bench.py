@@ -47,7 +47,7 @@ def test_every_grid_case_runs_on_both_backends():
 def test_the_grid_runs_every_algorithm():
     """The grid's convolutions reach each algorithm (the rule's choice), pooling none."""
     chosen = {case.algorithm() for case in bench.GRID if case.op == "conv2d"}
-    # Winograd: forced only; depthwise: the grid has no grouped layer
+    # F(2, 3): forced only; depthwise: the grid has no grouped layer
     assert chosen == set(cc.ALGORITHMS) - {"winograd", "depthwise"}
     assert {case.algorithm() for case in bench.GRID if case.op != "conv2d"} == {"-"}
 

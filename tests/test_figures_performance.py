@@ -95,12 +95,12 @@ def test_edge_detection_times_one_list_per_method():
 def test_tables_have_a_cell_per_column_and_few_columns():
     rows, profiles = fake_rows(), fake_profiles()
     algorithm_rows = [{"case": "a", "chosen": "fft", "im2col": 2.0, "shifted-gemm": 3.0,
-                       "fft": 1.0, "winograd": 4.0}]  # fmt: skip
+                       "fft": 1.0, "winograd": 4.0, "winograd4": 3.0}]  # fmt: skip
     tables = [
         fp.time_table(rows),
         fp.rate_table(rows, peak=100.0),
         fp.gemm_table(profiles, peak=100.0, rows=rows),
-        fp.algorithm_table(algorithm_rows, cc.ALGORITHMS),
+        fp.algorithm_table(algorithm_rows, ("im2col", "shifted-gemm", "fft", "winograd4")),
         fp.sweep_table(rows[:3], [8, 16, 32]),
         fp.growth_table([1, 2], {"a": [1.0, 3.0]}, small=1, large=2)[1],
         fp.winograd_error_table(fake_error_rows()),
@@ -114,6 +114,7 @@ def test_tables_have_a_cell_per_column_and_few_columns():
     fft_row = next(row for row in body if row[1].startswith("fft"))
     assert "effective" in fft_row[1]
     assert fp.algorithm_table(algorithm_rows, cc.ALGORITHMS)[1][0][-1] == "fft (1.00)"
+    assert len(fp.algorithm_table(algorithm_rows, cc.ALGORITHMS)[0]) == 2 + len(cc.ALGORITHMS)
 
 
 def test_rates_are_operations_over_time():
@@ -145,7 +146,10 @@ def test_sentences_quote_the_rows():
     assert fp.short(rows[2]["case"]) in fp.comparison_markdown(rows).split("(a tie)")[1]
     rows = fake_rows()
     why = fp.why_markdown(rows, profiles, peak=100.0)
-    assert "64-channel layer: NumPy 4.00 ms, of which the matrix products alone 1.00 ms (25%" in why
+    assert (
+        "(the rule runs F(4 × 4, 3 × 3) there): NumPy 4.00 ms, of which the matrix products "
+        "alone 1.00 ms (25%" in why
+    )
     assert "about the same as NumPy's products alone" in why  # torch 1 ms = products 1 ms
     assert "10000.00 µs at the reference rate" in why  # 10^9 operations at 10^11 per second
     assert "busy" not in why
@@ -202,34 +206,42 @@ def fake_error_rows():
     """Made-up :func:`bench.winograd_errors` rows: plain data, then a spike."""
     return [
         {"case": "layer", "spoiler": "none", "dtype": "float32", "shifted-gemm": 1.4,
-         "winograd": 1.1, "of_bound": 0.003, "allowed": True},
+         "winograd": 1.1, "winograd4": 24.6, "relative4": 6.3e-6, "of_bound": 0.003,
+         "allowed": True},
         {"case": "layer", "spoiler": "spike", "dtype": "float64", "shifted-gemm": 1.0,
-         "winograd": 25726.9, "of_bound": 0.33, "allowed": False},
+         "winograd": 25726.9, "winograd4": 4.5e7, "relative4": 1e-14, "of_bound": 0.33,
+         "allowed": False},
     ]  # fmt: skip
 
 
 def fake_sweep_rows():
     """Made-up :func:`bench.winograd_sweep` rows: Winograd slower at 16 channels, faster at 64."""
     return [
-        {"channels": 16, "tiles": 6272, "shifted-gemm": 0.002, "winograd": 0.003,
-         "chosen": "shifted-gemm"},
-        {"channels": 64, "tiles": 6272, "shifted-gemm": 0.02, "winograd": 0.015,
-         "chosen": "winograd"},
+        {"channels": 16, "side": 28, "shifted-gemm": 0.002, "winograd": 0.003,
+         "winograd4": 0.0025, "chosen": "shifted-gemm"},
+        {"channels": 64, "side": 28, "shifted-gemm": 0.02, "winograd": 0.015,
+         "winograd4": 0.012, "chosen": "winograd4"},
+        {"channels": 16, "side": 56, "shifted-gemm": 0.008, "winograd": 0.012,
+         "winograd4": 0.01, "chosen": "shifted-gemm"},
+        {"channels": 64, "side": 56, "shifted-gemm": 0.08, "winograd": 0.06,
+         "winograd4": 0.048, "chosen": "winograd4"},
     ]  # fmt: skip
 
 
 def test_winograd_tables_quote_the_rows():
     header, body = fp.winograd_error_table(fake_error_rows())
-    assert body[0] == ("layer", "float32", "1.4", "1.1", "0.003", "yes")
-    assert body[1][0] == "layer (spike)" and body[1][3] == "2.57e+04" and body[1][-1] == "no"
+    assert body[0] == ("layer", "float32", "1.4", "1.1", "24.6", "6.3e-06")
+    assert body[1][0] == "layer (spike)" and body[1][3] == "2.57e+04" and body[1][4] == "4.5e+07"
     header, body = fp.winograd_sweep_table(fake_sweep_rows())
-    assert body[1] == ("64", "20.00", "15.00", "0.75", "winograd")
+    assert body[1] == ("28", "64", "20.00", "0.75", "0.60", "F(4,3)")
 
 
 def test_winograd_sweep_figure_draws_the_ratio():
     fig = fp.draw_winograd_sweep(fake_sweep_rows())
-    (line, *_) = fig.axes[0].get_lines()
-    np.testing.assert_allclose(line.get_ydata(), [1.5, 0.75])
+    (f4, f2, *_) = fig.axes[0].get_lines()
+    np.testing.assert_allclose(f4.get_ydata(), [1.25, 0.6])
+    np.testing.assert_allclose(f2.get_ydata(), [1.5, 0.75])
+    assert len(fig.axes[0].get_legend().get_texts()) == 4
     plt.close(fig)
 
 
@@ -239,9 +251,12 @@ def test_winograd_errors_and_sweep_on_a_small_layer():
     rows = bench.winograd_errors([case], spoilers=bench.SPOILERS)
     assert len(rows) == 2 * len(bench.SPOILERS)
     assert all(r["of_bound"] <= 1 for r in rows)
+    assert all(r["winograd4"] > 0 and 0 < r["relative4"] < 1e-4 for r in rows)
     assert [r["allowed"] for r in rows if r["spoiler"] == "spike"] == [False, False]
-    (row,) = bench.winograd_sweep(channels=(4,), side=8, batch=1, repeat=1, min_seconds=0)
-    assert row["shifted-gemm"] > 0 and row["winograd"] > 0 and row["chosen"] == "shifted-gemm"
+    rows = bench.winograd_sweep(channels=(4,), sides=(8, 9), batch=1, repeat=1, min_seconds=0)
+    assert [r["side"] for r in rows] == [8, 9]
+    names = ("shifted-gemm", "winograd", "winograd4")
+    assert all(r[n] > 0 for r in rows for n in names) and rows[0]["chosen"] == "shifted-gemm"
     with pytest.raises(ValueError, match="spoiler"):
         bench.winograd_errors([case], spoilers=("bad",))
 

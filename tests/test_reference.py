@@ -135,8 +135,8 @@ def test_every_conv_algorithm_matches_the_definition(n, algorithm, data):
     kernels of up to 3 x 3 taps.
     """
     strided = algorithm == "im2col"
-    values = "bounded" if algorithm in ("fft", "winograd") else "normal"
-    max_kernel = 3 if algorithm == "winograd" else 12  # Winograd: kernels up to 3 x 3
+    values = "bounded" if algorithm in ("fft", "winograd", "winograd4") else "normal"
+    max_kernel = 3 if algorithm.startswith("winograd") else 12  # Winograd: up to 3 x 3
     config = data.draw(conv_configs(n, strided, values, max_kernel), label="config")
     with cc.use_algorithm(algorithm), algorithms_run() as ran:
         ours = getattr(cc, f"conv{n}d")(**config)

@@ -1,4 +1,5 @@
-"""Winograd's F(2 x 2, 3 x 3) (:mod:`cnncourse._winograd`) against the definition and torch.
+"""Winograd's F(2 x 2, 3 x 3) and F(4 x 4, 3 x 3) (:mod:`cnncourse._winograd`) against the
+definition and torch.
 
 The algorithm is called directly (no rule in between) on hypothesis-drawn shapes and values,
 mixed magnitudes included, and its rounding error is held to the bound it states
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import cnncourse as cc
-from cnncourse import _conv_algorithms, _winograd
+from cnncourse import _conv_algorithms, _winograd, bench
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -69,33 +70,37 @@ def _reference_error(x, w, pads, dilation=(1, 1), groups=1):
     return k * eps * _torch64(x, w, pads, dilation, groups, absolute=True)
 
 
+@pytest.mark.parametrize("m", [2, 4])
 @settings(max_examples=60, deadline=None)
 @given(layer=layers(dense=True))
-def test_winograd_holds_its_error_bound(layer):
-    """3 x 3, no dilation or groups: |winograd - exact| <= error_bound, float32 and float64."""
+def test_winograd_holds_its_error_bound(m, layer):
+    """3 x 3, no dilation or groups: |winograd - exact| <= error_bound, float32 and float64,
+    F(2 x 2, 3 x 3) and F(4 x 4, 3 x 3)."""
     x, w, pads, _, _ = layer
-    ours = _winograd.winograd(x, w, (1, 1), pads, (1, 1), 1)
+    ours = _winograd.winograd(x, w, (1, 1), pads, (1, 1), 1, m=m)
     assert ours.dtype == x.dtype
     reference = _torch64(x, w, pads)
     assert ours.shape == reference.shape
-    allowed = _winograd.error_bound(x, w, pads) + _reference_error(x, w, pads) + 1e-300
+    allowed = _winograd.error_bound(x, w, pads, m=m) + _reference_error(x, w, pads) + 1e-300
     error = np.abs(ours.astype(np.float64) - reference)
     assert np.all(error <= allowed), f"error {np.max(error / allowed):.3g} times the bound"
 
 
+@pytest.mark.parametrize("m", [2, 4])
 @settings(max_examples=40, deadline=None)
 @given(layer=layers())
-def test_winograd_matches_the_definition_and_torch(layer):
+def test_winograd_matches_the_definition_and_torch(m, layer):
     """Smaller kernels, dilation, groups (sub-images and zero taps) and padding: within the
-    bound's simple form, 16 gamma_{C+12} max|x| sum|w|, of the definition (on the padded
+    bound's simple form, kappa gamma_{C+k} max|x| sum|w| (kappa = 16 for F(2, 3), 29.33^2
+    for F(4, 3): :data:`~cnncourse._winograd.KAPPA`), of the definition (on the padded
     input) and of torch in float64 (plus their own rounding, a direct sum's)."""
     x, w, pads, dilation, groups = layer
-    ours = _winograd.winograd(x, w, (1, 1), pads, dilation, groups).astype(np.float64)
+    ours = _winograd.winograd(x, w, (1, 1), pads, dilation, groups, m=m).astype(np.float64)
     eps = np.finfo(x.dtype).eps
-    k = w.shape[1] + 12
+    k = w.shape[1] + _winograd.EXTRA_ROUNDINGS[m]
     largest = np.abs(x).max(initial=0) * np.abs(w).sum(axis=(1, 2, 3)).reshape(1, -1, 1, 1)
     gamma = k * eps / 2 / (1 - k * eps / 2)
-    allowed = 16 * gamma * largest + _reference_error(x, w, pads, dilation, groups)
+    allowed = _winograd.KAPPA[m] * gamma * largest + _reference_error(x, w, pads, dilation, groups)
     (top, bottom), (left, right) = pads
     padded = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (top, bottom), (left, right)))
     defined = cc.conv2d_reference(padded, w.astype(np.float64), dilation=dilation, groups=groups)
@@ -105,33 +110,39 @@ def test_winograd_matches_the_definition_and_torch(layer):
         assert np.all(np.abs(ours - reference) <= allowed + 1e-300), name
 
 
-def test_winograd_through_conv2d_matches_the_reference_definition():
+@pytest.mark.parametrize("name", ["winograd", "winograd4"])
+def test_winograd_through_conv2d_matches_the_reference_definition(name):
     """Forced through the public function (padding, a batch): the reference's answer."""
     rng = np.random.default_rng(3)
     x = rng.uniform(0.5, 1.5, (3, 4, 11, 10)) * rng.choice([-1, 1], (3, 4, 11, 10))
     w = rng.uniform(0.5, 1.5, (5, 4, 3, 3))
-    with cc.use_algorithm("winograd"), algorithms_run() as ran:
+    with cc.use_algorithm(name), algorithms_run() as ran:
         ours = cc.conv2d(x, w, padding=1)
-    assert ran == ["winograd"]
+    assert ran == [name]
     np.testing.assert_allclose(ours, cc.conv2d_reference(x, w, padding=1), rtol=1e-12,
                                atol=1e-12)  # fmt: skip
 
 
-ADVERSARIAL = ("none", "nan", "inf", "spike", "small half", "tiny tap", "overflow")
+ADVERSARIAL = ("none", "nan", "inf", "spike", "small half", "tiny tap", "overflow",
+               "near the range", "mixed")  # fmt: skip
 
 
 @st.composite
-def adversarial_layers(draw):
-    """A 3 x 3 layer on bounded data, spoiled by one special value or magnitude pattern."""
+def adversarial_layers(draw, channels=(1, 4)):
+    """A 3 x 3 layer on bounded data, spoiled by one special value or magnitude pattern.
+
+    The structure (dtype, shape, which pattern, where, how large) is drawn and shrinks; the
+    bulk values of 0.5 to 1.5 in size come from a drawn seed (wide layers: too many values
+    for hypothesis to draw one by one). ``"near the range"``: one value just inside the
+    spread the data check allows; ``"mixed"``: every value scaled by 10 to the power of a
+    drawn exponent (0 to 6), per input channel and per row.
+    """
     dtype = draw(st.sampled_from([np.float32, np.float64]))
-    c_in, c_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    c_in, c_out = draw(st.integers(*channels)), draw(st.integers(1, 4))
     h, w = draw(st.integers(3, 12)), draw(st.integers(3, 12))
-    sizes = hnp.arrays(np.float64, (2, c_in, h, w), elements=st.floats(0.5, 1.5))
-    x = draw(sizes) * draw(
-        hnp.arrays(np.float64, (2, c_in, h, w), elements=st.sampled_from([-1, 1]))
-    )
-    weight = draw(hnp.arrays(np.float64, (c_out, c_in, 3, 3), elements=st.floats(-1.5, 1.5)))
-    weight = np.where(np.abs(weight) < 0.5, 0.5, weight)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = rng.uniform(0.5, 1.5, (2, c_in, h, w)) * rng.choice([-1, 1], (2, c_in, h, w))
+    weight = rng.uniform(0.5, 1.5, (c_out, c_in, 3, 3)) * rng.choice([-1, 1], (c_out, c_in, 3, 3))
     special = draw(st.sampled_from(ADVERSARIAL))
     where = (draw(st.integers(0, 1)), draw(st.integers(0, c_in - 1)),
              draw(st.integers(0, h - 1)), draw(st.integers(0, w - 1)))  # fmt: skip
@@ -147,65 +158,100 @@ def adversarial_layers(draw):
     elif special == "overflow":
         big = 1e200 if dtype == np.float64 else 1e30  # big * big overflows
         x, weight = np.abs(x) * big, np.abs(weight) * big
+    elif special == "near the range":
+        x[where] = draw(st.floats(1, 16)) * np.sign(x[where])
+    elif special == "mixed":
+        channel_exponents = draw(hnp.arrays(np.int64, c_in, elements=st.integers(0, 6)))
+        row_exponents = draw(hnp.arrays(np.int64, h, elements=st.integers(0, 6)))
+        x *= 10.0 ** channel_exponents[:, None, None] * 10.0 ** row_exponents[:, None]
     return x.astype(dtype), weight.astype(dtype), draw(st.integers(0, 2)), special
 
 
-@settings(max_examples=60, deadline=None)
-@given(case=adversarial_layers())
-def test_the_automatic_choice_keeps_winograd_within_a_direct_sums_accuracy(case):
-    """With the size thresholds lowered to 1 (every 3 x 3 layer qualifies by shape), the
-    rule runs Winograd only on data where its answer is as accurate as a direct sum's:
-    ``2 (9 C + 12) eps (|x| * |w|)``; NaN, infinity, overflow and outliers go elsewhere."""
+def _check_the_automatic_choice(name, case):
+    """Run ``conv2d`` with only ``name``'s thresholds lowered to 1 and check its answer."""
     x, w, padding, special = case
+    thresholds = {"winograd": (None, (1, 1, 1, 1)), "winograd4": ((1, 1, 1, 1), None)}[name]
     with (
-        mock.patch.object(_conv_algorithms, "WINOGRAD_MIN_CHANNELS", 1),
-        mock.patch.object(_conv_algorithms, "WINOGRAD_MIN_TILES", 1),
+        mock.patch.object(_conv_algorithms, "WINOGRAD4_MIN", thresholds[0]),
+        mock.patch.object(_conv_algorithms, "WINOGRAD_MIN", thresholds[1]),
         np.errstate(all="ignore"),
         algorithms_run() as ran,
     ):
         ours = cc.conv2d(x, w, padding=padding)
-    assert ran in (["winograd"], ["shifted-gemm"])
+    assert ran in ([name], ["shifted-gemm"])
+    pads = ((padding, padding),) * 2
+    reference = _torch64(x, w, pads)
     if special in ("nan", "inf", "overflow"):
         assert ran == ["shifted-gemm"], special
-    if ran == ["winograd"]:
-        pads = ((padding, padding),) * 2
-        reference, scale = _torch64(x, w, pads), _torch64(x, w, pads, absolute=True)
+        if special != "overflow":
+            np.testing.assert_array_equal(np.isnan(ours), np.isnan(reference))
+    if ran == [name]:
+        scale = _torch64(x, w, pads, absolute=True)
         allowed = 2 * (9 * w.shape[1] + 12) * np.finfo(x.dtype).eps * scale + 1e-300
-        assert np.all(np.abs(ours.astype(np.float64) - reference) <= allowed), special
+        error = np.abs(ours.astype(np.float64) - reference)
+        assert np.all(error <= allowed), (special, float(np.max(error / allowed)))
+        bound = _winograd.error_bound(x, w, pads, m=_conv_algorithms.WINOGRADS[name])
+        assert np.all(error <= bound + _reference_error(x, w, pads) + 1e-300)
 
 
-def test_the_automatic_choice_never_takes_winograd_as_set():
-    """Not measured faster on this machine: the automatic choice never runs Winograd."""
+@settings(max_examples=80, deadline=None)
+@given(case=adversarial_layers())
+def test_the_automatic_choice_keeps_f2_within_a_direct_sums_accuracy(case):
+    """With the size thresholds lowered to 1 (every 3 x 3 layer of 1 to 4 channels qualifies
+    by shape), the rule runs F(2, 3) only on data where its answer is within a direct sum's
+    bound, ``2 (9 C + 12) eps (|x| * |w|)``, and its own; NaN, infinity, overflow and
+    outliers go to the shifted GEMM, whose answer is torch's (NaN where torch's is)."""
+    _check_the_automatic_choice("winograd", case)
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=adversarial_layers(channels=(64, 66)))
+def test_the_automatic_choice_keeps_f4_within_a_direct_sums_accuracy(case):
+    """The same for F(4, 3), on layers as wide as those the rule gives it (64 input channels
+    or more: :data:`~cnncourse._conv_algorithms.WINOGRAD4_MIN`), any image size."""
+    _check_the_automatic_choice("winograd4", case)
+
+
+def test_the_automatic_choice_takes_f4_on_the_wide_layer_only():
+    """Measured faster (:data:`~cnncourse._conv_algorithms.WINOGRAD4_MIN`): F(4 x 4, 3 x 3)
+    on the 64-channel layer, the shifted GEMM on the CIFAR batch, on MNIST, on small images
+    and on few channels; F(2 x 2, 3 x 3) never (it was not measured faster anywhere)."""
     rng = np.random.default_rng(0)
-    wide, w = rng.standard_normal((6, 64, 56, 56)), rng.standard_normal((64, 64, 3, 3))
-    assert _conv_algorithms.WINOGRAD_MIN_CHANNELS is None
-    assert cc.conv_algorithm(wide, w, padding=1) == "shifted-gemm"
+    wide = rng.standard_normal((8, 64, 56, 56)).astype(np.float32)
+    w = rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
+    assert cc.conv_algorithm(wide, w, padding=1) == "winograd4"
+    assert cc.conv_algorithm(wide[:4, :, :28, :28], w[:16]) == "winograd4"
+    assert cc.conv_algorithm(wide[:2, :, :28, :28], w[:16]) == "shifted-gemm"  # few pixels
+    assert cc.conv_algorithm(wide[:1], w, padding=1) == "winograd4"
+    assert cc.conv_algorithm(wide, w[:8], padding=1) == "shifted-gemm"
+    assert cc.conv_algorithm(wide[:, :32], w[:, :32], padding=1) == "shifted-gemm"
+    assert _conv_algorithms.WINOGRAD_MIN is None
+    cifar = rng.standard_normal((64, 3, 32, 32))
+    assert cc.conv_algorithm(cifar, rng.standard_normal((16, 3, 3, 3))) == "shifted-gemm"
+    mnist = rng.standard_normal((1, 1, 28, 28))
+    assert cc.conv_algorithm(mnist, rng.standard_normal((1, 1, 3, 3))) == "shifted-gemm"
+    assert cc.conv_algorithm(wide[:, :, :14, :14], w, padding=1) == "shifted-gemm"
+    assert cc.conv_algorithm(wide, w, stride=2) == "im2col"
+    assert cc.conv_algorithm(wide, w[:, :32], padding=1, groups=2) == "shifted-gemm"
+    spiked = wide.copy()
+    spiked[0, 0, 5, 5] = 1e8
+    assert cc.conv_algorithm(spiked, w, padding=1) == "shifted-gemm"
     with cc.use_algorithm("winograd"):
         assert cc.conv_algorithm(wide, w, padding=1) == "winograd"
 
 
-@mock.patch.object(_conv_algorithms, "WINOGRAD_MIN_CHANNELS", 64)
-def test_the_shape_rule_where_thresholds_are_set():
-    """With thresholds set (64 channels, 4096 tiles): the wide layer, not the CIFAR one."""
-    rng = np.random.default_rng(0)
-    wide, w = rng.standard_normal((6, 64, 56, 56)), rng.standard_normal((64, 64, 3, 3))
-    assert cc.conv_algorithm(wide, w, padding=1) == "winograd"
-    cifar = rng.standard_normal((64, 3, 32, 32))
-    assert cc.conv_algorithm(cifar, rng.standard_normal((16, 3, 3, 3))) == "shifted-gemm"
-    assert cc.conv_algorithm(wide[:2], w, padding=1) == "shifted-gemm"  # 1458 tiles
-    assert cc.conv_algorithm(wide, w, stride=2) == "im2col"
-
-
-def test_winograd_blocks_and_a_forced_larger_kernel(monkeypatch):
+@pytest.mark.parametrize("m", [2, 4])
+def test_winograd_blocks_and_a_forced_larger_kernel(m, monkeypatch):
     """Tiny blocks (many tile-row blocks, odd sizes) give the same answer; a forced 5 x 5
     kernel falls back to the shifted GEMM."""
     rng = np.random.default_rng(5)
     x, w = rng.standard_normal((3, 5, 13, 9)), rng.standard_normal((4, 5, 3, 3))
-    whole = _winograd.winograd(x, w, (1, 1), ((1, 0), (2, 1)), (1, 1), 1)
+    whole = _winograd.winograd(x, w, (1, 1), ((1, 0), (2, 1)), (1, 1), 1, m=m)
     monkeypatch.setattr(_winograd, "BLOCK_BYTES", 64)
-    blocked = _winograd.winograd(x, w, (1, 1), ((1, 0), (2, 1)), (1, 1), 1)
+    blocked = _winograd.winograd(x, w, (1, 1), ((1, 0), (2, 1)), (1, 1), 1, m=m)
     np.testing.assert_allclose(blocked, whole, rtol=1e-13, atol=1e-13)
-    with cc.use_algorithm("winograd"), algorithms_run() as ran:
+    name = {2: "winograd", 4: "winograd4"}[m]
+    with cc.use_algorithm(name), algorithms_run() as ran:
         cc.conv2d(x, rng.standard_normal((4, 5, 5, 5)))
     assert ran == ["shifted-gemm"]
     with pytest.raises(ValueError, match="3 x 3"):
@@ -218,3 +264,42 @@ def test_the_transforms_make_four_products_of_six():
     y = _winograd.AT @ ((_winograd.G @ g) * (_winograd.BT @ d))
     np.testing.assert_allclose(y, np.correlate(d, g, mode="valid"))
     assert (_winograd.G @ g).size == 4
+
+
+def test_f4_makes_six_products_of_twelve_and_its_constants():
+    """1-D F(4, 3): 6 products for 4 outputs (12 directly); 2-D: 36 for 16 (144). The
+    constants of :func:`~cnncourse._winograd.error_bound`: sum_p K[i, a, p] at most 4 for
+    F(2, 3) and 29.33 for F(4, 3), so kappa = 16 and 29.33^2."""
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        d, g = rng.standard_normal(6), rng.standard_normal(3)
+        y = _winograd.AT4 @ ((_winograd.G4 @ g) * (_winograd.BT4 @ d))
+        np.testing.assert_allclose(y, np.correlate(d, g, mode="valid"), atol=1e-13)
+    assert _winograd.G4.shape[0] == 6 and 6**2 == 36 and (4 * 4) * 9 == 144
+    for m in (2, 4):
+        bt, g, at = (np.abs(a) for a in _winograd.TRANSFORMS[m])
+        k = np.einsum("ri,ra,rp->iap", at.T, g, bt)
+        assert np.isclose(k.sum(axis=2).max() ** 2, _winograd.KAPPA[m])
+    assert _winograd.KAPPA[2] == 16 and round(_winograd.KAPPA[4], 1) == 860.4
+
+
+def test_the_rule_is_the_region_where_f4_was_measured_faster():
+    """:data:`~cnncourse.bench.WINOGRAD_RULE_SWEEP`, the measurements behind the rule: F(4, 3)
+    was faster than the shifted GEMM on every layer the rule gives it, and faster than
+    F(2, 3) on all but one; outside, at 14 pixels a side or with 16 input channels or fewer,
+    it lost on most layers; on fewer images (``WINOGRAD_BATCH_SWEEP``), it won by more than
+    10% exactly where the batch holds 56 x 56 pixels or more."""
+    c_in, c_out, pixels, batch_pixels = _conv_algorithms.WINOGRAD4_MIN
+    rows = bench.WINOGRAD_RULE_SWEEP  # 8 images each
+    inside = [r for r in rows if r[0] >= c_in and r[1] >= c_out and r[2] ** 2 >= pixels]
+    assert len(inside) == 12 and max(r[3] for r in inside) <= 0.85
+    assert sum(r[4] < r[3] for r in inside) <= 1
+    few = [r for r in rows if r[2] == 14 or r[0] <= 16]
+    assert sum(r[3] > 1 for r in few) > 0.8 * len(few)
+    fewer = bench.WINOGRAD_BATCH_SWEEP  # (images, C, side, F(4, 3), F(2, 3))
+    assert all((r[0] * r[2] ** 2 >= batch_pixels) == (r[3] < 0.9) for r in fewer)
+    rng = np.random.default_rng(1)
+    for c, o, side, *_ in rows:
+        x, w = rng.standard_normal((8, c, side, side)), rng.standard_normal((o, c, 3, 3))
+        expected = "winograd4" if (c, o, side) in {r[:3] for r in inside} else "shifted-gemm"
+        assert cc.conv_algorithm(x, w, padding=1) == expected
