@@ -16,8 +16,8 @@ plt = pytest.importorskip("matplotlib.pyplot")
 
 import cnncourse as cc  # noqa: E402
 from cnncourse import data, filters, frames, layout, prior  # noqa: E402
-from cnncourse.frames import intro as intro_frames  # noqa: E402
 from cnncourse import figures_performance as fp  # noqa: E402
+from cnncourse.frames import intro as intro_frames  # noqa: E402
 
 WIDGET_DPI = 80
 FIGURE_DPI = 100
@@ -166,20 +166,30 @@ STATIC_FIGURES = {
     "9.1 block pattern": _block_pattern,
     "intro shift": _shift_figure,
     "9.2 receptive field": lambda: frames.draw_receptive_field(
-        [dict(kernel_size=3, padding=1), dict(kernel_size=3, stride=2, padding=1),
-         dict(kernel_size=3, padding=1)], 16, [0, 5]
+        [
+            dict(kernel_size=3, padding=1),
+            dict(kernel_size=3, stride=2, padding=1),
+            dict(kernel_size=3, padding=1),
+        ],
+        16,
+        [0, 5],
     ),  # fmt: skip
     "9.2 effective field": lambda: frames.motivation.draw_effective_field(
         {"unit 5": np.convolve(np.ones(3), np.ones(3)), "4 layers, k=3": np.ones(9)}
     ),
     "9.2 timings": _timings,
     "9.2 kernels": lambda: frames.motivation.draw_kernels(
-        {"edge [-1, 1]": filters.KERNELS["edge"], "box 3×3": filters.KERNELS["blur"],
-         "Gabor 45°": filters.gabor_kernel(np.pi / 4, size=9, wavelength=5, sigma=2)}
+        {
+            "edge [-1, 1]": filters.KERNELS["edge"],
+            "box 3×3": filters.KERNELS["blur"],
+            "Gabor 45°": filters.gabor_kernel(np.pi / 4, size=9, wavelength=5, sigma=2),
+        }
     ),  # fmt: skip
     "9.2 two kernels": lambda: frames.motivation.draw_kernels(
-        {"Laplacian": np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]),
-         "Sobel (vertical edges)": filters.KERNELS["vertical edge (Sobel)"]}
+        {
+            "Laplacian": np.array([[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]),
+            "Sobel (vertical edges)": filters.KERNELS["vertical edge (Sobel)"],
+        }
     ),  # fmt: skip
     "9.2 feature maps": _feature_maps,
     "9.3 layer stages": _layer_stages,
@@ -201,10 +211,22 @@ STATIC_FIGURES = {
         [16, 32, 64], {"direct": [1e-6, 2e-6, 8e-6], "fft": [3e-6, 4e-6, 5e-6]}
     ),
     "A Winograd sweep": lambda: fp.draw_winograd_sweep(
-        [{"channels": 16, "tiles": 6272, "shifted-gemm": 0.002, "winograd": 0.003,
-          "chosen": "shifted-gemm"},
-         {"channels": 64, "tiles": 6272, "shifted-gemm": 0.02, "winograd": 0.015,
-          "chosen": "winograd"}]
+        [
+            {
+                "channels": 16,
+                "tiles": 6272,
+                "shifted-gemm": 0.002,
+                "winograd": 0.003,
+                "chosen": "shifted-gemm",
+            },
+            {
+                "channels": 64,
+                "tiles": 6272,
+                "shifted-gemm": 0.02,
+                "winograd": 0.015,
+                "chosen": "winograd",
+            },
+        ]
     ),  # fmt: skip
 }
 

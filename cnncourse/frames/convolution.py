@@ -690,9 +690,9 @@ def draw_modes_figure(size=5, kernel_size=3):
     layouts = [mode_windows(size, kernel_size, mode) for mode in MODES]
     rows = max(len(starts) for _, starts in layouts)
     x_range, y_range = (-2.4, widest + 2.0), (-(rows + 0.6), 1.0)
-    unit = 10.5 / 3 / (x_range[1] - x_range[0])  # inches per cell
+    unit = 8.0 / 3 / (x_range[1] - x_range[0])  # inches per cell: 8 inches, shown whole at 1280 px
     fig, axes = plt.subplots(
-        1, 3, figsize=(10.5, unit * (y_range[1] - y_range[0]) + 1.1), facecolor="white",
+        1, 3, figsize=(8.0, unit * (y_range[1] - y_range[0]) + 1.1), facecolor="white",
         gridspec_kw={"wspace": 0.0, "left": 0.0, "right": 1.0, "top": 0.8, "bottom": 0.1},
     )  # fmt: skip
     for ax, mode, ((left, right), starts) in zip(axes, MODES, layouts, strict=True):
@@ -716,8 +716,8 @@ def draw_modes_figure(size=5, kernel_size=3):
             ax.add_patch(patches.Rectangle((widest + 0.6, -1.2 - i), 0.92, 0.8,
                                            facecolor=COLORS["product"], alpha=0.55,
                                            edgecolor="black", lw=0.6))  # fmt: skip
-        ax.text(offset - 0.3, 0.4, "input", ha="right", va="center", fontsize=8)
-        ax.text(widest + 1.06, 0.95, "output", ha="center", va="bottom", fontsize=8)
+        ax.text(offset - 0.3, 0.4, "input", ha="right", va="center", fontsize=9)
+        ax.text(widest + 1.06, 0.95, "output", ha="center", va="bottom", fontsize=9)
         formula = {"valid": "n - k + 1", "same": "n", "full": "n + k - 1"}[mode]
         ax.set_title(f"{mode}: {len(starts)} outputs = ${formula}$\n"
                      f"padding {left} left, {right} right", fontsize=10)  # fmt: skip

@@ -319,7 +319,9 @@ def draw_pooling_frame(detector, shift, width, stride, narrow=False):
         f"moved back by {moved['output_shift']} cell(s), "
         f"{moved['fraction']:.0%} of pooled values still differ",
     ]
-    wrapped = [part for line in lines for part in textwrap.wrap(line, 56 if narrow else RESULT_CHARACTERS)]
+    wrapped = [
+        part for line in lines for part in textwrap.wrap(line, 56 if narrow else RESULT_CHARACTERS)
+    ]
     fig.text(0.01, 0.985, "\n".join(wrapped), ha="left", va="top", fontsize=10)
     # a fixed layout: tight_layout would draw the figure once more, for every frame
     top_edge = 1 - 0.95 / size[1] if narrow else 0.84
