@@ -275,7 +275,7 @@ def draw_pooling_frame(detector, shift, width, stride, narrow=False):
 
     With ``narrow`` the figure is 4.2 inches wide (a phone's column at 80 dpi): each row's
     name sits above it and its cells span the width. The wide figure offers this drawing
-    to :func:`cnncourse.layout.narrow_variant`.
+    to ``cnncourse.layout.narrow_variant``.
 
     Returns
     -------

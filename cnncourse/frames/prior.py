@@ -28,7 +28,7 @@ def draw_prior_frame(results, index, W_true, narrow=False):
         Draw the phone-width layout (4.4 inches wide): the two matrices side by side under
         a title naming λ, the colour bar under them, then the two curves one above the
         other on one λ axis. The wide figure offers this drawing to
-        :func:`cnncourse.layout.narrow_variant`.
+        ``cnncourse.layout.narrow_variant``.
 
     Returns
     -------
