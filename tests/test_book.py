@@ -8,9 +8,13 @@ widgets respond without a kernel, and a phone-width screen does not scroll sidew
 Each page must stay within a byte budget (decoded bytes from Resource Timing: 2 MB before
 scrolling, 5 MB after scrolling to the bottom) and pass axe-core (pinned in
 ``tools/assets.json``, injected inline) without a violation of any impact, light and
-dark, at 1280 and 390 px. Widget sliders are moved by keyboard; the arithmetic explorer is
+dark, at 1280 and 390 px. At both widths, light and dark, nothing is wider than the content
+column (wide equations and tables scroll inside their own box) and every widget frame is
+shown whole, at 0.9 or more of its drawn size, with no sideways scrolling (a phone gets each
+frame's phone-width variant). Widget sliders are moved by keyboard; the arithmetic explorer is
 checked against ``cnncourse.explorer.arithmetic_geometry`` on every setting. Screenshots
-and the measured bytes (``bytes.json``) land in ``_build/screenshots/``.
+(among them every widget's first and last frame at 390 px, ``*-widgetN-phone-start.png``
+and ``*-end.png``) and the measured bytes (``bytes.json``) land in ``_build/screenshots/``.
 """
 
 import functools

@@ -15,7 +15,7 @@ import pytest
 plt = pytest.importorskip("matplotlib.pyplot")
 
 import cnncourse as cc  # noqa: E402
-from cnncourse import data, filters, frames, layout, prior  # noqa: E402
+from cnncourse import data, filters, frames, layout, plotting, prior  # noqa: E402
 from cnncourse import figures_performance as fp  # noqa: E402
 from cnncourse.frames import intro as intro_frames  # noqa: E402
 
@@ -159,6 +159,38 @@ def _roofline():
     return fp.draw_roofline(profiles, rows, peak=100.0, bandwidth=20.0)
 
 
+def _connections():  # 9.2's Fig 9.2/9.3 cell: four panels on a figure the notebook makes
+    conv = cc.conv_matrix(np.array([0.3, 0.5, 0.2]), 5, mode="same", flip=False)
+    dense = np.random.default_rng(0).standard_normal((5, 5))
+    fig, axes = plt.subplots(2, 2, figsize=(9, 4.6), facecolor="white")
+    for ax, weights, highlight in zip(
+        axes.ravel(), (conv, conv, dense, dense), (None, 2) * 2, strict=True
+    ):
+        plotting.draw_connections(weights, ax, highlight_output=highlight, title="outputs $x_3$")
+    fig.tight_layout()
+    return fig
+
+
+def _shared_parameter():  # 9.2's Fig 9.5 cell
+    conv = cc.conv_matrix(np.array([0.3, 0.5, 0.2]), 5, mode="same", flip=False)
+    ids = np.where(conv != 0, 1 - np.subtract.outer(np.arange(5), np.arange(5)), -1)
+    fig, axes = plt.subplots(2, 1, figsize=(5, 4.6), facecolor="white")
+    plotting.draw_shared_parameter(conv, ids, 1, axes[0], title="convolution: used 5 times")
+    plotting.draw_shared_parameter(np.ones((5, 5)), np.arange(25).reshape(5, 5), 12, axes[1])
+    fig.tight_layout()
+    return fig
+
+
+def _edge_images():  # 9.2's input and edge map
+    photo = data.photo((280, 320))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4), facecolor="white")
+    plotting.show_image(photo, axes[0], title="input, 320 × 280")
+    edges = cc.correlate(photo, filters.KERNELS["edge"], mode="valid")
+    plotting.show_image(edges, axes[1], symmetric=True, title="output, 319 × 280")
+    fig.tight_layout()
+    return fig
+
+
 #: Every static figure a chapter draws with a helper of the package.
 STATIC_FIGURES = {
     "9.1 modes": lambda: frames.convolution.draw_modes_figure(5, 3),
@@ -192,6 +224,9 @@ STATIC_FIGURES = {
         }
     ),  # fmt: skip
     "9.2 feature maps": _feature_maps,
+    "9.2 connections": _connections,
+    "9.2 shared parameter": _shared_parameter,
+    "9.2 edge images": _edge_images,
     "9.3 layer stages": _layer_stages,
     "9.3 shift measures": _shift_measures,
     "9.4 densities": lambda: frames.prior.draw_prior_densities(
