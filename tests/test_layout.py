@@ -81,10 +81,11 @@ def test_a_frame_that_offers_its_own_phone_drawing_gets_it():
             layout.offer_narrow(fig, draw, narrow=True)
         return fig
 
+    plt.close("all")
     wide = draw()
     phone = layout.narrow_variant(wide)
     assert phone is not wide and phone.get_figwidth() == 4.0
-    assert wide.number not in plt.get_fignums()  # the wide drawing is closed
+    assert plt.get_fignums() == [phone.number]  # the wide drawing is closed
     plt.close(phone)
 
 
