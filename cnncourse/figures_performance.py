@@ -200,12 +200,12 @@ def draw_times(rows):
         ax.bar(positions + offset, times, 0.4, label=label, color=COLORS[color])
     for p, r in zip(positions, rows, strict=True):
         top = max(r["numpy"], r["torch"]) * 1e3
-        ax.text(p, top * 1.15, f"{r['numpy'] / r['torch']:.2f}", ha="center", fontsize=7)
+        ax.text(p, top * 1.15, f"{r['numpy'] / r['torch']:.2f}", ha="center", fontsize=9)
     ax.set_yscale("log")
     ax.set_ylim(top=max(max(r["numpy"], r["torch"]) for r in rows) * 1e3 * 4)
     ax.set_ylabel("milliseconds")
-    ax.set_xticks(positions, [r["case"] for r in rows], rotation=35, ha="right", fontsize=7)
-    ax.legend(fontsize=8)
+    ax.set_xticks(positions, [r["case"] for r in rows], rotation=35, ha="right", fontsize=9)
+    ax.legend(fontsize=9)
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     return fig
@@ -225,7 +225,7 @@ def draw_rates(rows, peak):
         peak * 1.1,
         "reference: NumPy's float32 GEMM, 1024²",
         ha="right",
-        fontsize=7,
+        fontsize=9,
     )
     ax.set_yscale("log")
     ax.set_ylim(top=max(peak, *(_rate(r, "torch") for r in conv_rows)) * 3)
@@ -233,10 +233,10 @@ def draw_rates(rows, peak):
     labels = [
         r["case"] + (" (FFT: effective)" if r["algorithm"] == "fft" else "") for r in conv_rows
     ]
-    ax.set_xticks(positions, labels, rotation=25, ha="right", fontsize=7)
+    ax.set_xticks(positions, labels, rotation=25, ha="right", fontsize=9)
     fraction = ax.secondary_yaxis("right", functions=(lambda g: g / peak, lambda f: f * peak))
     fraction.set_ylabel("fraction of the reference rate")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     return fig
@@ -431,7 +431,7 @@ def draw_sweep(sweep, sides, peak):
         ax.set_xlabel("image side n (pixels)")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
     fig.tight_layout()
     return fig
 

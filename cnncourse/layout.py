@@ -11,6 +11,8 @@ and taller. Figure-level text (a suptitle carrying a result) moves to the top an
 the new width.
 """
 
+import functools
+
 #: Widest frame, in inches at the widgets' 80 dpi, that fits a 390 px phone's 358 px column.
 PHONE_WIDTH_INCHES = 4.45
 
@@ -62,13 +64,34 @@ def too_wide(fig, width=PHONE_WIDTH_INCHES):
     return box.width > width
 
 
+#: The attribute through which a frame function offers its own phone-width drawing.
+NARROW_DRAWING = "narrow_drawing"
+
+
+def offer_narrow(fig, draw, *args, **kwargs):
+    """Attach to ``fig`` the call that draws its phone-width layout: ``draw(*args, **kwargs)``.
+
+    For a frame whose panels cannot simply be stacked (one axes that draws several rows, or
+    panels wider than a phone), :func:`narrow_variant` then draws that layout instead.
+    """
+    setattr(fig, NARROW_DRAWING, functools.partial(draw, *args, **kwargs))
+    return fig
+
+
 def narrow_variant(fig, width=PHONE_WIDTH_INCHES):
     """``fig`` with its columns stacked to fit ``width`` inches, or ``None``.
 
-    ``None`` when ``fig`` already fits, when it has a single column of panels (one axes that
-    draws several pictures cannot be taken apart here), or when even stacked it is too wide;
-    ``fig`` is then left as drawn.
+    A figure that offers its own phone-width drawing (:func:`offer_narrow`) is closed and
+    that drawing returned. Otherwise ``None`` when ``fig`` already fits, when it has a single
+    column of panels (one axes that draws several pictures cannot be taken apart here), or
+    when even stacked it is too wide; ``fig`` is then left as drawn.
     """
+    redraw = getattr(fig, NARROW_DRAWING, None)
+    if redraw is not None:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return redraw()
     if not too_wide(fig, width) or len(panel_columns(fig)) < 2:
         return None
     stack_columns(fig, width)
@@ -165,3 +188,70 @@ def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
         text.set_verticalalignment("center")
         text.set_wrap(True)
     return fig
+
+
+#: Widths (CSS px) the built book shows figures in, measured in Chromium: a widget's box is
+#: 688 px wide in the 1280 px layout and 358 px on a 390 px phone; a static figure's image
+#: at most 672 px and 342 px (the output area's padding).
+WIDGET_COLUMN = {"desktop": 688, "phone": 358}
+FIGURE_COLUMN = {"desktop": 672, "phone": 342}
+#: Text in a figure must be at least this high (its font size) in CSS px where it is shown.
+SMALLEST_TEXT_PX = 9.0
+
+
+def drawn_texts(fig):
+    """Every text artist ``fig`` draws: visible, not empty, tick labels only where ticks are.
+
+    Returns
+    -------
+    list of matplotlib.text.Text
+    """
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    tick_texts, shown = set(), []
+    for ax in fig.axes:
+        for axis in ax._axis_map.values():
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                tick_texts.update((id(tick.label1), id(tick.label2)))
+            for tick in axis._update_ticks():
+                if tick.get_visible():
+                    shown.extend(t for t in (tick.label1, tick.label2) if t.get_visible())
+    for text in fig.findobj(Text):
+        if id(text) not in tick_texts and text.get_visible() and text.get_text().strip():
+            if _drawn_in_figure(text):
+                shown.append(text)
+    return [text for text in shown if text.get_text().strip()]
+
+
+def _drawn_in_figure(text):
+    """Whether ``text``'s parents are all visible (a hidden axes hides its title)."""
+    parent = text.axes
+    return parent is None or parent.get_visible()
+
+
+def shown_inches(fig):
+    """The width in inches of ``fig`` saved with ``bbox_inches="tight"`` (0.1 in padding)."""
+    fig.canvas.draw()
+    return fig.get_tightbbox(fig.canvas.get_renderer()).width + 0.2
+
+
+def css_px_per_inch(fig, dpi, column):
+    """How many CSS px one inch of ``fig`` takes in the page: ``dpi`` (the CSS px per inch it
+    is saved at) unless the image is wider than ``column`` px, which shrinks it to fit."""
+    return dpi * min(1.0, column / (shown_inches(fig) * dpi))
+
+
+def smallest_text(fig, dpi, column):
+    """The smallest text of ``fig`` in CSS px when shown at ``dpi`` in a ``column`` px box.
+
+    A text's height is its font size: ``points / 72 * css_px_per_inch``.
+
+    Returns
+    -------
+    (float, str)
+        The height and the text (``(inf, "")`` for a figure without text).
+    """
+    scale = css_px_per_inch(fig, dpi, column) / 72
+    sizes = [(text.get_fontsize() * scale, text.get_text()) for text in drawn_texts(fig)]
+    return min(sizes, default=(float("inf"), ""))

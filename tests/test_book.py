@@ -8,9 +8,13 @@ widgets respond without a kernel, and a phone-width screen does not scroll sidew
 Each page must stay within a byte budget (decoded bytes from Resource Timing: 2 MB before
 scrolling, 5 MB after scrolling to the bottom) and pass axe-core (pinned in
 ``tools/assets.json``, injected inline) without a violation of any impact, light and
-dark, at 1280 and 390 px. Widget sliders are moved by keyboard; the arithmetic explorer is
+dark, at 1280 and 390 px. At both widths, light and dark, nothing is wider than the content
+column (wide equations and tables scroll inside their own box) and every widget frame is
+shown whole, at 0.9 or more of its drawn size, with no sideways scrolling (a phone gets each
+frame's phone-width variant). Widget sliders are moved by keyboard; the arithmetic explorer is
 checked against ``cnncourse.explorer.arithmetic_geometry`` on every setting. Screenshots
-and the measured bytes (``bytes.json``) land in ``_build/screenshots/``.
+(among them every widget's first and last frame at 390 px, ``*-widgetN-phone-start.png``
+and ``*-end.png``) and the measured bytes (``bytes.json``) land in ``_build/screenshots/``.
 """
 
 import functools
@@ -281,6 +285,84 @@ def test_page_dark_and_phone(browser, server, page):
         phone.close()
 
 
+#: Problems of the widget frames shown inside ``root`` (a widget, or the page): a frame
+#: shown at under 0.9 of its intended size (the ``width`` its ``<img>`` or, for a phone's
+#: variant, its ``<source>`` states: the drawn size in CSS px), reaching past its widget's
+#: box, or inside a box that must be scrolled sideways to see it whole.
+FRAME_FIT = """root => Array.from(root.querySelectorAll('img.cc-frame'))
+  .filter(img => img.offsetParent !== null)
+  .map(img => {
+    const source = img.parentElement.tagName === 'PICTURE'
+      ? img.parentElement.querySelector('source') : null;
+    const narrow = source && img.currentSrc
+      && img.currentSrc.endsWith(source.dataset.srcset.split('/').pop());
+    const intended = +(narrow ? source : img).getAttribute('width');
+    const box = img.getBoundingClientRect();
+    const widget = img.closest('[data-cc-widget]').getBoundingClientRect();
+    const name = (narrow ? 'phone ' : '') + (img.currentSrc || img.dataset.src).split('/').pop();
+    const problems = [];
+    if (box.width < 0.9 * intended) {
+      problems.push(`shown at ${(box.width / intended).toFixed(2)} of ${intended} px`);
+    }
+    if (box.right > widget.right + 1 || box.left < widget.left - 1) {
+      problems.push('past its widget');
+    }
+    for (let a = img.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (a.scrollWidth > a.clientWidth + 1
+          && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) {
+        problems.push(`scrolls sideways in ${a.className || a.tagName}`);
+        break;
+      }
+    }
+    return problems.length ? `${name}: ${problems.join(', ')}` : '';
+  }).filter(p => p)"""
+
+#: Elements wider than the page's content column (a widget, a frame, a figure), or whose
+#: scrolling box is (a display equation, a table: they may scroll inside their own box).
+PAST_THE_COLUMN = """() => {
+  const article = document.querySelector('main .bd-article') || document.querySelector('main');
+  const column = article.getBoundingClientRect();
+  const right = Math.min(column.right, document.documentElement.clientWidth);
+  return Array.from(document.querySelectorAll(
+      '.cc-widget, img.cc-frame, .cell_output img, .cc-slider, .cc-arith-row, '
+      + 'mjx-container[display="true"], table'))
+    .filter(e => e.offsetParent !== null && article.contains(e))
+    .filter(e => {
+      let shown = e;
+      for (let a = e.parentElement; a && a !== article; a = a.parentElement) {
+        if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) {
+          shown = a;
+          break;
+        }
+      }
+      return shown.getBoundingClientRect().right > right + 1;
+    })
+    .map(e => `${e.tagName.toLowerCase()}.${e.className || ''}`.slice(0, 60));
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("page", PAGES)
+def test_everything_fits_its_column(browser, server, page, scheme, width):
+    """At 390 and 1280 px, light and dark: nothing is wider than the content column (wide
+    equations and tables scroll in their own box), and every widget frame is shown whole, at
+    0.9 or more of its drawn size, without scrolling sideways."""
+    visit = PageVisit(
+        browser, f"{server}/{page}.html", width=width, height=844, color_scheme=scheme
+    )
+    try:
+        visit.wait_for_maths()
+        visit.scroll_to_bottom()
+        past = visit.page.evaluate(PAST_THE_COLUMN)
+        assert past == [], f"{page} at {width} px ({scheme}): wider than the column: {past}"
+        frames = visit.page.evaluate(FRAME_FIT, visit.page.locator("body").element_handle())
+        assert frames == [], f"{page} at {width} px ({scheme}): widget frames {frames}"
+    finally:
+        visit.close()
+
+
 def _frame_of(box):
     """The ``src`` of the frame a widget shows."""
     return box.evaluate(
@@ -374,6 +456,15 @@ def test_widgets_respond_without_kernel(browser, server, page):
                              .map(([img]) => img.currentSrc.split('/').pop())"""
                     )
                     assert misfits == [], f"{page}: widget {index} frames not fitted: {misfits}"
+                    # the last frame (every slider at its end) is fitted and looked at too
+                    sliders = _shown_sliders(box)
+                    for slider in range(sliders.count()):
+                        sliders.nth(slider).focus()
+                        visit.page.keyboard.press("End")
+                    visit.page.wait_for_timeout(300)
+                    problems = visit.page.evaluate(FRAME_FIT, box.element_handle())
+                    assert problems == [], f"{page}: widget {index}, last frame: {problems}"
+                    box.screenshot(path=SHOTS / f"{name}-end.png")
                     continue  # the phone screenshots are for looking; light moves the sliders
                 sliders = _shown_sliders(box)
                 count = sliders.count()
@@ -578,5 +669,20 @@ def test_search_from_a_page_finds_a_term(browser, server):
         visit.page.wait_for_selector("#search-results li", timeout=30_000)
         found = visit.page.locator("#search-results li a").all_inner_texts()
         assert any("Motivation" in text or "9.2" in text for text in found), found
+    finally:
+        visit.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_results_pass_axe(browser, server, scheme):
+    """The search page with its results, whose searched words are highlighted, passes axe-core
+    (in dark mode the theme's highlight once had a contrast of 2.06:1)."""
+    visit = PageVisit(browser, f"{server}/search.html?q=convolution", color_scheme=scheme)
+    try:
+        visit.page.wait_for_selector("#search-results li", timeout=30_000)
+        visit.page.wait_for_selector("#search-results span.highlighted", timeout=30_000)
+        violations = visit.axe_violations()
+        assert violations == [], f"search results ({scheme}): axe-core found {violations}"
     finally:
         visit.close()

@@ -114,6 +114,8 @@ def test_figure_9_1_text_stays_inside_its_cell():
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         for text in ax.texts:
+            if text.get_text() == "output (valid)":  # the outputs' label, beside them
+                continue
             box = text.get_window_extent(renderer)
             x, y = text.get_position()
             corners = ax.transData.transform([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)])
@@ -122,6 +124,29 @@ def test_figure_9_1_text_stays_inside_its_cell():
             assert left < box.x0 and box.x1 < right, text.get_text()
             assert bottom < box.y0 and box.y1 < top, text.get_text()
     assert widgets.figure_to_png(fig).startswith(b"\x89PNG")
+
+
+def test_figure_9_1_arrow_crosses_no_other_output():
+    inputs = cc.symbol_array("abcdefghijkl", (3, 4))
+    kernel = cc.symbol_array("wxyz", (2, 2))
+    sizes = set()
+    for position in range(6):
+        target = divmod(position, 3)
+        fig = frames.draw_figure_9_1_frame(inputs, kernel, position)
+        ax_out = fig.axes[-1]
+        (arrow,) = [p for p in ax_out.patches if type(p).__name__ == "FancyArrowPatch"]
+        vertices = arrow._path_original.vertices  # the route, in the outputs' data coordinates
+        for a, b in zip(vertices[:-1], vertices[1:], strict=True):
+            for x, y in a + np.linspace(0, 1, 200)[:, None] * (b - a):
+                inside = [(round(y), round(x))] if abs(x - round(x)) < 0.45 > abs(
+                    y - round(y)) else []  # fmt: skip
+                crossed = [rc for rc in inside if 0 <= rc[0] < 2 and 0 <= rc[1] < 3]
+                assert crossed in ([], [target]), f"output {position}: crosses {crossed}"
+        # the arrow ends on the edge of its own output
+        x, y = vertices[-1]
+        assert max(abs(x - target[1]), abs(y - target[0])) == pytest.approx(0.5)
+        sizes.add(widgets.png_size(widgets.figure_to_png(fig, 40)))
+    assert len(sizes) == 1, "every frame has one size"
 
 
 def test_channel_terms_sum_to_conv2d_and_torch():

@@ -71,3 +71,37 @@ def test_static_widget_carries_a_narrow_variant_only_where_one_exists():
     assert all(isinstance(child, widgets.Image) for child in plain.children[1].children)
     # every figure drawn for the widget is closed (an open one would print under the cell)
     assert plt.get_fignums() == open_before
+
+
+def test_a_frame_that_offers_its_own_phone_drawing_gets_it():
+    def draw(narrow=False):
+        fig, ax = plt.subplots(figsize=(4.0 if narrow else 9.0, 2.0))
+        ax.plot([0, 1])
+        if not narrow:
+            layout.offer_narrow(fig, draw, narrow=True)
+        return fig
+
+    plt.close("all")
+    wide = draw()
+    phone = layout.narrow_variant(wide)
+    assert phone is not wide and phone.get_figwidth() == 4.0
+    assert plt.get_fignums() == [phone.number]  # the wide drawing is closed
+    plt.close(phone)
+
+
+def test_smallest_text_is_its_font_size_at_the_shown_scale():
+    fig, ax = plt.subplots(figsize=(4.0, 2.0))
+    ax.set_xticks([0, 1], ["a", "b"], fontsize=7)
+    ax.set_title("title", fontsize=12)
+    ax.set_xlim(0, 1)
+    # 7 pt at 80 CSS px per inch (the figure fits a 688 px column): 7 / 72 * 80 px
+    px, text = layout.smallest_text(fig, 80, 688)
+    assert text in "ab" and px == pytest.approx(7 / 72 * 80)
+    # shrunk into a 160 px box, every inch takes 160 / width px
+    px, _ = layout.smallest_text(fig, 80, 160)
+    assert px == pytest.approx(7 / 72 * 160 / layout.shown_inches(fig))
+    # a tick label outside the axis' limits is not drawn, so it does not count
+    ax.set_xticks([0, 5], ["a", "far"], fontsize=7)
+    ax.set_xlim(0, 1)
+    assert "far" not in [t.get_text() for t in layout.drawn_texts(fig)]
+    plt.close(fig)

@@ -313,7 +313,7 @@ def draw_flip_2d_frame(image, kernel, step):
         (axes[1], kernel, "kernel $K(m, n)$"),
         (axes[2], signal.flip(kernel), "flipped $K(-m, -n)$"),
     ]:
-        show_grid(shown_kernel, ax, cmap=None, title=title, fontsize=8)
+        show_grid(shown_kernel, ax, cmap=None, title=title, fontsize=9)
         ax.imshow(shown_kernel, cmap=KERNEL_CMAP, vmin=-kernel_limit, vmax=kernel_limit,
                   alpha=0.6, extent=(-0.5, kw - 0.5, kh - 0.5, -0.5))  # fmt: skip
     limit = np.abs(out).max() or 1.0
@@ -323,7 +323,7 @@ def draw_flip_2d_frame(image, kernel, step):
         if done[r, c]:
             text = f"{value:.1f}".replace("-0.0", "0.0")
             ink = "white" if abs(value) > 0.6 * limit else "black"  # readable on dark cells
-            axes[3].text(c, r, text, ha="center", va="center", fontsize=7.5, color=ink)
+            axes[3].text(c, r, text, ha="center", va="center", fontsize=9, color=ink)
     axes[3].add_patch(
         patches.Rectangle(
             (j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5, edgecolor=COLORS["highlight"]
@@ -543,21 +543,56 @@ def draw_figure_9_1_frame(input_symbols, kernel_symbols, position):
     ax_k.add_patch(patches.Rectangle((-0.5, -0.5), kw, kh, fill=False, lw=2.5,
                                      edgecolor=COLORS["kernel"], zorder=3))  # fmt: skip
     show_grid(cells, ax_out, highlight=[(i, j)], fontsize=10, highlight_color=COLORS["kernel"])
-    ax_out.set_xlabel("output (valid)", fontsize=10)
+    # the label at the right of the outputs: the arrow may pass under them
+    ax_out.text(out_cols - 0.5 + 0.15, (out_rows - 1) / 2, "output (valid)", fontsize=10,
+                ha="left", va="center")  # fmt: skip
     ax_out.add_patch(patches.Rectangle((j - 0.5, i - 0.5), 1, 1, color=COLORS["highlight"],
                                        alpha=0.35, zorder=0))  # fmt: skip
-    arrow = patches.ConnectionPatch(
-        xyA=(j + (kw - 1) / 2, i + kh - 0.5), coordsA=ax_in.transData,
-        xyB=(j, i - 0.5), coordsB=ax_out.transData,
-        arrowstyle="-|>", mutation_scale=16, lw=2, color=COLORS["kernel"], zorder=-1,
+    # the arrow belongs to the outputs' axes (in their data coordinates), so that a layout
+    # that moves the input and the outputs together (a phone's) moves it with them
+    to_data = fig.dpi_scale_trans + ax_out.transData.inverted()
+    route = _figure_9_1_route(fig, ax_in, ax_out, (i, j), (kh, kw), out_rows)
+    arrow = patches.FancyArrowPatch(
+        path=route.transformed(to_data), arrowstyle="-|>", mutation_scale=16, lw=2,
+        color=COLORS["kernel"], clip_on=False, zorder=4,
     )  # fmt: skip
-    fig.add_artist(arrow)  # drawn under the grids: where it crosses an output, the text wins
+    ax_out.add_patch(arrow)
+    # every frame keeps the room the longest route takes, so frames share one size
+    corner = _figure_9_1_route(fig, ax_in, ax_out, (out_rows - 1, 1), (kh, kw), 2).vertices
+    room = to_data.transform([corner.min(axis=0) - 0.05, corner.min(axis=0) - 0.04])
+    ax_out.add_patch(patches.Rectangle(room[0], *(room[1] - room[0]), alpha=0, clip_on=False))
     for ax in (ax_in, ax_out):
         ax.patch.set_visible(False)
-    for k, text in enumerate(ax_out.texts):  # show_grid writes the cells in row-major order
-        if k != position:
-            text.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1.5})
     return fig
+
+
+def _figure_9_1_route(fig, ax_in, ax_out, cell, kernel_shape, out_rows):
+    """The arrow's path, in figure inches, from the window's lower edge to output ``cell``,
+    crossing no other output: straight down to the top row; into the left column from the
+    left; into the bottom row from below (the path goes round the outputs' left side)."""
+    mpath = require("matplotlib.path", "book", "cnncourse.frames.convolution")
+
+    (i, j), (kh, kw) = cell, kernel_shape
+
+    def inches(ax, x, y):
+        return ax.transData.transform((x, y)) / fig.dpi
+
+    start = inches(ax_in, j + (kw - 1) / 2, i + kh - 0.5)
+    top, left = inches(ax_out, j, -0.5), inches(ax_out, -0.5, i)
+    gap_y = (start[1] + top[1]) / 2
+    aside = inches(ax_out, -0.5, 0)[0] - 0.25  # left of the outputs
+    if i == 0:
+        points = [start, top]
+    elif j == 0:
+        points = [start, (start[0], gap_y), (aside, gap_y), (aside, left[1]), left]
+    elif i == out_rows - 1:
+        bottom = inches(ax_out, j, i + 0.5)
+        below = bottom[1] - 0.2
+        points = [start, (start[0], gap_y), (aside, gap_y), (aside, below),
+                  (bottom[0], below), bottom]  # fmt: skip
+    else:  # an inner output: no way round, straight down
+        points = [start, inches(ax_out, j, i - 0.5)]
+    return mpath.Path(np.array(points, dtype=float))
 
 
 def window_cells(output_index, kernel_size, stride, dilation):
@@ -655,9 +690,9 @@ def draw_modes_figure(size=5, kernel_size=3):
     layouts = [mode_windows(size, kernel_size, mode) for mode in MODES]
     rows = max(len(starts) for _, starts in layouts)
     x_range, y_range = (-2.4, widest + 2.0), (-(rows + 0.6), 1.0)
-    unit = 10.5 / 3 / (x_range[1] - x_range[0])  # inches per cell
+    unit = 8.0 / 3 / (x_range[1] - x_range[0])  # inches per cell: 8 inches, shown whole at 1280 px
     fig, axes = plt.subplots(
-        1, 3, figsize=(10.5, unit * (y_range[1] - y_range[0]) + 1.1), facecolor="white",
+        1, 3, figsize=(8.0, unit * (y_range[1] - y_range[0]) + 1.1), facecolor="white",
         gridspec_kw={"wspace": 0.0, "left": 0.0, "right": 1.0, "top": 0.8, "bottom": 0.1},
     )  # fmt: skip
     for ax, mode, ((left, right), starts) in zip(axes, MODES, layouts, strict=True):
@@ -681,8 +716,8 @@ def draw_modes_figure(size=5, kernel_size=3):
             ax.add_patch(patches.Rectangle((widest + 0.6, -1.2 - i), 0.92, 0.8,
                                            facecolor=COLORS["product"], alpha=0.55,
                                            edgecolor="black", lw=0.6))  # fmt: skip
-        ax.text(offset - 0.3, 0.4, "input", ha="right", va="center", fontsize=8)
-        ax.text(widest + 1.06, 0.95, "output", ha="center", va="bottom", fontsize=8)
+        ax.text(offset - 0.3, 0.4, "input", ha="right", va="center", fontsize=9)
+        ax.text(widest + 1.06, 0.95, "output", ha="center", va="bottom", fontsize=9)
         formula = {"valid": "n - k + 1", "same": "n", "full": "n + k - 1"}[mode]
         ax.set_title(f"{mode}: {len(starts)} outputs = ${formula}$\n"
                      f"padding {left} left, {right} right", fontsize=10)  # fmt: skip

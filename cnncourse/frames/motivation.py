@@ -358,7 +358,7 @@ def draw_receptive_field(layers, input_length, output_indices, names=None):
         Patch(facecolor=_pale(grey), edgecolor=grey,
               label="under later layers' padding"),
     ]  # fmt: skip
-    fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="upper center", ncol=2, fontsize=9, frameon=False)
     names = names or ["input"] + [f"layer {level}" for level in range(1, len(lengths))]
     ax.set_yticks(range(len(lengths)), names)
     ax.set_xlabel("input position")

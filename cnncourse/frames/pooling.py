@@ -225,7 +225,7 @@ def expected_shift_changes(width, shift, zero_probability=0.5):
     return 1 - q**2, 1 - pooled_unchanged
 
 
-def _draw_cell_row(ax, y, values, lefts, cell_width, changed, top):
+def _draw_cell_row(ax, y, values, lefts, cell_width, changed, top, fontsize=9):
     """One row of numbered cells at height ``y``; cell ``k`` spans ``lefts[k]`` + ``cell_width``."""
     patches = require("matplotlib.patches", "book", "cnncourse.frames.pooling")
     colormaps = require("matplotlib", "book", "cnncourse.frames.pooling").colormaps
@@ -244,7 +244,7 @@ def _draw_cell_row(ax, y, values, lefts, cell_width, changed, top):
             f"{value:.2f}".rstrip("0").rstrip("."),
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=fontsize,
         )
     for k in np.flatnonzero(changed) if changed is not None else ():
         ax.add_patch(
@@ -260,7 +260,7 @@ def _draw_cell_row(ax, y, values, lefts, cell_width, changed, top):
         )
 
 
-def draw_pooling_frame(detector, shift, width, stride):
+def draw_pooling_frame(detector, shift, width, stride, narrow=False):
     """Detector and pooled rows before and after a shift, changed values highlighted.
 
     Each pooled value is drawn under the window it summarises: pooled cell :math:`k` is
@@ -273,14 +273,22 @@ def draw_pooling_frame(detector, shift, width, stride):
     wrapped to at most 4.4 inches (``RESULT_CHARACTERS`` per line), so that a phone shows
     all of it.
 
+    With ``narrow`` the figure is 4.2 inches wide (a phone's column at 80 dpi): each row's
+    name sits above it and its cells span the width. The wide figure offers this drawing
+    to ``cnncourse.layout.narrow_variant``.
+
     Returns
     -------
     matplotlib.figure.Figure
     """
+    from ..layout import offer_narrow
+
     result = pooling_shift_changes(detector, shift, width, stride)
     moved = pooled_change_up_to_shift(detector, shift, width, stride)
     length = len(result["before"])
-    fig, axes = _figure(1, 1, (8.4, 4.0))
+    cell_inches = 4.1 / (length + 0.2)  # narrow: the cells fill 4.1 inches
+    size = (4.2, 1.15 + 4 * 1.9 * cell_inches) if narrow else (8.4, 4.0)
+    fig, axes = _figure(1, 1, size)
     ax = axes[0, 0]
     pooled_lefts = stride * np.arange(len(result["pooled_before"])) + (width - stride) / 2
     top = float(np.max(result["before"]))
@@ -290,12 +298,16 @@ def draw_pooling_frame(detector, shift, width, stride):
         ("pooled", result["pooled_before"], pooled_lefts, stride, None),
         ("detector", result["before"], np.arange(length), 1, None),
     ]
+    pitch = 1.9 if narrow else 1.4  # a row and the space above it (its name, when narrow)
     for row, (name, values, lefts, cell_width, changed) in enumerate(rows):
-        y = 1.4 * (len(rows) - 1 - row)
-        _draw_cell_row(ax, y, values, lefts, cell_width, changed, top)
-        ax.text(-0.3, y + 0.5, name, ha="right", va="center", fontsize=9)
-    ax.set_xlim(-3.2, length + 0.1)
-    ax.set_ylim(-0.1, 1.4 * len(rows) - 0.3)
+        y = pitch * (len(rows) - 1 - row)
+        _draw_cell_row(ax, y, values, lefts, cell_width, changed, top, 8.5 if narrow else 9)
+        if narrow:
+            ax.text(-0.05, y + 1.08, name, ha="left", va="bottom", fontsize=9)
+        else:
+            ax.text(-0.3, y + 0.5, name, ha="right", va="center", fontsize=9)
+    ax.set_xlim(-0.1 if narrow else -3.2, length + 0.1)
+    ax.set_ylim(-0.1, pitch * len(rows) - 0.3)
     ax.set_aspect("equal")
     ax.axis("off")
     # the result, left-aligned at the figure's left edge and wrapped to 4.4 inches, so that
@@ -307,10 +319,15 @@ def draw_pooling_frame(detector, shift, width, stride):
         f"moved back by {moved['output_shift']} cell(s), "
         f"{moved['fraction']:.0%} of pooled values still differ",
     ]
-    wrapped = [part for line in lines for part in textwrap.wrap(line, RESULT_CHARACTERS)]
+    wrapped = [
+        part for line in lines for part in textwrap.wrap(line, 56 if narrow else RESULT_CHARACTERS)
+    ]
     fig.text(0.01, 0.985, "\n".join(wrapped), ha="left", va="top", fontsize=10)
     # a fixed layout: tight_layout would draw the figure once more, for every frame
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.84, bottom=0.02)
+    top_edge = 1 - 0.95 / size[1] if narrow else 0.84
+    fig.subplots_adjust(left=0.01, right=0.99, top=top_edge, bottom=0.02)
+    if not narrow:
+        offer_narrow(fig, draw_pooling_frame, detector, shift, width, stride, narrow=True)
     return fig
 
 
