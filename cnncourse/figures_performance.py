@@ -528,7 +528,7 @@ def draw_winograd_sweep(sweep_rows):
         ax.axhline(share, color="0.5", linestyle=":", linewidth=1)
         ax.annotate(f"multiplications {text}", (channels[-1], share),
                     xytext=(-2, 2 if above else -9), textcoords="offset points",
-                    ha="right", fontsize=7, color="0.35")  # fmt: skip
+                    ha="right", fontsize=9, color="0.35")  # fmt: skip
     ax.set_xscale("log", base=2)
     ax.set_xticks(channels, [str(int(c)) for c in channels])
     top = max(r[n] / r["shifted-gemm"] for r in sweep_rows for n in ("winograd", "winograd4"))
@@ -536,7 +536,7 @@ def draw_winograd_sweep(sweep_rows):
     ax.set_xlabel("channels in = channels out (3 × 3 kernel, padding 1)")
     ax.set_ylabel("time ÷ shifted GEMM's")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=9, ncol=2)
     fig.tight_layout()
     return fig
 

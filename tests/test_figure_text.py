@@ -248,19 +248,15 @@ STATIC_FIGURES = {
     "A Winograd sweep": lambda: fp.draw_winograd_sweep(
         [
             {
-                "channels": 16,
-                "tiles": 6272,
-                "shifted-gemm": 0.002,
-                "winograd": 0.003,
+                "channels": c,
+                "side": side,
+                "shifted-gemm": t,
+                "winograd": 1.2 * t,
+                "winograd4": 0.9 * t,
                 "chosen": "shifted-gemm",
-            },
-            {
-                "channels": 64,
-                "tiles": 6272,
-                "shifted-gemm": 0.02,
-                "winograd": 0.015,
-                "chosen": "winograd",
-            },
+            }
+            for side in (28, 56)
+            for c, t in ((16, 0.002), (64, 0.02))
         ]
     ),  # fmt: skip
 }
