@@ -263,11 +263,35 @@ def test_pdf_wording_is_true_on_paper(texts):
     assert "on paper each is printed as a few of its frames" in text
 
 
+#: Formulas and tables that reach past their column or their box (paper cannot scroll).
+OVERFLOWING = """() => {
+  const main = document.querySelector('main').getBoundingClientRect();
+  const out = [];
+  document.querySelectorAll('mjx-container, table').forEach(box => {
+    const display = box.tagName !== 'MJX-CONTAINER' || box.getAttribute('display') === 'true';
+    const inner = box.tagName === 'MJX-CONTAINER' && display ? box.querySelector('mjx-math') : box;
+    const rect = (inner || box).getBoundingClientRect();
+    if (!rect.width) { return; }
+    let right = main.right;
+    for (let node = box.parentElement; node && node !== document.body; node = node.parentElement) {
+      if (getComputedStyle(node).overflowX !== 'visible') {
+        right = Math.min(right, node.getBoundingClientRect().right);
+      }
+    }
+    if (rect.right > right + 1) {
+      out.push(box.tagName.toLowerCase() + ' ' + Math.round(rect.right - right) + ' px past: '
+               + box.textContent.replace(/\\s+/g, ' ').slice(0, 50));
+    }
+  });
+  return out;
+}"""
+
+
 @pytest.mark.book
 @pytest.mark.browser
-def test_printed_pages_show_no_interactive_chrome(built_book, browser):
-    """In each page made ready for paper as tools/pdf.py does, nothing clickable shows."""
-    shown = {}
+def test_printed_pages_show_no_chrome_and_clip_nothing(built_book, browser):
+    """Each page made ready for paper as tools/pdf.py does: nothing clickable, nothing cut."""
+    shown, clipped = {}, {}
     with pdf_tool.serve(HTML) as base:
         for page_name in toc_files():
             context = browser.new_context(viewport=pdf_tool.VIEWPORT)
@@ -281,14 +305,18 @@ def test_printed_pages_show_no_interactive_chrome(built_book, browser):
                         'main ' + selector.split(', ').join(', main ')))
                       .filter(e => e.getClientRects().length
                                    && getComputedStyle(e).visibility !== 'hidden')
-                      .map(e => e.tagName.toLowerCase() + '.' + e.className)""",
+                      .map(e => e.tagName.toLowerCase() + '.' + (e.getAttribute('class') || ''))""",
                     CHROME,
                 )
+                past = page.evaluate(OVERFLOWING)
             finally:
                 context.close()
             if visible:
                 shown[page_name] = sorted(set(visible))
+            if past:
+                clipped[page_name] = past
     assert shown == {}, f"interactive chrome left in print: {shown}"
+    assert clipped == {}, f"formulas or tables past the printed column: {clipped}"
 
 
 def test_toc_pages_reads_parts_in_order(tmp_path):
