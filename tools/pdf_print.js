@@ -238,7 +238,5 @@
     widgetGrids: widgetGrids,
     fitWide: fitWide,
     tallBlocksStartPages: tallBlocksStartPages,
-    frames: frames,
-    frameCopy: frameCopy,
   };
 })();
