@@ -11,10 +11,13 @@ table of contents. Checked here, on the PDF it writes:
   first;
 * a table of contents listing every chapter and every section (the ``h2`` headings of the
   built pages) with the page number where the PDF's text of that page holds the heading;
+* every link either inside the PDF (to an explicit page) or to the web, none to the local
+  server the pages were printed from;
 * every widget printed as a grid of its key frames (first to last) on one page: a page
   never starts inside a widget;
 * wording true on paper (no "click", no sliders that "work in the static pages"), and, in
-  the pages as printed, no chevron, slider, button or screen-only sentence left visible.
+  the pages as printed, no chevron, slider, button or screen-only sentence left visible,
+  and no formula or table reaching past the printed column.
 """
 
 import html
@@ -261,6 +264,30 @@ def test_pdf_wording_is_true_on_paper(texts):
     assert found == [], f"screen-only wording printed: {found}"
     # the printed twin of the introduction's sentence about sliders is there instead
     assert "on paper each is printed as a few of its frames" in text
+
+
+@pytest.mark.book
+@pytest.mark.browser
+def test_links_lead_into_the_pdf_or_to_the_web(book_pdf, front):
+    """No link points at the print server; cross-references jump to a page of the PDF."""
+    pages = {page.indirect_reference.idnum: index for index, page in enumerate(book_pdf.pages)}
+    local, named, inside = [], [], 0
+    for index, page in enumerate(book_pdf.pages):
+        for annotation in page.get("/Annots") or []:
+            link = annotation.get_object()
+            action = link.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if "127.0.0.1" in uri or "localhost" in uri:
+                local.append((index, uri))
+            target = link.get("/Dest")
+            if isinstance(target, str):
+                named.append((index, target))
+            elif target is not None:
+                assert pages[target[0].idnum] >= front, (index, target)
+                inside += 1
+    assert local == [], f"links to the print server: {local[:5]}"
+    assert named == [], f"links by name (names repeat across pages): {named[:5]}"
+    assert inside > 100, "citations, glossary terms and figure references link inside"
 
 
 #: Formulas and tables that reach past their column or their box (paper cannot scroll).

@@ -19,8 +19,10 @@ widgets, made ready for paper and printed:
 The pages' PDFs are merged in the table of contents' order behind a cover (title, version,
 licence, date) and a printed table of contents, which lists every chapter and its sections
 (the ``h2`` headings) with their page numbers, read from the outline Chromium writes for
-each page's headings. The PDF's bookmarks are the chapters and their sections, and its page
-labels match the printed numbers (roman for the front matter).
+each page's headings. The PDF's bookmarks are the chapters and their sections, its page
+labels match the printed numbers (roman for the front matter), and its links work: a
+cross-reference, citation or glossary term jumps to its page in the PDF, a link to any other
+file of the site goes to the published book.
 
 Usage (after ``make book``; ``make pdf`` does both)::
 
@@ -275,6 +277,24 @@ SECTIONS_JS = """() => Array.from(document.querySelectorAll('main h2'))
   })"""
 
 
+#: Chromium writes a named destination for each element that a link of the page points to;
+#: a hidden link to every element with an id makes each one a destination, so that the
+#: links between pages can point into the merged PDF.
+TARGETS_JS = """() => {
+  const box = document.createElement('div');
+  box.setAttribute('aria-hidden', 'true');
+  box.style.cssText = 'position:absolute;left:0;top:0;width:1px;height:1px;overflow:hidden;'
+    + 'font-size:1px;color:transparent';
+  document.querySelectorAll('main [id]').forEach(element => {
+    const link = document.createElement('a');
+    link.href = '#' + element.id;
+    link.textContent = '\\u200b';
+    box.appendChild(link);
+  });
+  document.body.appendChild(box);
+}"""
+
+
 def _squash(text):
     return re.sub(r"\W+", "", text).lower()
 
@@ -334,10 +354,15 @@ def print_page(browser, url, first_number, first_widget, book=""):
             book = ""
         report = prepare(page, first_widget)
         sections = page.evaluate(SECTIONS_JS)
+        page.evaluate(TARGETS_JS)
         page.add_style_tag(content=page_css(title, first_number, book))
         pdf = page.pdf(print_background=True, prefer_css_page_size=True, outline=True, tagged=True)
         reader = PdfReader(io.BytesIO(pdf))
         pages = section_pages(sections, _outline_pages(reader))
+        targets = {
+            str(name).lstrip("/"): (reader.get_destination_page_number(dest), dest.top)
+            for name, dest in reader.named_destinations.items()
+        }
         return {
             "title": title,
             "pdf": pdf,
@@ -346,9 +371,72 @@ def print_page(browser, url, first_number, first_widget, book=""):
                 dict(section, page=index) for section, index in zip(sections, pages, strict=True)
             ],
             "report": report,
+            "targets": targets,
         }
     finally:
         context.close()
+
+
+def _goto(writer, index, top):
+    """A ``/XYZ`` destination: page ``index`` of ``writer``, at ``top`` (or its top)."""
+    from pypdf.generic import ArrayObject, FloatObject, NameObject, NullObject
+
+    return ArrayObject(
+        [
+            writer.pages[index].indirect_reference,
+            NameObject("/XYZ"),
+            NullObject(),
+            NullObject() if top is None else FloatObject(top),
+            NullObject(),
+        ]
+    )
+
+
+def resolve_links(writer, chapters, base, web):
+    """Point every link of the merged PDF at its target: a page of the PDF, or the web.
+
+    ``chapters`` is ``[(page path, first page index in writer, {id: (page, top)})]``. A link
+    within a page (a named destination) and a link to another page of the book (a URL on
+    the local server ``base``) become explicit destinations in the PDF (the same names,
+    ``#exercises`` say, occur in several pages, so names cannot be merged); a link to any
+    other file of the site goes to the published book ``web``. Returns the counts.
+    """
+    from urllib.parse import urldefrag
+
+    from pypdf.generic import NameObject, TextStringObject
+
+    by_path = {f"{path}.html": (first, targets) for path, first, targets in chapters}
+    counts = {"internal": 0, "web": 0}
+    bounds = [first for _, first, _ in chapters] + [len(writer.pages)]
+    for number, (_, first, targets) in enumerate(chapters):
+        for index in range(first, bounds[number + 1]):
+            for annotation in writer.pages[index].get("/Annots") or []:
+                link = annotation.get_object()
+                action = link.get("/A")
+                action = action.get_object() if action is not None else None
+                name = link.get("/Dest")
+                if name is None and action is not None and action.get("/S") == "/GoTo":
+                    name = action.get("/D")
+                if isinstance(name, str) and name.lstrip("/") in targets:
+                    page, top = targets[name.lstrip("/")]
+                    link[NameObject("/Dest")] = _goto(writer, first + page, top)
+                    link.pop("/A", None)
+                    counts["internal"] += 1
+                    continue
+                uri = action.get("/URI") if action is not None else None
+                if not (isinstance(uri, str) and uri.startswith(base + "/")):
+                    continue
+                path, fragment = urldefrag(uri[len(base) + 1 :])
+                if path in by_path:
+                    start, its_targets = by_path[path]
+                    page, top = its_targets.get(fragment, (0, None))
+                    link[NameObject("/Dest")] = _goto(writer, start + page, top)
+                    link.pop("/A", None)
+                    counts["internal"] += 1
+                else:
+                    action[NameObject("/URI")] = TextStringObject(web + uri[len(base) + 1 :])
+                    counts["web"] += 1
+    return counts
 
 
 FRONT_CSS = """
@@ -486,12 +574,16 @@ def build_pdf(html=ROOT / "_build" / "html", out=None, root=ROOT, log=print):
     writer = PdfWriter()
     writer.append(front, import_outline=False)
     start = len(front.pages)
-    for done in printed:
+    placed = []
+    for (_, page), done in zip(parts, printed, strict=True):
         first_index = len(writer.pages)
+        placed.append((page, first_index, done["targets"]))
         writer.append(PdfReader(io.BytesIO(done["pdf"])), import_outline=False)
         chapter = writer.add_outline_item(done["title"], first_index)
         for section in done["sections"]:
             writer.add_outline_item(section["text"], first_index + section["page"], parent=chapter)
+    links = resolve_links(writer, placed, base, web_address(root))
+    log(f"links: {links['internal']} within the PDF, {links['web']} to the web version")
     writer.set_page_label(0, start - 1, style="/r")
     writer.set_page_label(start, len(writer.pages) - 1, style="/D", start=1)
     writer.add_metadata(
