@@ -273,7 +273,9 @@ SECTIONS_JS = """() => Array.from(document.querySelectorAll('main h2'))
       if (mml) { m.replaceWith(mml); } else { m.remove(); }
     });
     copy.querySelectorAll('[id]').forEach(e => e.removeAttribute('id'));
-    return {text: copy.textContent.replace(/\\s+/g, ' ').trim(), html: copy.innerHTML.trim()};
+    const section = h.closest('section[id]');
+    return {text: copy.textContent.replace(/\\s+/g, ' ').trim(), html: copy.innerHTML.trim(),
+            id: section ? section.id : ''};
   })"""
 
 
@@ -457,18 +459,31 @@ h2.contents { font-size: 20pt; margin: 0 0 8mm; }
 ol { list-style: none; margin: 0; padding: 0; }
 li.chapter { margin: 2.5mm 0 0; break-inside: avoid; }
 li.chapter > ol { margin: 0.5mm 0 0 7mm; font-size: 9.5pt; }
-.row { display: flex; align-items: baseline; gap: 2mm; }
+.row { display: flex; align-items: baseline; gap: 2mm; color: inherit; text-decoration: none; }
 .chapter > .row { font-weight: 600; }
 .row .dots { flex: 1 1 auto; border-bottom: 0.8pt dotted #999; min-width: 8mm; }
 .row .n { font-variant-numeric: tabular-nums; }
 """
 
 
+def _toc_row(title_html, number, href=None):
+    """One line of the table of contents: title, dotted leader, page number."""
+    inner = (
+        f'<span class="t">{title_html}</span><span class="dots"></span>'
+        f'<span class="n">{number}</span>'
+    )
+    if href:
+        return f'<a class="row" href="{html_lib.escape(href)}">{inner}</a>'
+    return f'<div class="row">{inner}</div>'
+
+
 def front_matter_html(chapters, root=ROOT, date=None):
     """The cover and the table of contents as one HTML document.
 
-    ``chapters`` is ``[{"part", "title", "first", "sections": [(html, page)]}]`` with the
-    printed page numbers (a section's title is HTML: it may hold code and MathML).
+    ``chapters`` is ``[{"part", "title", "first", "href", "sections": [(html, page, href)]}]``
+    with the printed page numbers (a section's title is HTML: it may hold code and MathML);
+    each entry links to ``href`` when it is given (:func:`resolve_links` then points the link
+    at the page).
     """
     esc = html_lib.escape
     config = _config(root)
@@ -482,15 +497,12 @@ def front_matter_html(chapters, root=ROOT, date=None):
             rows.append(f'<li class="part">{esc(chapter["part"])}</li>')
         part = chapter["part"]
         sections = "".join(
-            f'<li class="section"><div class="row"><span class="t">{name}</span>'
-            f'<span class="dots"></span><span class="n">{number}</span></div></li>'
-            for name, number in chapter["sections"]
+            f'<li class="section">{_toc_row(name, number, *link)}</li>'
+            for name, number, *link in chapter["sections"]
         )
+        row = _toc_row(esc(chapter["title"]), chapter["first"], chapter.get("href"))
         rows.append(
-            f'<li class="chapter"><div class="row"><span class="t">{esc(chapter["title"])}'
-            f'</span><span class="dots"></span><span class="n">{chapter["first"]}</span></div>'
-            + (f"<ol>{sections}</ol>" if sections else "")
-            + "</li>"
+            f'<li class="chapter">{row}' + (f"<ol>{sections}</ol>" if sections else "") + "</li>"
         )
     margins = " ".join(f"{MARGIN_MM[side]}mm" for side in ("top", "right", "bottom", "left"))
     css = FRONT_CSS.replace("MARGINS", margins).replace("PAGE_HEIGHT", str(PAGE_HEIGHT_PX - 2))
@@ -565,9 +577,13 @@ def build_pdf(html=ROOT / "_build" / "html", out=None, root=ROOT, log=print):
                 "part": done["part"],
                 "title": done["title"],
                 "first": done["first"],
-                "sections": [(s["html"], done["first"] + s["page"]) for s in done["sections"]],
+                "href": f"{base}/{page}.html",
+                "sections": [
+                    (s["html"], done["first"] + s["page"], f"{base}/{page}.html#{s['id']}")
+                    for s in done["sections"]
+                ],
             }
-            for done in printed
+            for (_, page), done in zip(parts, printed, strict=True)
         ]
         front = PdfReader(io.BytesIO(print_front_matter(browser, front_matter_html(chapters))))
 
@@ -582,7 +598,8 @@ def build_pdf(html=ROOT / "_build" / "html", out=None, root=ROOT, log=print):
         chapter = writer.add_outline_item(done["title"], first_index)
         for section in done["sections"]:
             writer.add_outline_item(section["text"], first_index + section["page"], parent=chapter)
-    links = resolve_links(writer, placed, base, web_address(root))
+    # the table of contents' lines link to the chapters and sections too
+    links = resolve_links(writer, [("", 0, {}), *placed], base, web_address(root))
     log(f"links: {links['internal']} within the PDF, {links['web']} to the web version")
     writer.set_page_label(0, start - 1, style="/r")
     writer.set_page_label(start, len(writer.pages) - 1, style="/D", start=1)
