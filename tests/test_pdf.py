@@ -36,10 +36,12 @@ import pdf as pdf_tool  # noqa: E402
 HTML = ROOT / "_build" / "html"
 MM = 72 / 25.4  # PDF points per millimetre
 #: Interactive chrome that must not print: toggle chevrons, buttons, slider handles, the
-#: folded cells' toggle lines, screen-only sentences.
+#: folded cells' toggle lines, a closed dropdown (its content would be lost on paper),
+#: screen-only sentences.
 CHROME = (
-    ".toggle-button, .tb-icon, button, input[type=range], .dropdown-toggle, "
-    "details.hide > summary, .cc-screen-only, .headerlink"
+    ".toggle-button, .tb-icon, .sd-summary-state-marker, button, input[type=range], "
+    ".dropdown-toggle, details.hide > summary, details:not([open]), .cc-screen-only, "
+    ".headerlink"
 )
 #: Stands for a formula in a heading (its TeX source is not what the PDF prints).
 FORMULA = "\N{OBJECT REPLACEMENT CHARACTER}"

@@ -242,6 +242,11 @@ def prepare(page, first_widget):
     """Make a settled page ready for paper; return what was changed (for the log)."""
     page.add_style_tag(content=PRINT_CSS)
     page.emulate_media(media="print", color_scheme="light")
+    # a dropdown (a hint, a "check your prediction") prints open; folded code stays folded
+    page.evaluate(
+        "() => document.querySelectorAll('details:not(.hide)')"
+        ".forEach(details => { details.open = true; })"
+    )
     # every shown frame and figure loads now (paper has no scrolling to trigger lazy loads)
     page.evaluate(
         "() => document.querySelectorAll('img[loading=lazy]')"
