@@ -29,7 +29,7 @@ import inspect
 import numpy as np
 
 from . import _args
-from ._backend import Backend  # noqa: F401  (the contract, named here too)
+from ._backend import Backend
 from .numpy_backend import NumpyBackend
 
 ARRAY_PARAMETERS = ("input", "weight", "bias", "x", "w")
@@ -92,7 +92,7 @@ NUMPY = NumpyBackend()
 _torch = None
 
 
-def backend_of(array):
+def backend_of(array) -> Backend:
     """The backend that runs a checked call on ``array``: the one
     :class:`cnncourse.torch_ops.TorchBackend` for a torch tensor (made, and torch imported,
     the first time a tensor comes in), else the one

@@ -686,8 +686,11 @@ class NumpyBackend(Backend):
     """The NumPy backend: every operation of :class:`cnncourse._backend.Backend`.
 
     Each method calls the function of the same name above, where the computation is
-    written and documented (the functions the chapters study).
-    :func:`cnncourse._dispatch.backend_of` returns one shared instance.
+    written and documented (the functions the chapters study). One method is the NumPy
+    backend's own, beyond the protocol: :meth:`plan`, the plan that :meth:`conv` runs, which
+    :func:`cnncourse.conv_algorithm` reports (torch chooses its own).
+    :func:`cnncourse._dispatch.backend_of` returns one shared instance,
+    :data:`cnncourse._dispatch.NUMPY`.
     """
 
     def flip(self, w):
@@ -728,3 +731,6 @@ class NumpyBackend(Backend):
 
     def channel_max_pool(self, input, k):
         return channel_max_pool(input, k)
+
+    def plan(self, input, weight, geom, groups, n):
+        return plan(input, weight, geom, groups, n)
