@@ -8,14 +8,16 @@ A public function such as :func:`cnncourse.conv2d` does three things, in this or
    are refused by name; big-endian arrays become native ones).
 2. The function's body checks every other argument once, with :mod:`cnncourse._args`, and
    turns it into parsed values (a :class:`cnncourse.geometry.Geometry`, a tuple of sizes).
-3. :func:`backend_of` names the input's backend, and the body calls its operation with
+3. :func:`backend_of` returns the input's backend, and the body calls its operation with
    those checked values: ``backend_of(input).conv(input, weight, bias, geom, groups, 2)``.
 
-A backend is a module with one function per operation, the :class:`Backend` protocol:
-:mod:`cnncourse.numpy_backend` (the code the chapters study) and
-:mod:`cnncourse.torch_ops` (``torch.nn.functional`` where it has the operation). Both
-have the same names and signatures (a test holds them to this protocol), and neither
-checks again.
+A backend is an object whose methods are the operations of the :class:`Backend` protocol
+(:mod:`cnncourse._backend`): one instance of
+:class:`cnncourse.numpy_backend.NumpyBackend` (the code the chapters study) and one of
+:class:`cnncourse.torch_ops.TorchBackend` (``torch.nn.functional`` where it has the
+operation). Both classes subclass :class:`Backend` and define each of its methods with its
+signature (a test holds them to it); each method calls the function of the same name in
+its module, where the computation is written, and neither checks again.
 
 The decorated function is the public one (``cnncourse.conv.conv2d is cnncourse.conv2d``), so
 the signature and docstring a reader sees are written once.
@@ -23,11 +25,12 @@ the signature and docstring a reader sees are written once.
 
 import functools
 import inspect
-from typing import Protocol
 
 import numpy as np
 
-from . import _args, numpy_backend
+from . import _args
+from ._backend import Backend
+from .numpy_backend import NumpyBackend
 
 ARRAY_PARAMETERS = ("input", "weight", "bias", "x", "w")
 
@@ -82,51 +85,23 @@ def dual_backend(public_function):
     return public
 
 
-class Backend(Protocol):
-    """The operations a backend provides, on arrays of its kind, with checked arguments.
+#: The NumPy backend, the one instance every call on a NumPy array uses.
+NUMPY = NumpyBackend()
 
-    ``geom`` is the layer's :class:`cnncourse.geometry.Geometry`, ``n`` its number of spatial
-    axes (1 or 2), ``size`` a tuple of ``n`` output sizes; the flags are plain bools.
-    """
-
-    def flip(self, w): ...
-
-    def convolve(self, x, w, mode): ...
-
-    def correlate(self, x, w, mode): ...
-
-    def unfold(self, input, geom): ...
-
-    def conv(self, input, weight, bias, geom, groups, n): ...
-
-    def max_pool(self, input, geom, ceil_mode, return_indices, n): ...
-
-    def avg_pool(self, input, geom, ceil_mode, count_include_pad, divisor_override, n): ...
-
-    def lp_pool(self, input, p, geom, ceil_mode, n): ...
-
-    def adaptive_max_pool(self, input, size, return_indices, n): ...
-
-    def adaptive_avg_pool(self, input, size, n): ...
-
-    def global_max_pool(self, input): ...
-
-    def global_avg_pool(self, input): ...
-
-    def channel_max_pool(self, input, k): ...
+#: The torch backend's instance, made once a tensor has come in (importing it imports torch).
+_torch = None
 
 
-#: The torch backend, once a tensor has come in (importing it imports torch).
-_torch_ops = None
-
-
-def backend_of(array):
-    """The backend that runs a checked call on ``array``: :mod:`cnncourse.torch_ops` for a
-    torch tensor (imported, with torch, the first time a tensor comes in), else
-    :mod:`cnncourse.numpy_backend`."""
-    global _torch_ops
+def backend_of(array) -> Backend:
+    """The backend that runs a checked call on ``array``: the one
+    :class:`cnncourse.torch_ops.TorchBackend` for a torch tensor (made, and torch imported,
+    the first time a tensor comes in), else the one
+    :class:`cnncourse.numpy_backend.NumpyBackend` (:data:`NUMPY`)."""
+    global _torch
     if type(array) is np.ndarray or not _args.is_torch_tensor(array):
-        return numpy_backend
-    if _torch_ops is None:
-        from . import torch_ops as _torch_ops
-    return _torch_ops
+        return NUMPY
+    if _torch is None:
+        from .torch_ops import TorchBackend
+
+        _torch = TorchBackend()
+    return _torch

@@ -22,8 +22,8 @@ only ever meet padding, then run one of the algorithms of :mod:`cnncourse._conv_
 
 import numpy as np
 
-from . import _args, _conv_algorithms, geometry, numpy_backend
-from ._dispatch import backend_of, dual_backend
+from . import _args, _conv_algorithms, geometry
+from ._dispatch import NUMPY, backend_of, dual_backend
 from .views import add_batch_axis, pad, view_windows
 
 
@@ -247,7 +247,7 @@ def conv_algorithm(input, weight, stride=1, padding=0, dilation=1, groups=1):
     """
     input, weight = _args.as_array(input, "input"), _args.as_array(weight, "weight")
     geom = _args.conv_args(input, weight, None, stride, padding, dilation, groups, 2)
-    return numpy_backend.plan(input, weight, geom, groups, 2).algorithm
+    return NUMPY.plan(input, weight, geom, groups, 2).algorithm
 
 
 def receptive_field(kernel_sizes, strides=None, dilations=None):

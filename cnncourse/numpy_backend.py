@@ -1,10 +1,11 @@
-"""The NumPy backend: every operation of :class:`cnncourse._dispatch.Backend` on NumPy arrays.
+"""The NumPy backend: every operation of :class:`cnncourse._backend.Backend` on NumPy arrays.
 
 These are the computations the chapters study. The public functions (:func:`cnncourse.conv2d`,
-:func:`cnncourse.max_pool2d`, ...) check their arguments once and call the function of the
-same name here, or in :mod:`cnncourse.torch_ops` for a tensor
-(:func:`cnncourse._dispatch.backend_of`); nothing here checks again. A layer's geometry
-arrives whole, as a :class:`cnncourse.geometry.Geometry` (``geom``).
+:func:`cnncourse.max_pool2d`, ...) check their arguments once and call the operation of the
+same name on their input's backend (:func:`cnncourse._dispatch.backend_of`): for a NumPy
+array, :class:`NumpyBackend`, whose methods each call the function of that name here
+(:class:`cnncourse.torch_ops.TorchBackend` for a tensor); nothing here checks again. A
+layer's geometry arrives whole, as a :class:`cnncourse.geometry.Geometry` (``geom``).
 
 * Signals (§9.1): :func:`cnncourse.convolve` adds one shifted copy of ``x`` per kernel tap
   (:func:`cnncourse.views.shift_and_add`).
@@ -24,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _args, _conv_algorithms, geometry
+from ._backend import Backend
 from .views import add_batch_axis, pad, reduce_axis, shift_and_add, tap_ranges, view_windows
 
 # --------------------------------------------------------------------------- signals
@@ -675,3 +677,60 @@ def channel_max_pool(input, k):
     """:func:`cnncourse.channel_max_pool` of a checked input, in groups of ``k`` channels."""
     *batch, c, h, w = input.shape
     return input.reshape(*batch, c // k, k, h, w).max(axis=-3)
+
+
+# --------------------------------------------------------------------------- the backend
+
+
+class NumpyBackend(Backend):
+    """The NumPy backend: every operation of :class:`cnncourse._backend.Backend`.
+
+    Each method calls the function of the same name above, where the computation is
+    written and documented (the functions the chapters study). One method is the NumPy
+    backend's own, beyond the protocol: :meth:`plan`, the plan that :meth:`conv` runs, which
+    :func:`cnncourse.conv_algorithm` reports (torch chooses its own).
+    :func:`cnncourse._dispatch.backend_of` returns one shared instance,
+    :data:`cnncourse._dispatch.NUMPY`.
+    """
+
+    def flip(self, w):
+        return flip(w)
+
+    def convolve(self, x, w, mode):
+        return convolve(x, w, mode)
+
+    def correlate(self, x, w, mode):
+        return correlate(x, w, mode)
+
+    def unfold(self, input, geom):
+        return unfold(input, geom)
+
+    def conv(self, input, weight, bias, geom, groups, n):
+        return conv(input, weight, bias, geom, groups, n)
+
+    def max_pool(self, input, geom, ceil_mode, return_indices, n):
+        return max_pool(input, geom, ceil_mode, return_indices, n)
+
+    def avg_pool(self, input, geom, ceil_mode, count_include_pad, divisor_override, n):
+        return avg_pool(input, geom, ceil_mode, count_include_pad, divisor_override, n)
+
+    def lp_pool(self, input, p, geom, ceil_mode, n):
+        return lp_pool(input, p, geom, ceil_mode, n)
+
+    def adaptive_max_pool(self, input, size, return_indices, n):
+        return adaptive_max_pool(input, size, return_indices, n)
+
+    def adaptive_avg_pool(self, input, size, n):
+        return adaptive_avg_pool(input, size, n)
+
+    def global_max_pool(self, input):
+        return global_max_pool(input)
+
+    def global_avg_pool(self, input):
+        return global_avg_pool(input)
+
+    def channel_max_pool(self, input, k):
+        return channel_max_pool(input, k)
+
+    def plan(self, input, weight, geom, groups, n):
+        return plan(input, weight, geom, groups, n)

@@ -150,8 +150,9 @@ def avg_pool2d(
     geom = _args.avg_pool_args(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2
     )
-    average = backend_of(input).avg_pool
-    return average(input, geom, bool(ceil_mode), bool(count_include_pad), divisor_override, 2)
+    return backend_of(input).avg_pool(
+        input, geom, bool(ceil_mode), bool(count_include_pad), divisor_override, 2
+    )
 
 
 @dual_backend
@@ -180,8 +181,9 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     geom = _args.avg_pool_args(
         input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1
     )
-    average = backend_of(input).avg_pool
-    return average(input, geom, bool(ceil_mode), bool(count_include_pad), None, 1)
+    return backend_of(input).avg_pool(
+        input, geom, bool(ceil_mode), bool(count_include_pad), None, 1
+    )
 
 
 @dual_backend

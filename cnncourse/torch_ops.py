@@ -1,7 +1,8 @@
-"""The torch backend: every operation of :class:`cnncourse._dispatch.Backend` on tensors.
+"""The torch backend: every operation of :class:`cnncourse._backend.Backend` on tensors.
 
-The public functions call these, for a tensor (:func:`cnncourse._dispatch.backend_of`),
-with arguments they have already checked and parsed (a layer's
+The public functions call these, for a tensor, through :class:`TorchBackend` (the instance
+that :func:`cnncourse._dispatch.backend_of` returns, whose methods each call the function of
+the same name here), with arguments they have already checked and parsed (a layer's
 :class:`cnncourse.geometry.Geometry` whole as ``geom``, tuples of ints, plain bools), so
 nothing here checks again. Each operation has the name and the signature of its NumPy
 twin in :mod:`cnncourse.numpy_backend`, and calls ``torch.nn.functional`` where it has the
@@ -11,6 +12,7 @@ package imports it only when a tensor is passed in.
 
 import numpy as np
 
+from ._backend import Backend
 from ._optional import require
 from .geometry import mode_shape, mode_start
 from .views import shift_and_add
@@ -252,3 +254,54 @@ def channel_max_pool(input, k):
     """Cross-channel max pooling in groups of ``k`` channels."""
     *batch, c, h, w = input.shape
     return input.reshape(*batch, c // k, k, h, w).amax(dim=-3)
+
+
+# --------------------------------------------------------------------------- the backend
+
+
+class TorchBackend(Backend):
+    """The torch backend: every operation of :class:`cnncourse._backend.Backend`.
+
+    Each method calls the function of the same name above (``torch.nn.functional`` where
+    it has the operation). :func:`cnncourse._dispatch.backend_of` returns one shared
+    instance, made the first time a tensor comes in.
+    """
+
+    def flip(self, w):
+        return flip(w)
+
+    def convolve(self, x, w, mode):
+        return convolve(x, w, mode)
+
+    def correlate(self, x, w, mode):
+        return correlate(x, w, mode)
+
+    def unfold(self, input, geom):
+        return unfold(input, geom)
+
+    def conv(self, input, weight, bias, geom, groups, n):
+        return conv(input, weight, bias, geom, groups, n)
+
+    def max_pool(self, input, geom, ceil_mode, return_indices, n):
+        return max_pool(input, geom, ceil_mode, return_indices, n)
+
+    def avg_pool(self, input, geom, ceil_mode, count_include_pad, divisor_override, n):
+        return avg_pool(input, geom, ceil_mode, count_include_pad, divisor_override, n)
+
+    def lp_pool(self, input, p, geom, ceil_mode, n):
+        return lp_pool(input, p, geom, ceil_mode, n)
+
+    def adaptive_max_pool(self, input, size, return_indices, n):
+        return adaptive_max_pool(input, size, return_indices, n)
+
+    def adaptive_avg_pool(self, input, size, n):
+        return adaptive_avg_pool(input, size, n)
+
+    def global_max_pool(self, input):
+        return global_max_pool(input)
+
+    def global_avg_pool(self, input):
+        return global_avg_pool(input)
+
+    def channel_max_pool(self, input, k):
+        return channel_max_pool(input, k)

@@ -2,12 +2,14 @@
 
 import ast
 import inspect
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 
 import cnncourse as cc
-from cnncourse import _args, _dispatch, conv, numpy_backend, pool, signal
+from cnncourse import _args, _backend, _dispatch, conv, numpy_backend, pool, signal
 
 torch = pytest.importorskip("torch")
 from cnncourse import torch_ops  # noqa: E402
@@ -102,7 +104,10 @@ def _names_read(function):
 
 
 #: The operations of the backend contract, in the order the protocol lists them.
-OPERATIONS = [name for name in vars(_dispatch.Backend) if not name.startswith("_")]
+OPERATIONS = [name for name in vars(_backend.Backend) if not name.startswith("_")]
+
+#: The two backend classes, each held to the protocol.
+BACKENDS = (numpy_backend.NumpyBackend, torch_ops.TorchBackend)
 
 
 def _public_functions(module):
@@ -113,28 +118,56 @@ def _public_functions(module):
     }
 
 
-def test_both_backends_are_the_protocol():
-    """Both backends define exactly the protocol's operations, with its signatures.
+def _methods(cls):
+    return {
+        name
+        for name, value in vars(cls).items()
+        if inspect.isfunction(value) and not name.startswith("_")
+    }
 
-    An operation added to one backend (or to the protocol) without the other fails here.
-    The NumPy backend also has :func:`cnncourse.numpy_backend.plan`, the convolution plan
-    that :func:`cnncourse.conv_algorithm` reports; torch chooses its own.
+
+def test_both_backends_are_the_protocol():
+    """Both backend classes subclass the protocol and define each of its operations, with
+    its signature, as a method of their own; each method calls its module's function of the
+    same name, with the same arguments in the same order.
+
+    An operation added to one backend (or to the protocol) without the other fails here, and
+    so does a method inherited from the protocol (whose body is ``...``). The NumPy backend
+    also has ``plan`` (:func:`cnncourse.numpy_backend.plan`), the convolution plan that
+    :func:`cnncourse.conv_algorithm` reports; torch chooses its own.
     """
     assert len(OPERATIONS) == 13
+    assert _dispatch.Backend is _backend.Backend
     assert _public_functions(numpy_backend) == set(OPERATIONS) | {"plan"}
     assert _public_functions(torch_ops) == set(OPERATIONS)
-    for name in OPERATIONS:
-        expected = list(inspect.signature(getattr(_dispatch.Backend, name)).parameters)[1:]
-        for backend in (numpy_backend, torch_ops):
-            assert list(inspect.signature(getattr(backend, name)).parameters) == expected, (
-                backend.__name__,
-                name,
-            )
+    for cls in BACKENDS:
+        assert _backend.Backend in cls.__bases__, cls  # subclasses it: says so in its code
+        assert not getattr(cls, "_is_protocol", False), cls  # and is a class that can be made
+        own = {"plan"} if cls is numpy_backend.NumpyBackend else set()
+        assert _methods(cls) == set(OPERATIONS) | own, cls.__name__
+        module = sys.modules[cls.__module__]
+        for name in OPERATIONS + sorted(own):
+            method = vars(cls)[name]
+            if name in OPERATIONS:
+                expected = inspect.signature(getattr(_backend.Backend, name))
+                assert inspect.signature(method) == expected, (cls.__name__, name)
+            parameters = list(inspect.signature(method).parameters)[1:]
+            assert list(inspect.signature(getattr(module, name)).parameters) == parameters
+            # the body is one line: ``return name(the same parameters)``
+            (statement,) = ast.parse(textwrap.dedent(inspect.getsource(method))).body[0].body
+            call = statement.value
+            assert isinstance(statement, ast.Return) and call.func.id == name, (cls, name)
+            assert [arg.id for arg in call.args] == parameters and not call.keywords
 
 
 def test_backend_of():
-    assert _dispatch.backend_of(np.zeros(3)) is numpy_backend
-    assert _dispatch.backend_of(torch.zeros(3)) is torch_ops
+    """One shared instance of each backend class, whatever the array."""
+    numpy = _dispatch.backend_of(np.zeros(3))
+    assert type(numpy) is numpy_backend.NumpyBackend and numpy is _dispatch.NUMPY
+    assert _dispatch.backend_of(np.zeros((2, 2), np.float32)) is numpy
+    tensor = _dispatch.backend_of(torch.zeros(3))
+    assert type(tensor) is torch_ops.TorchBackend
+    assert _dispatch.backend_of(torch.zeros(2, dtype=torch.float64)) is tensor
 
 
 def test_implementations_do_not_check_again():
