@@ -9,6 +9,7 @@ was verified. Exercise solutions count as visible: a reader opens them.
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,13 @@ def test_the_counts_see_what_they_claim_to():
     assert assert_count(cell) == 2
     assert prints_a_tick(cell)
     assert not prints_a_tick("print('done')\nassert True")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_print_only_wording_stays_hidden_in_jupyterlab(path):
+    """A printed sentence is hidden by its attribute where the book's CSS is absent (Jupyter):
+    ``hidden="hidden"``, the one value JupyterLab's HTML sanitizer lets through."""
+    cells = json.loads(path.read_text())["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    for tag in re.findall(r"<[a-z]+ [^>]*cc-print-only[^>]*>", text):
+        assert 'hidden="hidden"' in tag, tag
