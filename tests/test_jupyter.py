@@ -246,8 +246,11 @@ def test_jupyterlab_renders_exercises_with_folded_solutions(jupyterlab, browser)
         assert state["raw"] == 0, f"{name}: MyST markup shown as text in {state['raw']} cells"
         assert state["exercises"] >= 1 and state["solutions"] >= 1, state
         assert state["open"] == 0, f"{name}: {state['open']} solutions are unfolded"
+        # Scrolled by the page itself: JupyterLab's windowed notebook may re-attach a cell's
+        # nodes while it settles, which Playwright's own scrolling reports as detached.
+        page.evaluate("() => document.querySelector('details.myst-exercise').scrollIntoView()")
+        page.wait_for_timeout(500)
         solution = page.locator("details.myst-exercise").first
-        solution.scroll_into_view_if_needed()
         body = solution.locator(":scope > :not(summary)").first
         assert not body.is_visible(), "a folded solution's text is visible"
         solution.locator("summary").first.click()
