@@ -169,3 +169,14 @@ def test_strided_layers_read_the_right_phase_images(batch_bytes, monkeypatch):
         zeros = cc.conv_algorithm(x, w, **options) == "zeros"  # every tap meets only padding
         assert ran == ([] if zeros else ["depthwise"])
         assert_direct(ours, x, w, **options)
+
+
+def test_strided_memory_stays_near_the_answer():
+    """Stride 2: work arrays of about ``GROUP_BATCH_BYTES``, no padded copy of the batch."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((4, 64, 64, 64)).astype(np.float32)
+    w = rng.standard_normal((64, 1, 3, 3)).astype(np.float32)
+    _workspace.release_scratch()
+    y, peak = peak_bytes(lambda: cc.conv2d(x, w, stride=2, padding=1, groups=64))
+    budget = 1.25 * y.nbytes + 4 * _conv_algorithms.GROUP_BATCH_BYTES
+    assert peak <= budget, f"{peak / 2**20:.1f} MiB > {budget / 2**20:.1f} MiB"
