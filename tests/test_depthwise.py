@@ -180,3 +180,30 @@ def test_strided_memory_stays_near_the_answer():
     y, peak = peak_bytes(lambda: cc.conv2d(x, w, stride=2, padding=1, groups=64))
     budget = 1.25 * y.nbytes + 4 * _conv_algorithms.GROUP_BATCH_BYTES
     assert peak <= budget, f"{peak / 2**20:.1f} MiB > {budget / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 2**20])
+def test_large_kernels_copy_once_per_kernel_column(batch_bytes, monkeypatch):
+    """Kernels of 5 to 7 rows (one copy per kernel column, a product per kernel row):
+    multipliers, dilations, blocks of rows, NaN and infinities, an infinite tap."""
+    monkeypatch.setattr(_conv_algorithms, "GROUP_BATCH_BYTES", batch_bytes)
+    calls = []
+    products = _conv_algorithms._kernel_row_products
+    monkeypatch.setattr(_conv_algorithms, "_kernel_row_products",
+                        lambda *args: calls.append(1) or products(*args))  # fmt: skip
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        kernel = (int(rng.integers(5, 8)), int(rng.integers(1, 8)))
+        dilation = tuple(int(d) for d in rng.integers(1, 3, 2))
+        padding = tuple(int(p) for p in rng.integers(0, 5, 2))
+        size = [int(rng.integers(max(1, d * (k - 1) + 1 - 2 * p), 20))
+                for k, d, p in zip(kernel, dilation, padding, strict=True)]  # fmt: skip
+        channels, multiplier = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        x = rng.standard_normal((2, channels, *size))
+        x.flat[rng.integers(0, x.size, 2)] = [np.nan, -np.inf]
+        w = rng.standard_normal((channels * multiplier, 1, *kernel))
+        w.flat[rng.integers(0, w.size)] = np.inf
+        options = dict(padding=padding, dilation=dilation, groups=channels)
+        with cc.use_algorithm("depthwise"), np.errstate(all="ignore"):
+            assert_direct(cc.conv2d(x, w, **options), x, w, **options)
+    assert len(calls) >= 20  # (some draws crop the kernel to the taps that meet the image)
