@@ -31,8 +31,10 @@ and differ only in how they organise the arithmetic:
     (:data:`WINOGRAD4_MIN`); F(2, 3) runs only when forced.
 ``"depthwise"``
     For one input channel per group (:func:`depthwise`, any stride): each image's
-    im2col rows, one shifted copy of it per tap, times its own channel's taps, as one
-    batched product over a block of images. A direct sum, like the first two.
+    im2col rows, one shifted copy of it per tap (of its phase images at a stride > 1;
+    once per kernel column for kernels of :data:`DEPTHWISE_SPLIT_ROWS` rows or more),
+    times its own channel's taps, as one batched product over a block of images. A direct
+    sum, like the first two.
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
