@@ -718,8 +718,10 @@ def depthwise(x, weight, stride, pads, dilation, groups):
     product (the per-group loop of the other algorithms costs more than the arithmetic of
     2048 one-channel groups). At stride 1 a tap's row is one shifted copy of the padded
     image, laid flat (:func:`_lay_rows`); at other strides, a shifted copy of one of its
-    phase images (:func:`_depthwise_phases`). Every product is a direct sum over the taps,
-    zero padding included, so a NaN or an infinity spreads exactly as in the definition.
+    phase images (:func:`_depthwise_phases`). A kernel of :data:`DEPTHWISE_SPLIT_ROWS` rows
+    or more is copied once per kernel column and multiplied a kernel row at a time
+    (:func:`_kernel_row_products`). Every product is a direct sum over the taps, zero
+    padding included, so a NaN or an infinity spreads exactly as in the definition.
     """
     if stride != (1, 1):
         return _depthwise_phases(x, weight, stride, pads, dilation)
