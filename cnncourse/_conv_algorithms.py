@@ -31,8 +31,10 @@ and differ only in how they organise the arithmetic:
     (:data:`WINOGRAD4_MIN`); F(2, 3) runs only when forced.
 ``"depthwise"``
     For one input channel per group (:func:`depthwise`, any stride): each image's
-    im2col rows, one shifted copy of it per tap, times its own channel's taps, as one
-    batched product over a block of images. A direct sum, like the first two.
+    im2col rows, one shifted copy of it per tap (of its phase images at a stride > 1;
+    once per kernel column for kernels of :data:`DEPTHWISE_SPLIT_ROWS` rows or more),
+    times its own channel's taps, as one batched product over a block of images. A direct
+    sum, like the first two.
 
 :func:`choose` picks one from the shapes; :func:`forced` overrides it (for the benchmark and
 the tests). Every temporary is bounded by :data:`BLOCK_BYTES`, apart from the padded copy of
@@ -715,12 +717,14 @@ def depthwise(x, weight, stride, pads, dilation, groups):
     a block of images, about :data:`GROUP_BATCH_BYTES` of im2col rows, is one batched
     product (the per-group loop of the other algorithms costs more than the arithmetic of
     2048 one-channel groups). At stride 1 a tap's row is one shifted copy of the padded
-    image, laid flat (:func:`_lay_rows`); at other strides, a strided copy of its
-    windows. Every product is a direct sum over the taps, zero padding included, so a NaN
-    or an infinity spreads exactly as in the definition.
+    image, laid flat (:func:`_lay_rows`); at other strides, a shifted copy of one of its
+    phase images (:func:`_depthwise_phases`). A kernel of :data:`DEPTHWISE_SPLIT_ROWS` rows
+    or more is copied once per kernel column and multiplied a kernel row at a time
+    (:func:`_kernel_row_products`). Every product is a direct sum over the taps, zero
+    padding included, so a NaN or an infinity spreads exactly as in the definition.
     """
     if stride != (1, 1):
-        return _depthwise_windows(x, weight, stride, pads, dilation)
+        return _depthwise_phases(x, weight, stride, pads, dilation)
     n, c, h, w = x.shape
     out_channels, _, kh, kw = weight.shape
     (top, bottom), (left, right) = pads
@@ -733,16 +737,24 @@ def depthwise(x, weight, stride, pads, dilation, groups):
     images = np.ascontiguousarray(x).reshape(n * c, h, w)  # a copy only of a strided view
     kernels = weight.reshape(c, multiplier, taps)
     flat_out = out.reshape(n * c, multiplier, ho * wp)
-    row_bytes = taps * wp * weight.itemsize  # one output row's im2col entries
+    split = kh >= DEPTHWISE_SPLIT_ROWS  # one copy per kernel column, a product per row
+    if split:
+        kernels = weight.reshape(c, multiplier, kh, kw).transpose(0, 2, 1, 3)
+    entries = (kw + kh * multiplier) if split else taps  # per output column, in a block
+    row_bytes = entries * wp * weight.itemsize  # one output row's work entries
     rows = max(1, min(ho, GROUP_BATCH_BYTES // row_bytes))  # output rows per block
     step = max(1, GROUP_BATCH_BYTES // (row_bytes * ho)) if rows == ho else 1  # images
     laid = None
     for start in range(0, n * c, step):
         stop = min(start + step, n * c)
-        block = kernels[np.arange(start, stop) % c]  # (images, m, taps)
+        block = kernels[np.arange(start, stop) % c]  # (images, m, taps) or (images, kH, m, kW)
         for first in range(0, ho, rows):
             last = min(first + rows, ho)
             laid = _lay_rows(images[start:stop], (first, last), (kh, kw), pads, dilation, laid)
+            target = flat_out[start:stop, :, first * wp : last * wp]
+            if split:
+                _kernel_row_products(laid, block, (last - first) * wp, wp, dilation, target)
+                continue
             view = np.ndarray(
                 shape=(stop - start, kh, kw, (last - first) * wp),
                 dtype=laid.dtype,
@@ -752,9 +764,39 @@ def depthwise(x, weight, stride, pads, dilation, groups):
             )  # fmt: skip
             cols = scratch("depthwise rows", view.shape, x.dtype)
             cols[...] = view  # the im2col block: one shifted copy per tap
-            np.matmul(block, cols.reshape(stop - start, taps, -1),
-                      out=flat_out[start:stop, :, first * wp : last * wp])  # fmt: skip
+            np.matmul(block, cols.reshape(stop - start, taps, -1), out=target)
     return out[..., :wo]
+
+
+#: Kernels of at least this many rows: :func:`depthwise` copies the padded rows once per
+#: kernel column, not once per tap (measured faster for 5 x 5 and 7 x 7, slower for 3 x 3,
+#: whose images are small enough that three times the number of products costs more).
+DEPTHWISE_SPLIT_ROWS = 5
+
+
+def _kernel_row_products(laid, kernels, length, wp, dilation, out):
+    """:func:`depthwise`'s products for large kernels: a shifted copy per kernel column.
+
+    Column ``b`` of the kernel reads ``laid`` shifted by ``d_w b``: ``kW`` copies, each
+    ``count W_pad`` long. Kernel row ``a`` reads the same copies ``d_h a W_pad`` further
+    on, a view whose rows are a copy apart (a BLAS operand: no copy), so the products are
+    ``(m, kW) @ (kW, positions)`` for each row ``a``, summed over ``a`` into ``out``:
+    ``kW`` copies instead of ``kH kW``, the same direct sum over the taps.
+    """
+    images, kh, multiplier, kw = kernels.shape
+    (dh, dw), item = dilation, laid.itemsize
+    span = laid.shape[1] - dw * (kw - 1)  # count W_pad
+    shifted = scratch("depthwise columns", (images, kw, span), laid.dtype)
+    shifted[...] = np.lib.stride_tricks.as_strided(
+        laid, (images, kw, span), (laid.strides[0], dw * item, item)
+    )
+    rows = np.lib.stride_tricks.as_strided(
+        shifted, (images, kh, kw, length),
+        (shifted.strides[0], dh * wp * item, shifted.strides[1], item),
+    )  # fmt: skip
+    products = scratch("depthwise row products", (images, kh, multiplier, length), laid.dtype)
+    np.matmul(kernels, rows, out=products)
+    np.add.reduce(products, axis=1, out=out)
 
 
 def _lay_rows(images, out_rows, kernel, pads, dilation, previous):
@@ -788,32 +830,93 @@ def _lay_rows(images, out_rows, kernel, pads, dilation, previous):
     return laid
 
 
-def _depthwise_windows(x, weight, stride, pads, dilation):
-    """:func:`depthwise` at any stride: strided copies of the padded images' windows."""
-    padded = np.ascontiguousarray(_padded(x, pads))  # so that images merge into one axis
-    view = view_windows(padded, weight.shape[2:], stride, dilation)
-    n, c, ho, wo, kh, kw = view.shape
-    out_channels = weight.shape[0]
-    multiplier, taps = out_channels // c, kh * kw
-    out = np.empty((n, out_channels, ho, wo), dtype=weight.dtype)
+def _depthwise_phases(x, weight, stride, pads, dilation):
+    """:func:`depthwise` at a stride > 1: the padded images split into phase images.
+
+    Phase ``(p, q)`` of a padded image keeps its rows ``p, p + s_h, ...`` and columns
+    ``q, q + s_w, ...``: ``X_pq[r, u] = x_pad[s_h r + p, s_w u + q]``. Tap ``(a, b)`` reads
+    output ``(i, j)``'s value ``x_pad[s_h i + d_h a, s_w j + d_w b]``, which is
+    ``X_pq[i + a', j + b']`` with ``d_h a = s_h a' + p`` and ``d_w b = s_w b' + q``: a
+    stride-1 shift of one phase image. The phase images are laid flat side by side
+    (:func:`_lay_phases`, one strided pass over the input), each tap's row is one
+    contiguous shifted copy, as at stride 1, and each block of images is one batched
+    product. The phase images' rows are ``W_q = ceil(W_pad / s_w)`` wide, so outputs are
+    computed that wide and the columns past ``W_out`` dropped.
+    """
+    n, c, h, w = x.shape
+    out_channels, _, kh, kw = weight.shape
+    (top, bottom), (left, right) = pads
+    (sh, sw), (dh, dw) = stride, dilation
+    hp, wp = h + top + bottom, w + left + right
+    ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
+    wq = -(-wp // sw)  # a phase image's width: outputs are computed that wide
+    out = np.empty((n, out_channels, ho, wq), dtype=weight.dtype)
     if out.size == 0:
-        return out
-    windows = view.transpose(0, 1, 4, 5, 2, 3).reshape(n * c, kh, kw, ho, wo)  # a view
+        return out[..., :wo]
+    multiplier, taps = out_channels // c, kh * kw
+    images = np.ascontiguousarray(x).reshape(n * c, h, w)  # a copy only of a strided view
     kernels = weight.reshape(c, multiplier, taps)
-    flat_out = out.reshape(n * c, multiplier, ho * wo)
-    row_bytes = taps * wo * weight.itemsize
-    rows = max(1, min(ho, GROUP_BATCH_BYTES // row_bytes))
-    step = max(1, GROUP_BATCH_BYTES // (row_bytes * ho)) if rows == ho else 1
+    flat_out = out.reshape(n * c, multiplier, ho * wq)
+    row_bytes = taps * wq * weight.itemsize  # one output row's im2col entries
+    rows = max(1, min(ho, GROUP_BATCH_BYTES // row_bytes))  # output rows per block
+    step = max(1, GROUP_BATCH_BYTES // (row_bytes * ho)) if rows == ho else 1  # images
+    laid = None
     for start in range(0, n * c, step):
         stop = min(start + step, n * c)
-        block = kernels[np.arange(start, stop) % c]
+        block = kernels[np.arange(start, stop) % c]  # (images, m, taps)
         for first in range(0, ho, rows):
             last = min(first + rows, ho)
-            cols = scratch("depthwise rows", (stop - start, kh, kw, last - first, wo), x.dtype)
-            cols[...] = windows[start:stop, :, :, first:last]
-            np.matmul(block, cols.reshape(stop - start, taps, -1),
-                      out=flat_out[start:stop, :, first * wo : last * wo])  # fmt: skip
-    return out
+            laid, offsets = _lay_phases(images[start:stop], (first, last), (kh, kw), pads,
+                                        stride, dilation, laid)  # fmt: skip
+            length = (last - first) * wq
+            cols = scratch("depthwise rows", (stop - start, taps, length), x.dtype)
+            for tap, offset in enumerate(offsets):  # the im2col block: one copy per tap
+                cols[:, tap] = laid[:, offset : offset + length]
+            np.matmul(block, cols, out=flat_out[start:stop, :, first * wq : last * wq])
+    return out[..., :wo]
+
+
+def _lay_phases(images, out_rows, kernel, pads, stride, dilation, previous):
+    """The phase images' rows that output rows ``first <= i < last`` read, flat, in a work
+    array, and the offset of each tap's row in it (:func:`_depthwise_phases`).
+
+    Each phase ``(p, q)`` a tap reads gets ``count = last - first + max a'`` rows, phase rows
+    ``first, ..., first + count - 1``, each ``W_q`` wide: ``laid[m, k count W_q + r W_q + u]
+    = X_pq[first + r, u]`` for the ``k``-th phase, then zeros, which the last row's dropped
+    outputs read. Tap ``(a, b)`` of output ``(i, j)``, ``t = (i - first) W_q + j``, reads
+    ``laid[offset + t]``. ``previous``: the array this returned for the block before, whose
+    zero columns are kept (only the rows are written again).
+    """
+    m, h, w = images.shape
+    (first, last), (kh, kw), (sh, sw), (dh, dw) = out_rows, kernel, stride, dilation
+    (top, bottom), (left, right) = pads
+    wq = -(-(w + left + right) // sw)
+    row_phases = sorted({dh * a % sh for a in range(kh)})
+    column_phases = sorted({dw * b % sw for b in range(kw)})
+    phases = [(p, q) for p in row_phases for q in column_phases]
+    count = last - first + dh * (kh - 1) // sh  # phase rows read
+    size = count * wq  # one phase's block
+    index = {phase: k for k, phase in enumerate(phases)}
+    offsets = [index[dh * a % sh, dw * b % sw] * size + (dh * a // sh) * wq + dw * b // sw
+               for a in range(kh) for b in range(kw)]  # fmt: skip
+    shape = (m, len(phases) * size + max(offsets))
+    reuse = previous is not None and previous.shape == shape
+    laid = previous if reuse else scratch("depthwise images", shape, images.dtype)
+    if not reuse:  # the zero columns and the tail: written once per call
+        laid[...] = 0
+    for (p, q), k in index.items():
+        grid = laid[:, k * size : (k + 1) * size].reshape(m, count, wq)
+        # phase row r is image row sh r + p - top; phase column u, image column sw u + q - left
+        r0 = min(count, max(0, -(-(top - p) // sh) - first))
+        r1 = max(r0, min(count, (h + top - p - 1) // sh + 1 - first))
+        u0, u1 = -(-(left - q) // sw), (w + left - q - 1) // sw + 1
+        grid[:, :r0] = 0
+        grid[:, r1:] = 0
+        if r1 > r0 and u1 > u0:
+            y0, x0 = sh * (first + r0) + p - top, sw * u0 + q - left
+            grid[:, r0:r1, u0:u1] = images[:, y0 : y0 + sh * (r1 - r0 - 1) + 1 : sh,
+                                           x0 : x0 + sw * (u1 - u0 - 1) + 1 : sw]  # fmt: skip
+    return laid, offsets
 
 
 def _fft_module():

@@ -145,3 +145,65 @@ def test_the_memory_stays_near_the_answer():
     y, peak = peak_bytes(lambda: cc.conv2d(x, w, padding=1, groups=256))
     budget = 1.25 * y.nbytes + 4 * _conv_algorithms.GROUP_BATCH_BYTES
     assert peak <= budget, f"{peak / 2**20:.1f} MiB > {budget / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 2**20])
+def test_strided_layers_read_the_right_phase_images(batch_bytes, monkeypatch):
+    """Strides 2 to 4 with dilations 1 to 3 (a tap's phase is ``d a mod s``), strides past
+    the kernel's span, paddings wider than a stride, NaN and infinities: torch's answers."""
+    monkeypatch.setattr(_conv_algorithms, "GROUP_BATCH_BYTES", batch_bytes)
+    rng = np.random.default_rng(11)
+    for _ in range(60):
+        kernel = tuple(int(k) for k in rng.integers(1, 5, 2))
+        dilation = tuple(int(d) for d in rng.integers(1, 4, 2))
+        stride = tuple(int(s) for s in rng.integers(2, 5, 2))
+        padding = tuple(int(p) for p in rng.integers(0, 5, 2))
+        size = [int(rng.integers(max(1, d * (k - 1) + 1 - 2 * p), 17))
+                for k, d, p in zip(kernel, dilation, padding, strict=True)]  # fmt: skip
+        x = rng.standard_normal((2, 3, *size))
+        x.flat[rng.integers(0, x.size, 2)] = [np.nan, np.inf]
+        w = rng.standard_normal((6, 1, *kernel))
+        options = dict(stride=stride, padding=padding, dilation=dilation, groups=3)
+        with algorithms_run() as ran, np.errstate(all="ignore"):
+            ours = cc.conv2d(x, w, **options)
+        zeros = cc.conv_algorithm(x, w, **options) == "zeros"  # every tap meets only padding
+        assert ran == ([] if zeros else ["depthwise"])
+        assert_direct(ours, x, w, **options)
+
+
+def test_strided_memory_stays_near_the_answer():
+    """Stride 2: work arrays of about ``GROUP_BATCH_BYTES``, no padded copy of the batch."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((4, 64, 64, 64)).astype(np.float32)
+    w = rng.standard_normal((64, 1, 3, 3)).astype(np.float32)
+    _workspace.release_scratch()
+    y, peak = peak_bytes(lambda: cc.conv2d(x, w, stride=2, padding=1, groups=64))
+    budget = 1.25 * y.nbytes + 4 * _conv_algorithms.GROUP_BATCH_BYTES
+    assert peak <= budget, f"{peak / 2**20:.1f} MiB > {budget / 2**20:.1f} MiB"
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 2**20])
+def test_large_kernels_copy_once_per_kernel_column(batch_bytes, monkeypatch):
+    """Kernels of 5 to 7 rows (one copy per kernel column, a product per kernel row):
+    multipliers, dilations, blocks of rows, NaN and infinities, an infinite tap."""
+    monkeypatch.setattr(_conv_algorithms, "GROUP_BATCH_BYTES", batch_bytes)
+    calls = []
+    products = _conv_algorithms._kernel_row_products
+    monkeypatch.setattr(_conv_algorithms, "_kernel_row_products",
+                        lambda *args: calls.append(1) or products(*args))  # fmt: skip
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        kernel = (int(rng.integers(5, 8)), int(rng.integers(1, 8)))
+        dilation = tuple(int(d) for d in rng.integers(1, 3, 2))
+        padding = tuple(int(p) for p in rng.integers(0, 5, 2))
+        size = [int(rng.integers(max(1, d * (k - 1) + 1 - 2 * p), 20))
+                for k, d, p in zip(kernel, dilation, padding, strict=True)]  # fmt: skip
+        channels, multiplier = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+        x = rng.standard_normal((2, channels, *size))
+        x.flat[rng.integers(0, x.size, 2)] = [np.nan, -np.inf]
+        w = rng.standard_normal((channels * multiplier, 1, *kernel))
+        w.flat[rng.integers(0, w.size)] = np.inf
+        options = dict(padding=padding, dilation=dilation, groups=channels)
+        with cc.use_algorithm("depthwise"), np.errstate(all="ignore"):
+            assert_direct(cc.conv2d(x, w, **options), x, w, **options)
+    assert len(calls) >= 20  # (some draws crop the kernel to the taps that meet the image)
