@@ -48,7 +48,7 @@ import numpy as np
 
 from ._winograd import supports as winograd_supports
 from ._winograd import winograd, winograd4  # noqa: F401 (run() finds them by name)
-from ._workspace import SCRATCH_MIN_BYTES, scratch
+from ._workspace import SCRATCH_MIN_BYTES, bordered, scratch
 from .views import reduce_axis, tap_ranges, view_windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
@@ -612,7 +612,7 @@ def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
 #: on the CIFAR-shaped batch 64 x 3 x 32 x 32 -> 16 (0.89 -> 0.76 ms, torch 0.78 ms, one
 #: thread). Off (0) until the appendix's profile of the CIFAR batch (book/performance.ipynb:
 #: 65,470 columns in blocks of 2,314, and cnncourse.bench.gemm_blocks) describes it.
-IMAGE_BLOCK_BYTES = 0
+IMAGE_BLOCK_BYTES = 2**19
 
 
 def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
@@ -631,8 +631,10 @@ def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
     rows, dtype, item = per_group * kh * kw, weight.dtype, weight.itemsize
     step = min(n, max(1, IMAGE_BLOCK_BYTES // (rows * length * item)))  # images per block
     padded = any(before or after for before, after in pads)
-    if padded:
-        work = scratch("padded images", (step, c, hp, wp), dtype)
+    if padded:  # its borders stay zero between calls: each block writes only the images
+        work = bordered("padded images", (step, c, hp, wp), dtype, pads)
+        (top, bottom), (left, right) = pads
+        middle = work[:, :, top : hp - bottom, left : wp - right]
     else:
         source = np.ascontiguousarray(x)
     cols = scratch("shifted images", (step, c, kh, kw, length), dtype)
@@ -642,7 +644,8 @@ def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
     for start in range(0, n, step):
         m = min(step, n - start)
         if padded:
-            base, offset = _fill_padded(work[:m], x[start : start + m], pads), 0
+            middle[:m] = x[start : start + m]  # the padding copy: the images alone
+            base, offset = work, 0
         else:
             base, offset = source, start * c * hp * wp * item
         block = cols[:m]
