@@ -488,7 +488,10 @@ def gemm_blocks(case, dtype=np.float32):
     ``cnncourse._conv_algorithms.BLOCK_BYTES`` (and, for a thin product, by
     ``SMALL_GEMM_WORK``: :func:`cnncourse._conv_algorithms.shifted_columns`). The shifted
     GEMM runs over the padded images laid side by side (its ``n`` counts the padding
-    columns it computes and drops); im2col runs over blocks of output rows.
+    columns it computes and drops), or, for a batch of small images
+    (:func:`cnncourse._conv_algorithms.image_blocks`), over each padded image on its own:
+    one product per image, ``n = H_pad W_pad - ((kH - 1) W_pad + kW - 1)`` columns, a
+    block of images in one batched ``numpy.matmul``; im2col runs over blocks of output rows.
 
     Parameters
     ----------
@@ -501,7 +504,8 @@ def gemm_blocks(case, dtype=np.float32):
     Returns
     -------
     list of tuple of int
-        One ``(m, k, n)`` per call of ``numpy.matmul``, in order.
+        One ``(m, k, n)`` per matrix product (per call of ``numpy.matmul``, or per image
+        of a batched call), in order.
     """
     from . import _conv_algorithms
 
@@ -523,6 +527,11 @@ def gemm_blocks(case, dtype=np.float32):
             for start in range(0, ho, step)
         ]
     hp, wp = ho + kh - 1, wo + kw - 1  # stride 1: the padded image
+    step = _conv_algorithms.image_blocks(
+        batch, case.weight_shape, (hp, wp), (1, 1), 1, itemsize
+    )
+    if step:  # blocks of whole images: one product per image, its own columns
+        return [(out_channels, rows, hp * wp - ((kh - 1) * wp + (kw - 1)))] * batch
     length = batch * hp * wp - ((kh - 1) * wp + (kw - 1))
     columns = _conv_algorithms.shifted_columns(length, out_channels, rows, itemsize)
     return [
