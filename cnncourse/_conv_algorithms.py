@@ -17,6 +17,8 @@ and differ only in how they organise the arithmetic:
     tap ``(a, b)`` then reads the same row shifted by ``d_h a W_pad + d_w b``, so the im2col
     matrix is built from a few contiguous copies, and the GEMM covers a block of output
     positions at a time (a few positions past each image's edge are computed and dropped).
+    A batch of small images (:func:`image_blocks`) is shifted an image at a time instead,
+    a block of whole images in one batched GEMM (no side-by-side copy of the batch).
 ``"fft"``
     For stride 1 and large kernels: multiply Fourier transforms, which costs
     :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`. Only for data on

@@ -527,9 +527,7 @@ def gemm_blocks(case, dtype=np.float32):
             for start in range(0, ho, step)
         ]
     hp, wp = ho + kh - 1, wo + kw - 1  # stride 1: the padded image
-    step = _conv_algorithms.image_blocks(
-        batch, case.weight_shape, (hp, wp), (1, 1), 1, itemsize
-    )
+    step = _conv_algorithms.image_blocks(batch, case.weight_shape, (hp, wp), (1, 1), 1, itemsize)
     if step:  # blocks of whole images: one product per image, its own columns
         return [(out_channels, rows, hp * wp - ((kh - 1) * wp + (kw - 1)))] * batch
     length = batch * hp * wp - ((kh - 1) * wp + (kw - 1))
