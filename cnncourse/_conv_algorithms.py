@@ -552,7 +552,11 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
     total = n * hp * wp
     length = total - reach
     rows = per_group * kh * kw  # one im2col row per (channel, tap)
-    if image_blocks(n, weight.shape, (hp, wp), dilation, groups, weight.itemsize):
+    if (
+        n > 1
+        and groups == 1
+        and image_blocks(n, weight.shape, (hp, wp), dilation, 1, weight.itemsize)
+    ):
         return _shifted_gemm_images(x, weight, pads, dilation, (hp, wp), (ho, wo))
     flat = _side_by_side(x, pads)[0]
     if groups == 1 and out_channels * rows * length <= SMALL_GEMM_WORK:
@@ -608,20 +612,21 @@ def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
 #: A batch of images (one group, a product larger than :data:`SMALL_GEMM_WORK`) goes through
 #: :func:`_shifted_gemm_images` when one image's im2col block (``C_in kH kW`` rows of
 #: ``H_pad W_pad - reach`` columns) is at most :data:`IMAGE_MAX_BYTES`, in blocks of whole
-#: images of about :data:`IMAGE_BLOCK_BYTES`; else the images lie side by side. Measured
-#: (float32, one thread, padding 1, 3 x 3, the two forced in turn, medians, a shared 2-core
-#: machine; /tmp sweep of _shifted_gemm_images against the side-by-side shifted_gemm) on 164
-#: layers: C_in 1, 3, 8, 16, 32; C_out 8, 16, 64; sides 8, 16, 32, 64; 2, 8 or 64 images
-#: (up to 0.4 GFLOP). On the 40 products of at most SMALL_GEMM_WORK the image blocks took a
-#: median 1.12 of the side-by-side time (these keep the one-block small path). Of the rest,
-#: with one image's block at most 161 KiB (68 layers): a median 0.90 (quartiles 0.82 and
-#: 0.96), 51 faster by 5% or more, 6 slower by 5% or more (five with 64 output channels,
-#: 1.06 to 1.4, and one 4.4 under load); from 305 KiB (3 x 64 x 64 images: 445 KiB; 8 x 32
-#: x 32: 305 KiB; 56 layers): a median 1.04 (quartiles 0.90 and 1.26), 27 slower: then a
-#: block holds one image or two, and the images' edges cost more than the side-by-side
-#: columns. Hence the limit, between the two. Blocks of 256 KiB to 1 MiB were within a few
-#: percent of each other. The CIFAR-shaped batch 64 x 3 x 32 x 32 -> 16, padding 1 (108 KiB
-#: an image): 0.81 -> 0.70 ms (tools/bench_compare.py; torch.nn.functional 0.75 ms).
+#: images of about :data:`IMAGE_BLOCK_BYTES`; else the images lie side by side. Measured by
+#: :func:`cnncourse.bench.image_block_sweep` (:data:`cnncourse.bench.IMAGE_BLOCK_SWEEP`:
+#: float32, one thread, padding 1, 3 x 3, the two layouts in turn, medians, a shared 2-core
+#: machine) on 164 layers: C_in 1, 3, 8, 16, 32; C_out 8, 16, 64; sides 8, 16, 32, 64; 2, 8
+#: or 64 images (up to 0.4 GFLOP). On the 40 products of at most SMALL_GEMM_WORK the image
+#: blocks took a median 1.12 of the side-by-side time (these keep the one-block small path).
+#: Of the rest, with one image's block at most 161 KiB (68 layers): a median 0.905
+#: (quartiles 0.82 and 0.96), 51 faster by 5% or more, 6 slower by 5% or more (five with 64
+#: output channels, 1.06 to 1.4, and one 4.4 under load); from 305 KiB (3 x 64 x 64 images:
+#: 445 KiB; 8 x 32 x 32: 305 KiB; 56 layers): a median 1.04 (quartiles 0.90 and 1.26), 27
+#: slower: a block then holds one image or two, and the images' edges cost more than the
+#: side-by-side columns. Hence the limit, between the two. Blocks of 256 KiB, 512 KiB and
+#: 1 MiB were within 10% of each other, 512 KiB the fastest on the CIFAR-shaped batch. That
+#: batch, 64 x 3 x 32 x 32 -> 16 (the benchmark grid's, no padding: 101 KiB an image, five
+#: images a block): 0.84 -> 0.70 ms, torch.nn.functional 0.75 ms (tools/bench_compare.py).
 IMAGE_MAX_BYTES = 2**18
 IMAGE_BLOCK_BYTES = 2**19
 
@@ -645,7 +650,12 @@ def image_blocks(n, weight_shape, padded_size, dilation, groups, itemsize):
         return 0
     if rows * length * itemsize > IMAGE_MAX_BYTES:
         return 0
-    return min(n, max(1, IMAGE_BLOCK_BYTES // (rows * length * itemsize)))
+    return _images_per_block(n, rows * length * itemsize)
+
+
+def _images_per_block(n, image_bytes):
+    """Whole images of ``image_bytes`` im2col bytes in about :data:`IMAGE_BLOCK_BYTES`."""
+    return min(n, max(1, IMAGE_BLOCK_BYTES // image_bytes))
 
 
 def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
@@ -662,7 +672,7 @@ def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
     (hp, wp), (dh, dw) = padded_size, dilation
     length = hp * wp - dh * (kh - 1) * wp - dw * (kw - 1)
     rows, dtype, item = per_group * kh * kw, weight.dtype, weight.itemsize
-    step = image_blocks(n, weight.shape, padded_size, dilation, 1, item) or 1
+    step = _images_per_block(n, rows * length * item)
     padded = any(before or after for before, after in pads)
     if padded:  # its borders stay zero between calls: each block writes only the images
         work = bordered("padded images", (step, c, hp, wp), dtype, pads)

@@ -899,6 +899,121 @@ def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3
     return rows
 
 
+#: The sweep the shifted GEMM's choice of layout comes from
+#: (:data:`cnncourse._conv_algorithms.IMAGE_MAX_BYTES`): :func:`image_block_sweep` with its
+#: defaults, one thread, on the shared 2-core machine the appendix was written on (another
+#: benchmark running). Rows ``(C_in, C_out, side, images, blocks of whole images' time /
+#: side by side's)``.
+# fmt: off
+IMAGE_BLOCK_SWEEP = (
+    (1, 8, 8, 2, 1.22), (1, 8, 8, 8, 1.48), (1, 8, 8, 64, 0.46), (1, 8, 16, 2, 1.21),
+    (1, 8, 16, 8, 1.18), (1, 8, 16, 64, 0.91), (1, 8, 32, 2, 1.37), (1, 8, 32, 8, 1.02),
+    (1, 8, 32, 64, 0.87), (1, 8, 64, 2, 1.03), (1, 8, 64, 8, 0.87), (1, 8, 64, 64, 0.22),
+    (1, 16, 8, 2, 1.21), (1, 16, 8, 8, 1.18), (1, 16, 8, 64, 1.07), (1, 16, 16, 2, 1.19),
+    (1, 16, 16, 8, 1.12), (1, 16, 16, 64, 1.05), (1, 16, 32, 2, 1.22), (1, 16, 32, 8, 0.91),
+    (1, 16, 32, 64, 0.90), (1, 16, 64, 2, 0.87), (1, 16, 64, 8, 0.92), (1, 16, 64, 64, 0.65),
+    (1, 64, 8, 2, 1.11), (1, 64, 8, 8, 1.20), (1, 64, 8, 64, 0.82), (1, 64, 16, 2, 1.14),
+    (1, 64, 16, 8, 0.84), (1, 64, 16, 64, 1.06), (1, 64, 32, 2, 0.87), (1, 64, 32, 8, 1.19),
+    (1, 64, 32, 64, 4.40), (1, 64, 64, 2, 1.41), (1, 64, 64, 8, 0.70), (1, 64, 64, 64, 1.14),
+    (3, 8, 8, 2, 1.21), (3, 8, 8, 8, 1.15), (3, 8, 8, 64, 0.97), (3, 8, 16, 2, 1.15),
+    (3, 8, 16, 8, 1.01), (3, 8, 16, 64, 0.91), (3, 8, 32, 2, 1.09), (3, 8, 32, 8, 0.93),
+    (3, 8, 32, 64, 0.97), (3, 8, 64, 2, 0.93), (3, 8, 64, 8, 0.93), (3, 8, 64, 64, 1.05),
+    (3, 16, 8, 2, 1.19), (3, 16, 8, 8, 1.11), (3, 16, 8, 64, 0.95), (3, 16, 16, 2, 1.14),
+    (3, 16, 16, 8, 0.83), (3, 16, 16, 64, 0.91), (3, 16, 32, 2, 1.06), (3, 16, 32, 8, 0.93),
+    (3, 16, 32, 64, 0.91), (3, 16, 64, 2, 1.22), (3, 16, 64, 8, 1.26), (3, 16, 64, 64, 3.15),
+    (3, 64, 8, 2, 1.13), (3, 64, 8, 8, 0.78), (3, 64, 8, 64, 0.80), (3, 64, 16, 2, 0.79),
+    (3, 64, 16, 8, 0.80), (3, 64, 16, 64, 0.79), (3, 64, 32, 2, 1.03), (3, 64, 32, 8, 1.15),
+    (3, 64, 32, 64, 0.98), (3, 64, 64, 2, 1.08), (3, 64, 64, 8, 0.95), (8, 8, 8, 2, 1.17),
+    (8, 8, 8, 8, 1.08), (8, 8, 8, 64, 0.91), (8, 8, 16, 2, 1.09), (8, 8, 16, 8, 0.90),
+    (8, 8, 16, 64, 0.89), (8, 8, 32, 2, 0.90), (8, 8, 32, 8, 0.93), (8, 8, 32, 64, 1.84),
+    (8, 8, 64, 2, 1.25), (8, 8, 64, 8, 1.31), (8, 8, 64, 64, 1.18), (8, 16, 8, 2, 1.13),
+    (8, 16, 8, 8, 1.03), (8, 16, 8, 64, 0.89), (8, 16, 16, 2, 1.08), (8, 16, 16, 8, 0.91),
+    (8, 16, 16, 64, 0.94), (8, 16, 32, 2, 1.15), (8, 16, 32, 8, 1.12), (8, 16, 32, 64, 0.23),
+    (8, 16, 64, 2, 1.16), (8, 16, 64, 8, 13.15), (8, 64, 8, 2, 1.06), (8, 64, 8, 8, 0.77),
+    (8, 64, 8, 64, 0.75), (8, 64, 16, 2, 0.96), (8, 64, 16, 8, 1.01), (8, 64, 16, 64, 0.13),
+    (8, 64, 32, 2, 1.00), (8, 64, 32, 8, 4.48), (8, 64, 64, 2, 0.96), (8, 64, 64, 8, 0.62),
+    (16, 8, 8, 2, 1.13), (16, 8, 8, 8, 1.00), (16, 8, 8, 64, 0.95), (16, 8, 16, 2, 1.01),
+    (16, 8, 16, 8, 0.89), (16, 8, 16, 64, 0.92), (16, 8, 32, 2, 1.22), (16, 8, 32, 8, 1.26),
+    (16, 8, 32, 64, 0.77), (16, 8, 64, 2, 1.56), (16, 8, 64, 8, 1.03), (16, 16, 8, 2, 1.07),
+    (16, 16, 8, 8, 0.89), (16, 16, 8, 64, 0.90), (16, 16, 16, 2, 0.88), (16, 16, 16, 8, 0.89),
+    (16, 16, 16, 64, 0.92), (16, 16, 32, 2, 1.09), (16, 16, 32, 8, 1.08),
+    (16, 16, 32, 64, 1.33), (16, 16, 64, 2, 1.37), (16, 16, 64, 8, 1.81), (16, 64, 8, 2, 0.80),
+    (16, 64, 8, 8, 0.84), (16, 64, 8, 64, 0.76), (16, 64, 16, 2, 0.98), (16, 64, 16, 8, 0.96),
+    (16, 64, 16, 64, 0.52), (16, 64, 32, 2, 0.93), (16, 64, 32, 8, 0.90), (16, 64, 64, 2, 0.28),
+    (32, 8, 8, 2, 1.08), (32, 8, 8, 8, 0.91), (32, 8, 8, 64, 0.93), (32, 8, 16, 2, 0.90),
+    (32, 8, 16, 8, 0.92), (32, 8, 16, 64, 0.69), (32, 8, 32, 2, 1.41), (32, 8, 32, 8, 1.20),
+    (32, 8, 32, 64, 1.24), (32, 8, 64, 2, 4.13), (32, 8, 64, 8, 1.62), (32, 16, 8, 2, 1.04),
+    (32, 16, 8, 8, 0.80), (32, 16, 8, 64, 0.63), (32, 16, 16, 2, 1.01), (32, 16, 16, 8, 0.78),
+    (32, 16, 16, 64, 0.16), (32, 16, 32, 2, 0.98), (32, 16, 32, 8, 0.15), (32, 16, 64, 2, 0.21),
+    (32, 16, 64, 8, 0.58), (32, 64, 8, 2, 1.02), (32, 64, 8, 8, 1.04), (32, 64, 8, 64, 0.20),
+    (32, 64, 16, 2, 0.99), (32, 64, 16, 8, 0.81), (32, 64, 32, 2, 0.93), (32, 64, 32, 8, 0.67),
+    (32, 64, 64, 2, 1.07),
+)
+# fmt: on
+
+
+def image_block_sweep(channels=(1, 3, 8, 16, 32), out_channels=(8, 16, 64),
+                      sides=(8, 16, 32, 64), batches=(2, 8, 64), max_flops=4e8, repeat=5,
+                      min_seconds=0.04):  # fmt: skip
+    """The shifted GEMM's two layouts of a batch on 3 x 3 layers (padding 1, float32).
+
+    Blocks of whole images (``_shifted_gemm_images``, with its block size
+    :data:`cnncourse._conv_algorithms.IMAGE_BLOCK_BYTES`) against the images side by side
+    (``shifted_gemm`` with the image blocks switched off), called directly, each time the
+    median of :func:`_interleaved`'s alternating calls; layers of more than ``max_flops``
+    operations are left out.
+
+    Returns
+    -------
+    list of dict
+        Keys ``channels``, ``out_channels``, ``side``, ``batch``, ``side_by_side`` and
+        ``images`` (seconds), ``ratio`` (images / side by side) and ``taken`` (whether the
+        rule, :func:`cnncourse._conv_algorithms.image_blocks`, takes the image blocks).
+    """
+    from . import _conv_algorithms as algorithms
+
+    rng = np.random.default_rng(0)
+    pads, one = ((1, 1), (1, 1)), (1, 1)
+    rows = []
+
+    def side_by_side(x, w):
+        limit, algorithms.IMAGE_MAX_BYTES = algorithms.IMAGE_MAX_BYTES, 0
+        try:
+            return algorithms.shifted_gemm(x, w, one, pads, one, 1)
+        finally:
+            algorithms.IMAGE_MAX_BYTES = limit
+
+    def images(x, w):
+        size = (x.shape[2] + 2, x.shape[3] + 2)
+        return algorithms._shifted_gemm_images(x, w, pads, one, size, x.shape[2:])
+
+    for c in channels:
+        for o in out_channels:
+            for side in sides:
+                for n in batches:
+                    if 2 * n * o * c * 9 * side * side > max_flops:
+                        continue
+                    x = rng.standard_normal((n, c, side, side)).astype(np.float32)
+                    w = rng.standard_normal((o, c, 3, 3)).astype(np.float32)
+                    calls = [lambda f=f, x=x, w=w: f(x, w) for f in (side_by_side, images)]
+                    apart, blocked = _interleaved(calls, repeat, min_seconds)
+                    size = (side + 2, side + 2)
+                    taken = algorithms.image_blocks(n, w.shape, size, one, 1, 4) > 0
+                    rows.append(
+                        {
+                            "channels": c,
+                            "out_channels": o,
+                            "side": side,
+                            "batch": n,
+                            "side_by_side": apart,
+                            "images": blocked,
+                            "ratio": blocked / apart,
+                            "taken": taken,
+                        }  # fmt: skip
+                    )
+    return rows
+
+
 def memory_bandwidth(megabytes=64, repeat=5, min_seconds=0.1):
     """Main-memory bandwidth in GB/s, from the fastest copy of a large float32 array.
 

@@ -183,3 +183,32 @@ def test_the_cifar_batch_runs_image_blocks_and_equals_torch():
     ours = cc.conv2d(x, weight, padding=1)
     reference = F.conv2d(_t(x.astype(np.float64)), _t(weight.astype(np.float64)), padding=1)
     np.testing.assert_allclose(ours, reference.numpy(), rtol=0, atol=1e-4)
+
+
+def test_the_rule_agrees_with_its_sweep():
+    """:data:`~cnncourse.bench.IMAGE_BLOCK_SWEEP`, the measurements behind the rule: where it
+    takes the image blocks they were faster (median), where it leaves a product above
+    SMALL_GEMM_WORK to the side-by-side layout they were not."""
+    from statistics import median
+
+    from cnncourse import bench
+
+    taken, left = [], []
+    for c, o, side, n, ratio in bench.IMAGE_BLOCK_SWEEP:
+        size = (side + 2, side + 2)
+        if _conv_algorithms.image_blocks(n, (o, c, 3, 3), size, (1, 1), 1, 4):
+            taken.append(ratio)
+        elif o * c * 9 * (n * size[0] * size[1] - 2 * size[1] - 2) > 10**6:
+            left.append(ratio)
+    assert len(bench.IMAGE_BLOCK_SWEEP) == 164 and (len(taken), len(left)) == (68, 56)
+    assert median(taken) < 0.91 and median(left) > 1.0
+
+
+def test_image_block_sweep_times_both_layouts():
+    from cnncourse import bench
+
+    rows = bench.image_block_sweep(
+        channels=(2,), out_channels=(4,), sides=(6,), batches=(3,), repeat=1, min_seconds=0
+    )
+    assert len(rows) == 1 and rows[0]["batch"] == 3 and rows[0]["ratio"] > 0
+    assert rows[0]["taken"] is False  # 2 * 9 * 4 * 3 * 64 multiply-adds: the small path
