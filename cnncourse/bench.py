@@ -537,6 +537,23 @@ def gemm_blocks(case, dtype=np.float32):
     ]
 
 
+def _images_per_product(case, dtype):
+    """Images per batched ``numpy.matmul`` of the shifted GEMM on ``case`` (1: not batched)."""
+    from . import _conv_algorithms
+
+    if _gemm_algorithm(case, dtype) != "shifted-gemm" or case.kwargs.get("groups", 1) != 1:
+        return 1
+    x = np.zeros((1, *case.input_shape[1:]), dtype=dtype)
+    ho, wo = cc.conv2d(x, np.zeros(case.weight_shape, dtype=dtype), **case.kwargs).shape[2:]
+    kh, kw = case.weight_shape[2:]
+    padded = (ho + kh - 1, wo + kw - 1)  # stride 1, no dilation (as in gemm_blocks)
+    itemsize = np.dtype(dtype).itemsize
+    step = _conv_algorithms.image_blocks(
+        case.input_shape[0], case.weight_shape, padded, (1, 1), 1, itemsize
+    )
+    return max(1, step)
+
+
 def _gemm_algorithm(case, dtype):
     """The rule's algorithm for ``case``, the shifted GEMM where the rule picks a Winograd."""
     from . import _conv_algorithms
@@ -549,7 +566,8 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
     """Time the NumPy backend on ``case``, and its matrix products alone, side by side.
 
     The products of :func:`gemm_blocks` run on random matrices laid out as the algorithm
-    lays them out (the im2col blocks in one work array, the results side by side), so the
+    lays them out (the im2col blocks in one work array, the results side by side; a block
+    of whole images in one batched call), so the
     difference between the two times is what the algorithm spends outside BLAS: padding,
     copying the im2col blocks, and Python. The whole call runs the GEMM algorithm forced
     (the shifted GEMM where the rule would pick Winograd).
@@ -572,6 +590,17 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
     def products():
         for (_, _, n), start in zip(blocks, starts, strict=False):
             np.matmul(a, b[:, :n], out=c[:, start : start + n])
+
+    step = _images_per_product(case, dtype)
+    if step > 1:  # blocks of whole images: one batched call per block, as the backend runs
+        n = blocks[0][2]
+        b = rng.standard_normal((step, k, n)).astype(dtype)
+        c = np.empty((len(blocks), m, n), dtype=dtype)
+
+        def products():
+            for start in range(0, len(blocks), step):
+                count = min(step, len(blocks) - start)
+                np.matmul(a, b[:count], out=c[start : start + count])
 
     x, w = case.arrays(np.dtype(dtype), rng)
     call = _call(case, x, w)

@@ -212,3 +212,13 @@ def test_image_block_sweep_times_both_layouts():
     )
     assert len(rows) == 1 and rows[0]["batch"] == 3 and rows[0]["ratio"] > 0
     assert rows[0]["taken"] is False  # 2 * 9 * 4 * 3 * 64 multiply-adds: the small path
+
+
+def test_time_gemm_blocks_batches_the_products_of_image_blocks():
+    from cnncourse import bench
+
+    cifar = next(c for c in bench.GRID if c.name.startswith("CIFAR"))
+    assert bench._images_per_product(cifar, np.float32) == 5
+    result = bench.time_gemm_blocks(cifar, repeat=1, min_seconds=0)
+    assert result["blocks"] == [(16, 27, 958)] * 64
+    assert result["flops"] == 64 * 2 * 16 * 27 * 958 and result["gemm"] > 0
