@@ -658,32 +658,49 @@ def _images_per_block(n, image_bytes):
     return min(n, max(1, IMAGE_BLOCK_BYTES // image_bytes))
 
 
+def image_row_length(padded_width, pads):
+    """The row length of a padded image in :func:`_shifted_gemm_images`'s work array.
+
+    ``W_pad - right`` when ``0 < right <= left``: an image row's right padding is then read
+    from the next row's left padding (zeros too), so each row stores its left padding only,
+    and the product computes ``right`` fewer dropped columns per row; else ``W_pad``.
+    """
+    (left, right) = pads[1]
+    return padded_width - right if 0 < right <= left else padded_width
+
+
 def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
     """:func:`shifted_gemm` of a batch of small images, a block of whole images at a time.
 
-    Each image is shifted on its own: its tap ``(a, b)`` reads ``x_pad[m, c, t + d_h a
-    W_pad + d_w b]`` for ``t < length = H_pad W_pad - reach``, a strided view of the input
-    itself when there is no padding (no side-by-side copy of the batch), else of a block of
-    padded images. One batched GEMM multiplies a block's im2col blocks, and output ``(m, o,
-    i, j)`` is column ``i W_pad + j`` of row ``o`` of image ``m``'s product.
+    Each image is shifted on its own: with rows of ``R`` numbers (:func:`image_row_length`),
+    its tap ``(a, b)`` reads ``x_pad[m, c, t + d_h a R + d_w b]`` for ``t < length = (H_out
+    - 1) R + W_out``, a strided view of the input itself when there is no padding (no
+    side-by-side copy of the batch), else of a block of padded images in a work array whose
+    zero borders are kept between calls (:func:`cnncourse._workspace.bordered`). One batched
+    GEMM multiplies a block's im2col blocks, and output ``(m, o, i, j)`` is column
+    ``i R + j`` of row ``o`` of image ``m``'s product.
     """
-    n, c = x.shape[:2]
+    n, c, h, w = x.shape
     out_channels, per_group, kh, kw = weight.shape
-    (hp, wp), (dh, dw) = padded_size, dilation
-    length = hp * wp - dh * (kh - 1) * wp - dw * (kw - 1)
+    (hp, wp), (dh, dw), (ho, wo) = padded_size, dilation, out_size
+    (top, bottom), (left, right) = pads
+    row = image_row_length(wp, pads)  # == wp unless the right padding is shared
+    length = (ho - 1) * row + wo
     rows, dtype, item = per_group * kh * kw, weight.dtype, weight.itemsize
     step = _images_per_block(n, rows * length * item)
     padded = any(before or after for before, after in pads)
     if padded:  # its borders stay zero between calls: each block writes only the images
-        work = bordered("padded images", (step, c, hp, wp), dtype, pads)
-        (top, bottom), (left, right) = pads
-        middle = work[:, :, top : hp - bottom, left : wp - right]
+        # one image more where the right padding is shared: the last image's last row reads
+        # its right padding from the next image's first row (its left padding: zeros)
+        shape = (step + (row < wp), c, hp, row)
+        work = bordered("padded images", shape, dtype, ((top, bottom), (left, row - left - w)))
+        middle = work[:, :, top : top + h, left : left + w]
     else:
         source = np.ascontiguousarray(x)
     cols = scratch("shifted images", (step, c, kh, kw, length), dtype)
     out = np.empty((n, out_channels, length), dtype)
     group_weight = weight.reshape(out_channels, rows)
-    strides = (c * hp * wp * item, hp * wp * item, dh * wp * item, dw * item, item)
+    strides = (c * hp * row * item, hp * row * item, dh * row * item, dw * item, item)
     for start in range(0, n, step):
         m = min(step, n - start)
         if padded:
@@ -694,8 +711,8 @@ def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
         block = cols[:m]
         block[...] = np.ndarray((m, c, kh, kw, length), dtype, base, offset, strides)
         np.matmul(group_weight, block.reshape(m, rows, length), out=out[start : start + m])
-    strides = (out_channels * length * item, length * item, wp * item, item)
-    return np.ndarray((n, out_channels, *out_size), dtype, out, 0, strides)
+    strides = (out_channels * length * item, length * item, row * item, item)
+    return np.ndarray((n, out_channels, ho, wo), dtype, out, 0, strides)
 
 
 #: OpenBLAS multiplies a product of at most this many multiply-adds (``m k n``) with its

@@ -490,8 +490,10 @@ def gemm_blocks(case, dtype=np.float32):
     GEMM runs over the padded images laid side by side (its ``n`` counts the padding
     columns it computes and drops), or, for a batch of small images
     (:func:`cnncourse._conv_algorithms.image_blocks`), over each padded image on its own:
-    one product per image, ``n = H_pad W_pad - ((kH - 1) W_pad + kW - 1)`` columns, a
-    block of images in one batched ``numpy.matmul``; im2col runs over blocks of output rows.
+    one product per image, ``n = (H_out - 1) R + W_out`` columns for rows of ``R`` numbers
+    (:func:`cnncourse._conv_algorithms.image_row_length`: ``W_pad``, or ``W_pad - right``
+    where the right padding is read from the next row's left padding), a block of images
+    in one batched ``numpy.matmul``; im2col runs over blocks of output rows.
 
     Parameters
     ----------
@@ -529,12 +531,26 @@ def gemm_blocks(case, dtype=np.float32):
     hp, wp = ho + kh - 1, wo + kw - 1  # stride 1: the padded image
     step = _conv_algorithms.image_blocks(batch, case.weight_shape, (hp, wp), (1, 1), 1, itemsize)
     if step:  # blocks of whole images: one product per image, its own columns
-        return [(out_channels, rows, hp * wp - ((kh - 1) * wp + (kw - 1)))] * batch
+        row = _conv_algorithms.image_row_length(wp, ((0, 0), _width_padding(case)))
+        return [(out_channels, rows, (ho - 1) * row + wo)] * batch
     length = batch * hp * wp - ((kh - 1) * wp + (kw - 1))
     columns = _conv_algorithms.shifted_columns(length, out_channels, rows, itemsize)
     return [
         (out_channels, rows, min(columns, length - start)) for start in range(0, length, columns)
     ]
+
+
+def _width_padding(case):
+    """``(left, right)``: the padding of the last axis of a ``conv2d`` case."""
+    from . import geometry
+
+    padding = case.kwargs.get("padding", 0)
+    if padding == "same":
+        return geometry.same_padding(case.weight_shape[3], case.kwargs.get("dilation", 1))
+    if padding == "valid":
+        return (0, 0)
+    width = padding if isinstance(padding, int) else padding[-1]
+    return (width, width)
 
 
 def _images_per_product(case, dtype):

@@ -222,3 +222,19 @@ def test_time_gemm_blocks_batches_the_products_of_image_blocks():
     result = bench.time_gemm_blocks(cifar, repeat=1, min_seconds=0)
     assert result["blocks"] == [(16, 27, 958)] * 64
     assert result["flops"] == 64 * 2 * 16 * 27 * 958 and result["gemm"] > 0
+
+
+def test_shared_right_padding_reads_no_image_middle(images_path):
+    """With the right padding read from the next row's left padding, the work array holds
+    one image more than a block; no image's middle is read but the block's own: stale NaN
+    in every middle of the kept work array leave the answer exact."""
+    rng = np.random.default_rng(5)
+    x, weight = rng.standard_normal((3, 4, 126, 126)), rng.standard_normal((2, 4, 3, 3))
+    pads = ((1, 1), (1, 1))
+    assert _conv_algorithms.image_row_length(128, pads) == 127
+    reference = cc.conv2d_reference(np.pad(x, ((0, 0), (0, 0), *pads)), weight)
+    _conv_algorithms.shifted_gemm(x, weight, (1, 1), pads, (1, 1), 1)
+    work = _workspace._scratch.buffers["padded images"].view(np.float64)[: 2 * 4 * 128 * 127]
+    work.reshape(2, 4, 128, 127)[:, :, 1:127, 1:] = np.nan  # stale middles, both images
+    ours = _conv_algorithms.shifted_gemm(x, weight, (1, 1), pads, (1, 1), 1)
+    np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
