@@ -946,9 +946,11 @@ def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3
 
 #: The sweep the shifted GEMM's choice of layout comes from
 #: (:data:`cnncourse._conv_algorithms.IMAGE_MAX_BYTES`): :func:`image_block_sweep` with its
-#: defaults, one thread, on the shared 2-core machine the appendix was written on (another
-#: benchmark running). Rows ``(C_in, C_out, side, images, blocks of whole images' time /
-#: side by side's)``.
+#: defaults (the same calls, timed by a script of the same loop), one thread, on the shared
+#: 2-core machine the appendix was written on (another benchmark running), before the image
+#: rows shared their right padding (:func:`~cnncourse._conv_algorithms.image_row_length`,
+#: a few percent fewer columns since). Rows ``(C_in, C_out, side, images, blocks of whole
+#: images' time / side by side's)``.
 # fmt: off
 IMAGE_BLOCK_SWEEP = (
     (1, 8, 8, 2, 1.22), (1, 8, 8, 8, 1.48), (1, 8, 8, 64, 0.46), (1, 8, 16, 2, 1.21),
