@@ -617,16 +617,19 @@ def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
 #: float32, one thread, padding 1, 3 x 3, the two layouts in turn, medians, a shared 2-core
 #: machine) on 164 layers: C_in 1, 3, 8, 16, 32; C_out 8, 16, 64; sides 8, 16, 32, 64; 2, 8
 #: or 64 images (up to 0.4 GFLOP). On the 40 products of at most SMALL_GEMM_WORK the image
-#: blocks took a median 1.12 of the side-by-side time (these keep the one-block small path).
-#: Of the rest, with one image's block at most 161 KiB (68 layers): a median 0.905
-#: (quartiles 0.82 and 0.96), 51 faster by 5% or more, 6 slower by 5% or more (five with 64
-#: output channels, 1.06 to 1.4, and one 4.4 under load); from 305 KiB (3 x 64 x 64 images:
-#: 445 KiB; 8 x 32 x 32: 305 KiB; 56 layers): a median 1.04 (quartiles 0.90 and 1.26), 27
-#: slower: a block then holds one image or two, and the images' edges cost more than the
-#: side-by-side columns. Hence the limit, between the two. Blocks of 256 KiB, 512 KiB and
-#: 1 MiB were within 10% of each other, 512 KiB the fastest on the CIFAR-shaped batch. That
-#: batch, 64 x 3 x 32 x 32 -> 16 (the benchmark grid's, no padding: 101 KiB an image, five
-#: images a block): 0.84 -> 0.70 ms, torch.nn.functional 0.75 ms (tools/bench_compare.py).
+#: blocks took a median 1.07 of the side-by-side time (these keep the one-block small path).
+#: Of the rest, with one image's block at most 161 KiB (68 layers): a median 0.86
+#: (quartiles 0.80 and 0.92), 56 faster by 5% or more, 4 slower by 5% or more (1 or 3 input
+#: and 64 output channels, 1.08 to 1.45); from 305 KiB (3 x 64 x 64 images: 445 KiB; 8 x 32
+#: x 32: 305 KiB; 56 layers): a median 0.98 (quartiles 0.88 and 1.21), 24 faster, 25
+#: slower (up to 1.63, most with 8 or 16 output channels on 32 x 32 or 64 x 64 images): a
+#: block then holds one image or two. Hence the limit, between the two; the layers past it
+#: that still won (32 input channels on 16 x 16 images, 64 output channels) are left to a
+#: finer rule. Blocks of 256 KiB, 512 KiB and 1 MiB were within 10% of each other, 512 KiB
+#: the fastest on the CIFAR-shaped batch. That batch, 64 x 3 x 32 x 32 -> 16 (the benchmark
+#: grid's, no padding: 101 KiB an image, five images a block): 0.87 -> 0.73 ms,
+#: torch.nn.functional 0.76-0.78 ms (tools/bench_compare.py, one thread); with padding 1,
+#: 1.11 -> 0.94 times torch.nn.functional.
 IMAGE_MAX_BYTES = 2**18
 IMAGE_BLOCK_BYTES = 2**19
 
