@@ -17,6 +17,8 @@ and differ only in how they organise the arithmetic:
     tap ``(a, b)`` then reads the same row shifted by ``d_h a W_pad + d_w b``, so the im2col
     matrix is built from a few contiguous copies, and the GEMM covers a block of output
     positions at a time (a few positions past each image's edge are computed and dropped).
+    A batch of small images (:func:`image_blocks`) is shifted an image at a time instead,
+    a block of whole images in one batched GEMM (no side-by-side copy of the batch).
 ``"fft"``
     For stride 1 and large kernels: multiply Fourier transforms, which costs
     :math:`O(HW \\log HW)` per channel pair instead of :math:`O(HW k^2)`. Only for data on
@@ -50,7 +52,7 @@ import numpy as np
 
 from ._winograd import supports as winograd_supports
 from ._winograd import winograd, winograd4  # noqa: F401 (run() finds them by name)
-from ._workspace import SCRATCH_MIN_BYTES, scratch
+from ._workspace import SCRATCH_MIN_BYTES, bordered, scratch
 from .views import reduce_axis, tap_ranges, view_windows
 
 #: Largest im2col block, in bytes, that an algorithm builds at once.
@@ -552,10 +554,12 @@ def shifted_gemm(x, weight, stride, pads, dilation, groups):
     total = n * hp * wp
     length = total - reach
     rows = per_group * kh * kw  # one im2col row per (channel, tap)
-    if groups == 1 and out_channels * rows * length > SMALL_GEMM_WORK and n > 1:
-        image_length = hp * wp - reach  # an image's own columns, read within the image
-        if rows * image_length * weight.itemsize <= IMAGE_BLOCK_BYTES:
-            return _shifted_gemm_images(x, weight, pads, dilation, (hp, wp), (ho, wo))
+    if (
+        n > 1
+        and groups == 1
+        and image_blocks(n, weight.shape, (hp, wp), dilation, 1, weight.itemsize)
+    ):
+        return _shifted_gemm_images(x, weight, pads, dilation, (hp, wp), (ho, wo))
     flat = _side_by_side(x, pads)[0]
     if groups == 1 and out_channels * rows * length <= SMALL_GEMM_WORK:
         return _shifted_gemm_small(flat, weight, dilation, (n, hp, wp), (ho, wo), length)
@@ -607,51 +611,113 @@ def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
     return np.ndarray((n, out_channels, *out_size), product.dtype, product, 0, strides)
 
 
-#: A batch of small images goes through :func:`_shifted_gemm_images` when one image's im2col
-#: block is at most this large, in blocks of whole images of about this size. Measured on
-#: 3 x 3 layers of 1 to 8 input channels, 2**19 is best: blocks of 128 KiB to 1 MiB within a
-#: few percent of each other, and 15-25% faster than the side-by-side layout's column blocks
-#: on the CIFAR-shaped batch 64 x 3 x 32 x 32 -> 16 (0.89 -> 0.76 ms, torch 0.78 ms, one
-#: thread). Off (0) until the appendix's profile of the CIFAR batch (book/performance.ipynb:
-#: 65,470 columns in blocks of 2,314, and cnncourse.bench.gemm_blocks) describes it.
-IMAGE_BLOCK_BYTES = 0
+#: A batch of images (one group, a product larger than :data:`SMALL_GEMM_WORK`) goes through
+#: :func:`_shifted_gemm_images` when one image's im2col block (``C_in kH kW`` rows of
+#: ``H_pad W_pad - reach`` columns) is at most :data:`IMAGE_MAX_BYTES`, in blocks of whole
+#: images of about :data:`IMAGE_BLOCK_BYTES`; else the images lie side by side. Measured by
+#: :func:`cnncourse.bench.image_block_sweep` (:data:`cnncourse.bench.IMAGE_BLOCK_SWEEP`:
+#: float32, one thread, padding 1, 3 x 3, the two layouts in turn, medians, a shared 2-core
+#: machine) on 164 layers: C_in 1, 3, 8, 16, 32; C_out 8, 16, 64; sides 8, 16, 32, 64; 2, 8
+#: or 64 images (up to 0.4 GFLOP). On the 40 products of at most SMALL_GEMM_WORK the image
+#: blocks took a median 1.07 of the side-by-side time (these keep the one-block small path).
+#: Of the rest, with one image's block at most 161 KiB (68 layers): a median 0.86
+#: (quartiles 0.80 and 0.92), 56 faster by 5% or more, 4 slower by 5% or more (1 or 3 input
+#: and 64 output channels, 1.08 to 1.45); from 305 KiB (3 x 64 x 64 images: 445 KiB; 8 x 32
+#: x 32: 305 KiB; 56 layers): a median 0.98 (quartiles 0.88 and 1.21), 24 faster, 25
+#: slower (up to 1.63, most with 8 or 16 output channels on 32 x 32 or 64 x 64 images): a
+#: block then holds one image or two. Hence the limit, between the two; the layers past it
+#: that still won (32 input channels on 16 x 16 images, 64 output channels) are left to a
+#: finer rule. Blocks of 256 KiB, 512 KiB and 1 MiB were within 10% of each other, 512 KiB
+#: the fastest on the CIFAR-shaped batch. That batch, 64 x 3 x 32 x 32 -> 16 (the benchmark
+#: grid's, no padding: 101 KiB an image, five images a block): 0.87 -> 0.73 ms,
+#: torch.nn.functional 0.76-0.78 ms (tools/bench_compare.py, one thread); with padding 1,
+#: 1.11 -> 0.94 times torch.nn.functional.
+IMAGE_MAX_BYTES = 2**18
+IMAGE_BLOCK_BYTES = 2**19
+
+
+def image_blocks(n, weight_shape, padded_size, dilation, groups, itemsize):
+    """Images per block of :func:`_shifted_gemm_images`, or 0 where the images go side by
+    side (the rule of :data:`IMAGE_MAX_BYTES`).
+
+    ``n`` images of ``padded_size`` ``(H_pad, W_pad)``; one group; a product of more than
+    :data:`SMALL_GEMM_WORK` multiply-adds; one image's im2col block (``C_in kH kW`` rows of
+    ``H_pad W_pad - reach`` columns) at most :data:`IMAGE_MAX_BYTES`.
+    """
+    out_channels, per_group, kh, kw = weight_shape
+    (hp, wp), (dh, dw) = padded_size, dilation
+    if groups != 1 or n < 2:
+        return 0
+    length = hp * wp - dh * (kh - 1) * wp - dw * (kw - 1)  # an image's own columns
+    rows = per_group * kh * kw
+    side_by_side = n * hp * wp - (hp * wp - length)  # the side-by-side product's columns
+    if out_channels * rows * side_by_side <= SMALL_GEMM_WORK:
+        return 0
+    if rows * length * itemsize > IMAGE_MAX_BYTES:
+        return 0
+    return _images_per_block(n, rows * length * itemsize)
+
+
+def _images_per_block(n, image_bytes):
+    """Whole images of ``image_bytes`` im2col bytes in about :data:`IMAGE_BLOCK_BYTES`."""
+    return min(n, max(1, IMAGE_BLOCK_BYTES // image_bytes))
+
+
+def image_row_length(padded_width, pads):
+    """The row length of a padded image in :func:`_shifted_gemm_images`'s work array.
+
+    ``W_pad - right`` when ``0 < right <= left``: an image row's right padding is then read
+    from the next row's left padding (zeros too), so each row stores its left padding only,
+    and the product computes ``right`` fewer dropped columns per row; else ``W_pad``.
+    """
+    (left, right) = pads[1]
+    return padded_width - right if 0 < right <= left else padded_width
 
 
 def _shifted_gemm_images(x, weight, pads, dilation, padded_size, out_size):
     """:func:`shifted_gemm` of a batch of small images, a block of whole images at a time.
 
-    Each image is shifted on its own: its tap ``(a, b)`` reads ``x_pad[m, c, t + d_h a
-    W_pad + d_w b]`` for ``t < length = H_pad W_pad - reach``, a strided view of the input
-    itself when there is no padding (no side-by-side copy of the batch), else of a block of
-    padded images. One batched GEMM multiplies a block's im2col blocks, and output ``(m, o,
-    i, j)`` is column ``i W_pad + j`` of row ``o`` of image ``m``'s product.
+    Each image is shifted on its own: with rows of ``R`` numbers (:func:`image_row_length`),
+    its tap ``(a, b)`` reads ``x_pad[m, c, t + d_h a R + d_w b]`` for ``t < length = (H_out
+    - 1) R + W_out``, a strided view of the input itself when there is no padding (no
+    side-by-side copy of the batch), else of a block of padded images in a work array whose
+    zero borders are kept between calls (:func:`cnncourse._workspace.bordered`). One batched
+    GEMM multiplies a block's im2col blocks, and output ``(m, o, i, j)`` is column
+    ``i R + j`` of row ``o`` of image ``m``'s product.
     """
-    n, c = x.shape[:2]
+    n, c, h, w = x.shape
     out_channels, per_group, kh, kw = weight.shape
-    (hp, wp), (dh, dw) = padded_size, dilation
-    length = hp * wp - dh * (kh - 1) * wp - dw * (kw - 1)
+    (hp, wp), (dh, dw), (ho, wo) = padded_size, dilation, out_size
+    (top, bottom), (left, right) = pads
+    row = image_row_length(wp, pads)  # == wp unless the right padding is shared
+    length = (ho - 1) * row + wo
     rows, dtype, item = per_group * kh * kw, weight.dtype, weight.itemsize
-    step = min(n, max(1, IMAGE_BLOCK_BYTES // (rows * length * item)))  # images per block
+    step = _images_per_block(n, rows * length * item)
     padded = any(before or after for before, after in pads)
-    if padded:
-        work = scratch("padded images", (step, c, hp, wp), dtype)
+    if padded:  # its borders stay zero between calls: each block writes only the images
+        # one image more where the right padding is shared: the last image's last row reads
+        # its right padding from the next image's first row (its left padding: zeros)
+        shape = (step + (row < wp), c, hp, row)
+        work = bordered("padded images", shape, dtype, ((top, bottom), (left, row - left - w)))
+        middle = work[:, :, top : top + h, left : left + w]
     else:
         source = np.ascontiguousarray(x)
     cols = scratch("shifted images", (step, c, kh, kw, length), dtype)
     out = np.empty((n, out_channels, length), dtype)
     group_weight = weight.reshape(out_channels, rows)
-    strides = (c * hp * wp * item, hp * wp * item, dh * wp * item, dw * item, item)
+    strides = (c * hp * row * item, hp * row * item, dh * row * item, dw * item, item)
     for start in range(0, n, step):
         m = min(step, n - start)
         if padded:
-            base, offset = _fill_padded(work[:m], x[start : start + m], pads), 0
+            middle[:m] = x[start : start + m]  # the padding copy: the images alone
+            base, offset = work, 0
         else:
             base, offset = source, start * c * hp * wp * item
         block = cols[:m]
         block[...] = np.ndarray((m, c, kh, kw, length), dtype, base, offset, strides)
         np.matmul(group_weight, block.reshape(m, rows, length), out=out[start : start + m])
-    strides = (out_channels * length * item, length * item, wp * item, item)
-    return np.ndarray((n, out_channels, *out_size), dtype, out, 0, strides)
+    strides = (out_channels * length * item, length * item, row * item, item)
+    return np.ndarray((n, out_channels, ho, wo), dtype, out, 0, strides)
 
 
 #: OpenBLAS multiplies a product of at most this many multiply-adds (``m k n``) with its

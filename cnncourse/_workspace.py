@@ -41,6 +41,35 @@ def scratch(name, shape, dtype):
     return buffers[name][:nbytes].view(dtype).reshape(shape)
 
 
+def bordered(name, shape, dtype, pads):
+    """:func:`scratch` whose last two axes have zero borders of ``pads`` ``((top, bottom),
+    (left, right))``, zeroed only when the work array is new or was last bordered otherwise.
+
+    The caller writes only the middle, ``array[..., top:H - bottom, left:W - right]``, so a
+    kept array's borders stay zero between calls: a padded copy costs one write of the
+    images, not five (the middle and four strips). ``name`` must not be used with
+    :func:`scratch` directly.
+    """
+    array = scratch(name, shape, dtype)
+    kept = None
+    if SCRATCH_MIN_BYTES <= array.nbytes <= SCRATCH_BYTES:  # it lies in a kept buffer
+        kept = _scratch.buffers[name]
+    marks = _scratch.__dict__.setdefault("bordered", {})
+    layout = (tuple(shape), np.dtype(dtype), pads)
+    mark = marks.get(name)
+    if kept is None or mark is None or mark[0] is not kept or mark[1] != layout:
+        (top, bottom), (left, right) = pads
+        height, width = array.shape[-2:]
+        array[..., :top, :] = 0
+        array[..., height - bottom :, :] = 0
+        array[..., :, :left] = 0
+        array[..., :, width - right :] = 0
+        if kept is not None:
+            marks[name] = (kept, layout)
+    return array
+
+
 def release_scratch():
     """Free this thread's work arrays (the benchmark does, before it measures memory)."""
     _scratch.__dict__.pop("buffers", None)
+    _scratch.__dict__.pop("bordered", None)

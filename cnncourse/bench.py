@@ -488,7 +488,12 @@ def gemm_blocks(case, dtype=np.float32):
     ``cnncourse._conv_algorithms.BLOCK_BYTES`` (and, for a thin product, by
     ``SMALL_GEMM_WORK``: :func:`cnncourse._conv_algorithms.shifted_columns`). The shifted
     GEMM runs over the padded images laid side by side (its ``n`` counts the padding
-    columns it computes and drops); im2col runs over blocks of output rows.
+    columns it computes and drops), or, for a batch of small images
+    (:func:`cnncourse._conv_algorithms.image_blocks`), over each padded image on its own:
+    one product per image, ``n = (H_out - 1) R + W_out`` columns for rows of ``R`` numbers
+    (:func:`cnncourse._conv_algorithms.image_row_length`: ``W_pad``, or ``W_pad - right``
+    where the right padding is read from the next row's left padding), a block of images
+    in one batched ``numpy.matmul``; im2col runs over blocks of output rows.
 
     Parameters
     ----------
@@ -501,7 +506,8 @@ def gemm_blocks(case, dtype=np.float32):
     Returns
     -------
     list of tuple of int
-        One ``(m, k, n)`` per call of ``numpy.matmul``, in order.
+        One ``(m, k, n)`` per matrix product (per call of ``numpy.matmul``, or per image
+        of a batched call), in order.
     """
     from . import _conv_algorithms
 
@@ -523,11 +529,45 @@ def gemm_blocks(case, dtype=np.float32):
             for start in range(0, ho, step)
         ]
     hp, wp = ho + kh - 1, wo + kw - 1  # stride 1: the padded image
+    step = _conv_algorithms.image_blocks(batch, case.weight_shape, (hp, wp), (1, 1), 1, itemsize)
+    if step:  # blocks of whole images: one product per image, its own columns
+        row = _conv_algorithms.image_row_length(wp, ((0, 0), _width_padding(case)))
+        return [(out_channels, rows, (ho - 1) * row + wo)] * batch
     length = batch * hp * wp - ((kh - 1) * wp + (kw - 1))
     columns = _conv_algorithms.shifted_columns(length, out_channels, rows, itemsize)
     return [
         (out_channels, rows, min(columns, length - start)) for start in range(0, length, columns)
     ]
+
+
+def _width_padding(case):
+    """``(left, right)``: the padding of the last axis of a ``conv2d`` case."""
+    from . import geometry
+
+    padding = case.kwargs.get("padding", 0)
+    if padding == "same":
+        return geometry.same_padding(case.weight_shape[3], case.kwargs.get("dilation", 1))
+    if padding == "valid":
+        return (0, 0)
+    width = padding if isinstance(padding, int) else padding[-1]
+    return (width, width)
+
+
+def _images_per_product(case, dtype):
+    """Images per batched ``numpy.matmul`` of the shifted GEMM on ``case`` (1: not batched)."""
+    from . import _conv_algorithms
+
+    if _gemm_algorithm(case, dtype) != "shifted-gemm" or case.kwargs.get("groups", 1) != 1:
+        return 1
+    x = np.zeros((1, *case.input_shape[1:]), dtype=dtype)
+    ho, wo = cc.conv2d(x, np.zeros(case.weight_shape, dtype=dtype), **case.kwargs).shape[2:]
+    kh, kw = case.weight_shape[2:]
+    padded = (ho + kh - 1, wo + kw - 1)  # stride 1, no dilation (as in gemm_blocks)
+    itemsize = np.dtype(dtype).itemsize
+    step = _conv_algorithms.image_blocks(
+        case.input_shape[0], case.weight_shape, padded, (1, 1), 1, itemsize
+    )
+    return max(1, step)
 
 
 def _gemm_algorithm(case, dtype):
@@ -542,7 +582,8 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
     """Time the NumPy backend on ``case``, and its matrix products alone, side by side.
 
     The products of :func:`gemm_blocks` run on random matrices laid out as the algorithm
-    lays them out (the im2col blocks in one work array, the results side by side), so the
+    lays them out (the im2col blocks in one work array, the results side by side; a block
+    of whole images in one batched call), so the
     difference between the two times is what the algorithm spends outside BLAS: padding,
     copying the im2col blocks, and Python. The whole call runs the GEMM algorithm forced
     (the shifted GEMM where the rule would pick Winograd).
@@ -565,6 +606,17 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
     def products():
         for (_, _, n), start in zip(blocks, starts, strict=False):
             np.matmul(a, b[:, :n], out=c[:, start : start + n])
+
+    step = _images_per_product(case, dtype)
+    if step > 1:  # blocks of whole images: one batched call per block, as the backend runs
+        n = blocks[0][2]
+        b = rng.standard_normal((step, k, n)).astype(dtype)
+        c = np.empty((len(blocks), m, n), dtype=dtype)
+
+        def products():
+            for start in range(0, len(blocks), step):
+                count = min(step, len(blocks) - start)
+                np.matmul(a, b[:count], out=c[start : start + count])
 
     x, w = case.arrays(np.dtype(dtype), rng)
     call = _call(case, x, w)
@@ -889,6 +941,121 @@ def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3
             row.update(zip(names, times, strict=True))
             row["chosen"] = cc.conv_algorithm(x, w, padding=1)
             rows.append(row)
+    return rows
+
+
+#: The sweep the shifted GEMM's choice of layout comes from
+#: (:data:`cnncourse._conv_algorithms.IMAGE_MAX_BYTES`): :func:`image_block_sweep` with its
+#: defaults, one thread, on the shared 2-core machine the appendix was written on (load
+#: average about 2). Rows ``(C_in, C_out, side, images, blocks of whole images' time /
+#: side by side's)``.
+# fmt: off
+IMAGE_BLOCK_SWEEP = (
+    (1, 8, 8, 2, 1.17), (1, 8, 8, 8, 1.18), (1, 8, 8, 64, 1.06), (1, 8, 16, 2, 1.17),
+    (1, 8, 16, 8, 1.08), (1, 8, 16, 64, 0.88), (1, 8, 32, 2, 1.12), (1, 8, 32, 8, 1.00),
+    (1, 8, 32, 64, 0.90), (1, 8, 64, 2, 1.02), (1, 8, 64, 8, 0.89), (1, 8, 64, 64, 0.87),
+    (1, 16, 8, 2, 1.17), (1, 16, 8, 8, 1.15), (1, 16, 8, 64, 1.04), (1, 16, 16, 2, 1.13),
+    (1, 16, 16, 8, 1.06), (1, 16, 16, 64, 0.97), (1, 16, 32, 2, 1.09), (1, 16, 32, 8, 0.90),
+    (1, 16, 32, 64, 0.91), (1, 16, 64, 2, 0.92), (1, 16, 64, 8, 0.94), (1, 16, 64, 64, 0.96),
+    (1, 64, 8, 2, 1.13), (1, 64, 8, 8, 1.05), (1, 64, 8, 64, 0.80), (1, 64, 16, 2, 1.08),
+    (1, 64, 16, 8, 0.83), (1, 64, 16, 64, 1.03), (1, 64, 32, 2, 0.85), (1, 64, 32, 8, 1.11),
+    (1, 64, 32, 64, 1.30), (1, 64, 64, 2, 1.45), (1, 64, 64, 8, 0.70), (1, 64, 64, 64, 0.94),
+    (3, 8, 8, 2, 1.16), (3, 8, 8, 8, 1.10), (3, 8, 8, 64, 0.88), (3, 8, 16, 2, 1.12),
+    (3, 8, 16, 8, 0.96), (3, 8, 16, 64, 0.85), (3, 8, 32, 2, 1.07), (3, 8, 32, 8, 0.91),
+    (3, 8, 32, 64, 0.90), (3, 8, 64, 2, 0.93), (3, 8, 64, 8, 0.93), (3, 8, 64, 64, 0.85),
+    (3, 16, 8, 2, 1.12), (3, 16, 8, 8, 1.07), (3, 16, 8, 64, 0.87), (3, 16, 16, 2, 1.07),
+    (3, 16, 16, 8, 0.80), (3, 16, 16, 64, 0.89), (3, 16, 32, 2, 1.04), (3, 16, 32, 8, 0.90),
+    (3, 16, 32, 64, 0.90), (3, 16, 64, 2, 1.21), (3, 16, 64, 8, 1.26), (3, 16, 64, 64, 1.24),
+    (3, 64, 8, 2, 1.07), (3, 64, 8, 8, 0.77), (3, 64, 8, 64, 0.76), (3, 64, 16, 2, 0.77),
+    (3, 64, 16, 8, 0.76), (3, 64, 16, 64, 0.73), (3, 64, 32, 2, 0.99), (3, 64, 32, 8, 1.08),
+    (3, 64, 32, 64, 0.94), (3, 64, 64, 2, 1.11), (3, 64, 64, 8, 1.00), (8, 8, 8, 2, 1.13),
+    (8, 8, 8, 8, 1.04), (8, 8, 8, 64, 0.88), (8, 8, 16, 2, 1.05), (8, 8, 16, 8, 0.83),
+    (8, 8, 16, 64, 0.83), (8, 8, 32, 2, 0.89), (8, 8, 32, 8, 0.93), (8, 8, 32, 64, 0.87),
+    (8, 8, 64, 2, 1.27), (8, 8, 64, 8, 1.35), (8, 8, 64, 64, 1.09), (8, 16, 8, 2, 1.10),
+    (8, 16, 8, 8, 1.00), (8, 16, 8, 64, 0.86), (8, 16, 16, 2, 1.02), (8, 16, 16, 8, 0.85),
+    (8, 16, 16, 64, 0.84), (8, 16, 32, 2, 1.10), (8, 16, 32, 8, 1.14), (8, 16, 32, 64, 1.12),
+    (8, 16, 64, 2, 1.17), (8, 16, 64, 8, 1.17), (8, 64, 8, 2, 1.02), (8, 64, 8, 8, 0.77),
+    (8, 64, 8, 64, 0.70), (8, 64, 16, 2, 0.94), (8, 64, 16, 8, 0.98), (8, 64, 16, 64, 0.89),
+    (8, 64, 32, 2, 0.97), (8, 64, 32, 8, 0.88), (8, 64, 64, 2, 0.91), (8, 64, 64, 8, 0.91),
+    (16, 8, 8, 2, 1.08), (16, 8, 8, 8, 0.96), (16, 8, 8, 64, 0.85), (16, 8, 16, 2, 0.98),
+    (16, 8, 16, 8, 0.84), (16, 8, 16, 64, 0.81), (16, 8, 32, 2, 1.21), (16, 8, 32, 8, 1.28),
+    (16, 8, 32, 64, 1.20), (16, 8, 64, 2, 1.51), (16, 8, 64, 8, 1.63), (16, 16, 8, 2, 1.01),
+    (16, 16, 8, 8, 0.82), (16, 16, 8, 64, 0.80), (16, 16, 16, 2, 0.85), (16, 16, 16, 8, 0.84),
+    (16, 16, 16, 64, 0.85), (16, 16, 32, 2, 1.04), (16, 16, 32, 8, 1.08),
+    (16, 16, 32, 64, 0.99), (16, 16, 64, 2, 1.31), (16, 16, 64, 8, 1.30), (16, 64, 8, 2, 0.74),
+    (16, 64, 8, 8, 0.77), (16, 64, 8, 64, 0.73), (16, 64, 16, 2, 0.96), (16, 64, 16, 8, 0.92),
+    (16, 64, 16, 64, 0.71), (16, 64, 32, 2, 0.91), (16, 64, 32, 8, 0.87), (16, 64, 64, 2, 0.95),
+    (32, 8, 8, 2, 1.04), (32, 8, 8, 8, 0.86), (32, 8, 8, 64, 0.86), (32, 8, 16, 2, 0.85),
+    (32, 8, 16, 8, 0.85), (32, 8, 16, 64, 0.80), (32, 8, 32, 2, 1.33), (32, 8, 32, 8, 1.42),
+    (32, 8, 32, 64, 1.16), (32, 8, 64, 2, 1.58), (32, 8, 64, 8, 1.52), (32, 16, 8, 2, 0.99),
+    (32, 16, 8, 8, 0.75), (32, 16, 8, 64, 0.62), (32, 16, 16, 2, 0.97), (32, 16, 16, 8, 0.74),
+    (32, 16, 16, 64, 0.53), (32, 16, 32, 2, 0.83), (32, 16, 32, 8, 0.57), (32, 16, 64, 2, 0.91),
+    (32, 16, 64, 8, 0.89), (32, 64, 8, 2, 1.01), (32, 64, 8, 8, 1.01), (32, 64, 8, 64, 0.34),
+    (32, 64, 16, 2, 0.97), (32, 64, 16, 8, 0.86), (32, 64, 32, 2, 0.88), (32, 64, 32, 8, 0.69),
+    (32, 64, 64, 2, 0.87),
+)
+# fmt: on
+
+
+def image_block_sweep(channels=(1, 3, 8, 16, 32), out_channels=(8, 16, 64),
+                      sides=(8, 16, 32, 64), batches=(2, 8, 64), max_flops=4e8, repeat=5,
+                      min_seconds=0.04):  # fmt: skip
+    """The shifted GEMM's two layouts of a batch on 3 x 3 layers (padding 1, float32).
+
+    Blocks of whole images (``_shifted_gemm_images``, with its block size
+    :data:`cnncourse._conv_algorithms.IMAGE_BLOCK_BYTES`) against the images side by side
+    (``shifted_gemm`` with the image blocks switched off), called directly, each time the
+    median of :func:`_interleaved`'s alternating calls; layers of more than ``max_flops``
+    operations are left out.
+
+    Returns
+    -------
+    list of dict
+        Keys ``channels``, ``out_channels``, ``side``, ``batch``, ``side_by_side`` and
+        ``images`` (seconds), ``ratio`` (images / side by side) and ``taken`` (whether the
+        rule, :func:`cnncourse._conv_algorithms.image_blocks`, takes the image blocks).
+    """
+    from . import _conv_algorithms as algorithms
+
+    rng = np.random.default_rng(0)
+    pads, one = ((1, 1), (1, 1)), (1, 1)
+    rows = []
+
+    def side_by_side(x, w):
+        limit, algorithms.IMAGE_MAX_BYTES = algorithms.IMAGE_MAX_BYTES, 0
+        try:
+            return algorithms.shifted_gemm(x, w, one, pads, one, 1)
+        finally:
+            algorithms.IMAGE_MAX_BYTES = limit
+
+    def images(x, w):
+        size = (x.shape[2] + 2, x.shape[3] + 2)
+        return algorithms._shifted_gemm_images(x, w, pads, one, size, x.shape[2:])
+
+    for c in channels:
+        for o in out_channels:
+            for side in sides:
+                for n in batches:
+                    if 2 * n * o * c * 9 * side * side > max_flops:
+                        continue
+                    x = rng.standard_normal((n, c, side, side)).astype(np.float32)
+                    w = rng.standard_normal((o, c, 3, 3)).astype(np.float32)
+                    calls = [lambda f=f, x=x, w=w: f(x, w) for f in (side_by_side, images)]
+                    apart, blocked = _interleaved(calls, repeat, min_seconds)
+                    size = (side + 2, side + 2)
+                    taken = algorithms.image_blocks(n, w.shape, size, one, 1, 4) > 0
+                    rows.append(
+                        {
+                            "channels": c,
+                            "out_channels": o,
+                            "side": side,
+                            "batch": n,
+                            "side_by_side": apart,
+                            "images": blocked,
+                            "ratio": blocked / apart,
+                            "taken": taken,
+                        }  # fmt: skip
+                    )
     return rows
 
 

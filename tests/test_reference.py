@@ -316,6 +316,7 @@ def test_shifted_gemm_by_blocks_of_whole_images(image_bytes, monkeypatch):
     on its own (two images a block and a last, shorter block at 40 kB; all at once at 1 MiB),
     or side by side in column blocks (0): the same answer, on views, padded or not, dilated."""
     monkeypatch.setattr(_conv_algorithms, "SMALL_GEMM_WORK", 0)
+    monkeypatch.setattr(_conv_algorithms, "IMAGE_MAX_BYTES", image_bytes)
     monkeypatch.setattr(_conv_algorithms, "IMAGE_BLOCK_BYTES", image_bytes)
     rng = np.random.default_rng(23)
     base = rng.standard_normal((7, 6, 9, 11))
