@@ -255,3 +255,176 @@ def smallest_text(fig, dpi, column):
     scale = css_px_per_inch(fig, dpi, column) / 72
     sizes = [(text.get_fontsize() * scale, text.get_text()) for text in drawn_texts(fig)]
     return min(sizes, default=(float("inf"), ""))
+
+
+#: The mimetype under which the book's kernels attach a static figure's phone layout (a
+#: base64 PNG) to its ``image/png`` output; the book's build serves it to phones.
+PHONE_MIMETYPE = "image/x-cnncourse-phone+png"
+
+
+def _copy(fig):
+    """An independent copy of ``fig`` (pickled and loaded), closed to pyplot."""
+    import pickle
+
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    copy = pickle.loads(pickle.dumps(fig))
+    plt.close(copy)  # unpickling registers a copy of a pyplot figure with pyplot
+    FigureCanvasAgg(copy)
+    return copy
+
+
+def _narrow_to(fig, width):
+    """Redraw ``fig`` in place so that its decorated extent is about ``width`` inches wide.
+
+    Its fonts keep their size in points; the figure's height shrinks as the square root of
+    its width does, and its layout (the engine it has, or ``tight_layout`` when every axes is
+    a subplot) is made again at the new size.
+    """
+    import warnings
+
+    old_width, old_height = fig.get_size_inches()
+    subplots = all(ax.get_subplotspec() is not None for ax in fig.axes)
+    for _ in range(3):
+        fig.canvas.draw()
+        drawn = fig.get_tightbbox(fig.canvas.get_renderer()).width
+        if drawn <= width * 1.02:
+            break
+        figure_width = max(1.0, fig.get_figwidth() - (drawn - width))
+        height = old_height * (figure_width / old_width) ** 0.5
+        fig.set_size_inches(figure_width, height)
+        if fig.get_layout_engine() is None and subplots:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fig.tight_layout()
+    return fig
+
+
+def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
+    """A new figure with ``fig``'s content laid out for a phone's ``column``, or ``None``.
+
+    Shown in a ``column`` px box, an image ``w`` inches wide shows one inch as ``column / w``
+    CSS px, so text of ``p`` points is ``p / 72 * column / w`` px high: at least
+    ``SMALLEST_TEXT_PX`` when the figure is at most ``w = column * p / (72 * SMALLEST_TEXT_PX)``
+    inches wide, ``p`` being its smallest font. ``None`` when ``fig`` already reads at that
+    size. Otherwise a copy of ``fig`` (``fig`` itself is not changed): the layout the figure
+    offers (:func:`offer_narrow`), or its columns of panels stacked (:func:`stack_columns`)
+    when that fits and the figure has no signs of its own between panels, or else the figure
+    redrawn that narrow (:func:`_narrow_to`; in place and restored after saving, for a figure
+    that cannot be copied).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    column : float
+        The width of the box the image is shown in, in CSS px.
+    dpi : float, optional
+        CSS px per inch of the saved image (``fig.dpi`` by default).
+    """
+    import matplotlib.pyplot as plt
+
+    dpi = dpi or fig.dpi
+    if smallest_text(fig, dpi, column)[0] >= SMALLEST_TEXT_PX:
+        return None
+    redraw = getattr(fig, NARROW_DRAWING, None)
+    if redraw is not None:
+        narrow = redraw()
+        plt.close(narrow)
+        return narrow
+    try:
+        copy = _copy(fig)
+    except (AttributeError, TypeError, ValueError, RuntimeError):  # a local function in it
+        return _narrowed_in_place(fig, column)
+    width = _phone_width(copy, column, dpi)
+    signs = [text for text in copy.texts if len(text.get_text().strip()) < 3]
+    if len(panel_columns(copy)) >= 2 and not signs:  # signs between panels cannot move
+        stack_columns(copy, width)
+        if not too_wide(copy, width * 1.02):
+            return copy
+        plt.close(copy)
+        copy = _copy(fig)
+    return _narrow_to(copy, width)
+
+
+def _phone_width(fig, column, dpi):
+    """The decorated width, in inches, at which ``fig``'s smallest text reads 9 px."""
+    points = min(text.get_fontsize() for text in drawn_texts(fig))
+    return 0.97 * (max(column * points / (72 * SMALLEST_TEXT_PX), column / dpi) - 0.2)
+
+
+class _Restored:
+    """A figure redrawn narrow in place, saved, then put back: size, axes and layout."""
+
+    def __init__(self, fig, width):
+        self.fig, self.width = fig, width
+
+    def savefig(self, *args, **kwargs):
+        fig = self.fig
+        size, engine = fig.get_size_inches().copy(), fig.get_layout_engine()
+        positions = [(ax, ax.get_position(original=True)) for ax in fig.axes]
+        try:
+            _narrow_to(fig, self.width)
+            fig.savefig(*args, **kwargs)
+        finally:
+            fig.set_size_inches(size)
+            for ax, position in positions:
+                ax.set_position(position)
+            fig.set_layout_engine(engine)
+
+
+def _narrowed_in_place(fig, column):
+    """For a figure that cannot be copied: something whose ``savefig`` saves ``fig`` drawn
+    narrow and then restores it (the formatter saves it once, after the wide PNG)."""
+    return _Restored(fig, _phone_width(fig, column, fig.dpi))
+
+
+def phone_png(fig):
+    """``fig``'s phone layout as a base64 PNG for :data:`PHONE_MIMETYPE`, or ``None``.
+
+    The image is saved as the inline backend saves ``fig`` (``bbox_inches="tight"``, the
+    figure's dpi). Any failure gives ``None``: the page then shows the wide figure only.
+    """
+    import base64
+    import io
+
+    try:
+        narrow = static_narrow_variant(fig)
+        if narrow is None:
+            return None
+        buffer = io.BytesIO()
+        narrow.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight",
+                       facecolor=fig.get_facecolor())  # fmt: skip
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
+    except Exception:  # noqa: BLE001  (a figure that cannot be copied keeps one layout)
+        return None
+
+
+def register_phone_formatter(shell=None):
+    """Attach :func:`phone_png` to every matplotlib figure an IPython ``shell`` displays.
+
+    The book's build runs its kernels with ``CNNCOURSE_WIDGETS=static`` and ``import
+    cnncourse`` calls this there: each figure output then carries, beside its ``image/png``,
+    the phone layout under :data:`PHONE_MIMETYPE` (when its text would read under
+    ``SMALLEST_TEXT_PX`` in a phone's column). Returns the formatter, or ``None`` outside IPython.
+    """
+    from IPython.core.formatters import BaseFormatter
+
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        return None
+
+    class PhoneFormatter(BaseFormatter):
+        format_type = PHONE_MIMETYPE
+        print_method = "_repr_cnncourse_phone_"
+
+    formatters = shell.display_formatter.formatters
+    if PHONE_MIMETYPE not in formatters:
+        formatters[PHONE_MIMETYPE] = PhoneFormatter(parent=shell.display_formatter)
+        formatters[PHONE_MIMETYPE].for_type_by_name(
+            "matplotlib.figure", "Figure", phone_png
+        )
+    return formatters[PHONE_MIMETYPE]
