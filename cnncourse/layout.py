@@ -422,9 +422,15 @@ def register_phone_formatter(shell=None):
         print_method = "_repr_cnncourse_phone_"
 
     formatters = shell.display_formatter.formatters
-    if PHONE_MIMETYPE not in formatters:
-        formatters[PHONE_MIMETYPE] = PhoneFormatter(parent=shell.display_formatter)
-        formatters[PHONE_MIMETYPE].for_type_by_name(
-            "matplotlib.figure", "Figure", phone_png
-        )
-    return formatters[PHONE_MIMETYPE]
+    if PHONE_MIMETYPE in formatters:
+        return formatters[PHONE_MIMETYPE]
+    formatter = formatters[PHONE_MIMETYPE] = PhoneFormatter(parent=shell.display_formatter)
+
+    def attach(*_):
+        # the inline backend takes every formatter's Figure printer away when it starts
+        # (``select_figure_formats``): attach it again before each cell's figures are shown
+        formatter.for_type_by_name("matplotlib.figure", "Figure", phone_png)
+
+    attach()
+    shell.events.register("post_execute", attach)
+    return formatter
