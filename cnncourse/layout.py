@@ -11,7 +11,9 @@ and taller. Figure-level text (a suptitle carrying a result) moves to the top an
 the new width.
 """
 
+import contextlib
 import functools
+import pickle
 
 #: Widest frame, in inches at the widgets' 80 dpi, that fits a 390 px phone's 358 px column.
 PHONE_WIDTH_INCHES = 4.45
@@ -252,8 +254,10 @@ def smallest_text(fig, dpi, column):
     (float, str)
         The height and the text (``(inf, "")`` for a figure without text).
     """
-    scale = css_px_per_inch(fig, dpi, column) / 72
-    sizes = [(text.get_fontsize() * scale, text.get_text()) for text in drawn_texts(fig)]
+    texts = drawn_texts(fig)  # draws the figure: its tight box below needs no second draw
+    shown = fig.get_tightbbox(fig.canvas.get_renderer()).width + 0.2
+    scale = dpi * min(1.0, column / (shown * dpi)) / 72
+    sizes = [(text.get_fontsize() * scale, text.get_text()) for text in texts]
     return min(sizes, default=(float("inf"), ""))
 
 
@@ -264,8 +268,6 @@ PHONE_MIMETYPE = "image/x-cnncourse-phone+png"
 
 def _copy(fig):
     """An independent copy of ``fig`` (pickled and loaded), closed to pyplot."""
-    import pickle
-
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -273,6 +275,10 @@ def _copy(fig):
     plt.close(copy)  # unpickling registers a copy of a pyplot figure with pyplot
     FigureCanvasAgg(copy)
     return copy
+
+
+#: What pickling a figure that holds a local function (a lambda formatter) raises.
+_NOT_COPIED = (AttributeError, TypeError, ValueError, pickle.PicklingError)
 
 
 def _narrow_to(fig, width):
@@ -308,11 +314,11 @@ def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
     CSS px, so text of ``p`` points is ``p / 72 * column / w`` px high: at least
     ``SMALLEST_TEXT_PX`` when the figure is at most ``w = column * p / (72 * SMALLEST_TEXT_PX)``
     inches wide, ``p`` being its smallest font. ``None`` when ``fig`` already reads at that
-    size. Otherwise a copy of ``fig`` (``fig`` itself is not changed): the layout the figure
-    offers (:func:`offer_narrow`), or its columns of panels stacked (:func:`stack_columns`)
-    when that fits and the figure has no signs of its own between panels, or else the figure
-    redrawn that narrow (:func:`_narrow_to`; in place and restored after saving, for a figure
-    that cannot be copied).
+    size. Otherwise a new figure (``fig`` itself is not changed): the layout the figure
+    offers (:func:`offer_narrow`), or a copy with its columns of panels stacked
+    (:func:`stack_columns`) when that fits and the figure has no signs of its own between
+    panels, or else a copy redrawn that narrow (:func:`_narrow_to`). Raises one of
+    ``_NOT_COPIED`` for a figure that cannot be copied (see :func:`phone_layout`).
 
     Parameters
     ----------
@@ -325,18 +331,17 @@ def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
     import matplotlib.pyplot as plt
 
     dpi = dpi or fig.dpi
-    if smallest_text(fig, dpi, column)[0] >= SMALLEST_TEXT_PX:
+    px, _ = smallest_text(fig, dpi, column)
+    if px >= SMALLEST_TEXT_PX:
         return None
+    points = px * 72 / css_px_per_inch(fig, dpi, column)
     redraw = getattr(fig, NARROW_DRAWING, None)
     if redraw is not None:
         narrow = redraw()
         plt.close(narrow)
         return narrow
-    try:
-        copy = _copy(fig)
-    except (AttributeError, TypeError, ValueError, RuntimeError):  # a local function in it
-        return _narrowed_in_place(fig, column)
-    width = _phone_width(copy, column, dpi)
+    copy = _copy(fig)  # raises one of _NOT_COPIED for a figure holding a local function
+    width = _phone_width(points, column, dpi)
     signs = [text for text in copy.texts if len(text.get_text().strip()) < 3]
     if len(panel_columns(copy)) >= 2 and not signs:  # signs between panels cannot move
         stack_columns(copy, width)
@@ -347,56 +352,69 @@ def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
     return _narrow_to(copy, width)
 
 
-def _phone_width(fig, column, dpi):
-    """The decorated width, in inches, at which ``fig``'s smallest text reads 9 px."""
-    points = min(text.get_fontsize() for text in drawn_texts(fig))
-    return 0.97 * (max(column * points / (72 * SMALLEST_TEXT_PX), column / dpi) - 0.2)
+def _phone_width(points, column, dpi):
+    """The decorated width, in inches, at which text of ``points`` reads 9 px in ``column``."""
+    return 0.96 * (max(column * points / (72 * SMALLEST_TEXT_PX), column / dpi) - 0.2)
 
 
-class _Restored:
-    """A figure redrawn narrow in place, saved, then put back: size, axes and layout."""
-
-    def __init__(self, fig, width):
-        self.fig, self.width = fig, width
-
-    def savefig(self, *args, **kwargs):
-        fig = self.fig
-        size, engine = fig.get_size_inches().copy(), fig.get_layout_engine()
-        positions = [(ax, ax.get_position(original=True)) for ax in fig.axes]
-        try:
-            _narrow_to(fig, self.width)
-            fig.savefig(*args, **kwargs)
-        finally:
-            fig.set_size_inches(size)
-            for ax, position in positions:
-                ax.set_position(position)
-            fig.set_layout_engine(engine)
-
-
+@contextlib.contextmanager
 def _narrowed_in_place(fig, column):
-    """For a figure that cannot be copied: something whose ``savefig`` saves ``fig`` drawn
-    narrow and then restores it (the formatter saves it once, after the wide PNG)."""
-    return _Restored(fig, _phone_width(fig, column, fig.dpi))
+    """``fig`` redrawn narrow (for a figure that cannot be copied), put back on exit: its
+    size, its axes' positions and its layout engine."""
+    size, engine = fig.get_size_inches().copy(), fig.get_layout_engine()
+    positions = [(ax, ax.get_position(original=True)) for ax in fig.axes]
+    try:
+        px, _ = smallest_text(fig, fig.dpi, column)
+        points = px * 72 / css_px_per_inch(fig, fig.dpi, column)
+        yield _narrow_to(fig, _phone_width(points, column, fig.dpi))
+    finally:
+        fig.set_size_inches(size)
+        for ax, position in positions:
+            ax.set_position(position)
+        fig.set_layout_engine(engine)
+
+
+@contextlib.contextmanager
+def phone_layout(fig, column=FIGURE_COLUMN["phone"]):
+    """Within the block, ``fig``'s phone layout (:func:`static_narrow_variant`) or ``None``.
+
+    A figure that cannot be copied (it holds a local function, say a tick formatter) is
+    redrawn narrow in place and put back as it was when the block ends.
+    """
+    import matplotlib.pyplot as plt
+
+    try:
+        narrow = static_narrow_variant(fig, column)
+    except _NOT_COPIED:
+        with _narrowed_in_place(fig, column) as narrow:
+            yield narrow
+        return
+    try:
+        yield narrow
+    finally:
+        if narrow is not None:
+            plt.close(narrow)
 
 
 def phone_png(fig):
     """``fig``'s phone layout as a base64 PNG for :data:`PHONE_MIMETYPE`, or ``None``.
 
     The image is saved as the inline backend saves ``fig`` (``bbox_inches="tight"``, the
-    figure's dpi). Any failure gives ``None``: the page then shows the wide figure only.
+    figure's dpi and face colour). Any failure gives ``None``: the page then shows the wide
+    figure only.
     """
     import base64
     import io
 
     try:
-        narrow = static_narrow_variant(fig)
-        if narrow is None:
-            return None
-        buffer = io.BytesIO()
-        narrow.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight",
-                       facecolor=fig.get_facecolor())  # fmt: skip
+        with phone_layout(fig) as narrow:
+            if narrow is None:
+                return None
+            buffer = io.BytesIO()
+            narrow.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight",
+                           facecolor=fig.get_facecolor())  # fmt: skip
         return base64.b64encode(buffer.getvalue()).decode("ascii")
-    except Exception:  # noqa: BLE001  (a figure that cannot be copied keeps one layout)
+    except Exception:  # noqa: BLE001  (a figure that cannot be redrawn keeps one layout)
         return None
 
 
