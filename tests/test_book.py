@@ -7,8 +7,7 @@ loads, nothing is fetched from another host, the maths is typeset, the images lo
 widgets respond without a kernel, and a phone-width screen does not scroll sideways.
 Each page must stay within a byte budget (decoded bytes from Resource Timing: 2 MB before
 scrolling, 5 MB after scrolling to the bottom, at 1280 and at 390 px) and pass axe-core
-(pinned in
-``tools/assets.json``, injected inline) without a violation of any impact, light and
+(pinned in ``tools/assets.json``, injected inline) without a violation of any impact, light and
 dark, at 1280 and 390 px. At both widths, light and dark, nothing is wider than the content
 column (wide equations and tables scroll inside their own box) and every widget frame is
 shown whole, at 0.9 or more of its drawn size, with no sideways scrolling (a phone gets
