@@ -51,3 +51,9 @@ def test_a_figure_with_a_phone_layout_becomes_a_picture(tmp_path):
         f'srcset="../_images/{stem}-phone.png" width="340" height="700">{img}</picture>'
     ) in page
     assert f"<p>{other}</p>" in page  # a figure without a phone layout is left alone
+
+
+def test_the_build_and_the_kernels_name_the_phone_layout_alike():
+    from cnncourse import layout
+
+    assert book_images.PHONE_MIMETYPE == layout.PHONE_MIMETYPE
