@@ -316,8 +316,9 @@ def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
     inches wide, ``p`` being its smallest font. ``None`` when ``fig`` already reads at that
     size. Otherwise a new figure (``fig`` itself is not changed): the layout the figure
     offers (:func:`offer_narrow`), or a copy with its columns of panels stacked
-    (:func:`stack_columns`) when that fits and the figure has no signs of its own between
-    panels, or else a copy redrawn that narrow (:func:`_narrow_to`). Raises one of
+    (:func:`stack_columns`, then narrowed if one column is still too wide) when that fits
+    and the figure has no signs of its own between panels, or else a copy redrawn that
+    narrow (:func:`_narrow_to`). Raises one of
     ``_NOT_COPIED`` for a figure that cannot be copied (see :func:`phone_layout`).
 
     Parameters
@@ -329,6 +330,7 @@ def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
         CSS px per inch of the saved image (``fig.dpi`` by default).
     """
     import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     dpi = dpi or fig.dpi
     px, _ = smallest_text(fig, dpi, column)
@@ -338,14 +340,17 @@ def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
     redraw = getattr(fig, NARROW_DRAWING, None)
     if redraw is not None:
         narrow = redraw()
-        plt.close(narrow)
+        plt.close(narrow)  # drawn for the formatter: not shown by the inline backend
+        FigureCanvasAgg(narrow)
         return narrow
     copy = _copy(fig)  # raises one of _NOT_COPIED for a figure holding a local function
     width = _phone_width(points, column, dpi)
     signs = [text for text in copy.texts if len(text.get_text().strip()) < 3]
     if len(panel_columns(copy)) >= 2 and not signs:  # signs between panels cannot move
         stack_columns(copy, width)
-        if not too_wide(copy, width * 1.02):
+        if too_wide(copy, width * 1.02):  # a column wider than a phone: narrow it as well
+            _narrow_to(copy, width)
+        if not too_wide(copy, width * 1.05):
             return copy
         plt.close(copy)
         copy = _copy(fig)
