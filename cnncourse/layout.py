@@ -19,6 +19,13 @@ import pickle
 PHONE_WIDTH_INCHES = 4.45
 
 
+def laid_out(fig):
+    """Lay ``fig`` out as a draw would (text, ticks, layout engine) without painting a pixel;
+    return the renderer its extents are measured with."""
+    fig.draw_without_rendering()
+    return fig._get_renderer()
+
+
 def _tight_box(ax, renderer):
     """The extent of ``ax`` with its decorations, in figure pixels: (x0, y0, x1, y1)."""
     box = ax.get_tightbbox(renderer)
@@ -37,8 +44,7 @@ def panel_columns(fig):
         Each with ``axes`` (a list) and ``box`` ``(x0, y0, x1, y1)``, the union of their
         decorated extents in figure pixels.
     """
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = laid_out(fig)
     width = fig.get_figwidth() * fig.dpi
     panels = []
     for ax in fig.axes:
@@ -61,8 +67,7 @@ def panel_columns(fig):
 
 def too_wide(fig, width=PHONE_WIDTH_INCHES):
     """Whether ``fig``, drawn with its decorations, is wider than ``width`` inches."""
-    fig.canvas.draw()
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    box = fig.get_tightbbox(laid_out(fig))
     return box.width > width
 
 
@@ -210,7 +215,7 @@ def drawn_texts(fig):
     """
     from matplotlib.text import Text
 
-    fig.canvas.draw()
+    laid_out(fig)
     tick_texts, shown = set(), []
     for ax in fig.axes:
         for axis in ax._axis_map.values():
@@ -234,8 +239,7 @@ def _drawn_in_figure(text):
 
 def shown_inches(fig):
     """The width in inches of ``fig`` saved with ``bbox_inches="tight"`` (0.1 in padding)."""
-    fig.canvas.draw()
-    return fig.get_tightbbox(fig.canvas.get_renderer()).width + 0.2
+    return fig.get_tightbbox(laid_out(fig)).width + 0.2
 
 
 def css_px_per_inch(fig, dpi, column):
@@ -254,11 +258,23 @@ def smallest_text(fig, dpi, column):
     (float, str)
         The height and the text (``(inf, "")`` for a figure without text).
     """
-    texts = drawn_texts(fig)  # draws the figure: its tight box below needs no second draw
-    shown = fig.get_tightbbox(fig.canvas.get_renderer()).width + 0.2
-    scale = dpi * min(1.0, column / (shown * dpi)) / 72
+    scale, texts = _text_scale(fig, dpi, column)
     sizes = [(text.get_fontsize() * scale, text.get_text()) for text in texts]
     return min(sizes, default=(float("inf"), ""))
+
+
+def _text_scale(fig, dpi, column):
+    """CSS px per point of ``fig`` shown at ``dpi`` in ``column`` px, and its drawn texts."""
+    texts = drawn_texts(fig)  # lays the figure out: its tight box below needs no second pass
+    shown = fig.get_tightbbox(fig._get_renderer()).width + 0.2
+    return dpi * min(1.0, column / (shown * dpi)) / 72, texts
+
+
+def _smallest_points(fig, dpi, column):
+    """The smallest font of ``fig`` in points, and how high it is shown in CSS px."""
+    scale, texts = _text_scale(fig, dpi, column)
+    points = min((text.get_fontsize() for text in texts), default=float("inf"))
+    return points, points * scale
 
 
 #: The mimetype under which the book's kernels attach a static figure's phone layout (a
@@ -293,8 +309,7 @@ def _narrow_to(fig, width):
     old_width, old_height = fig.get_size_inches()
     subplots = all(ax.get_subplotspec() is not None for ax in fig.axes)
     for _ in range(3):
-        fig.canvas.draw()
-        drawn = fig.get_tightbbox(fig.canvas.get_renderer()).width
+        drawn = fig.get_tightbbox(laid_out(fig)).width
         if drawn <= width * 1.02:
             break
         figure_width = max(1.0, fig.get_figwidth() - (drawn - width))
@@ -333,10 +348,9 @@ def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     dpi = dpi or fig.dpi
-    px, _ = smallest_text(fig, dpi, column)
+    points, px = _smallest_points(fig, dpi, column)
     if px >= SMALLEST_TEXT_PX:
         return None
-    points = px * 72 / css_px_per_inch(fig, dpi, column)
     redraw = getattr(fig, NARROW_DRAWING, None)
     if redraw is not None:
         narrow = redraw()
@@ -369,8 +383,7 @@ def _narrowed_in_place(fig, column):
     size, engine = fig.get_size_inches().copy(), fig.get_layout_engine()
     positions = [(ax, ax.get_position(original=True)) for ax in fig.axes]
     try:
-        px, _ = smallest_text(fig, fig.dpi, column)
-        points = px * 72 / css_px_per_inch(fig, fig.dpi, column)
+        points, _ = _smallest_points(fig, fig.dpi, column)
         yield _narrow_to(fig, _phone_width(points, column, fig.dpi))
     finally:
         fig.set_size_inches(size)
