@@ -131,7 +131,7 @@ def pack_rows(widths, limit, gap):
     return rows
 
 
-def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
+def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12, columns=None):
     """Rearrange ``fig`` in place: its columns of panels wrapped into rows that fit ``width``.
 
     Like words in a line of text, columns stay in order and fill a row while they fit; a
@@ -145,6 +145,8 @@ def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
         The widest a row may be, in inches.
     gap : float
         Space between two rows and between two columns of a row, in inches.
+    columns : list of dict, optional
+        ``panel_columns(fig)``, when the caller has it already.
 
     Returns
     -------
@@ -153,7 +155,7 @@ def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
     """
     fig.set_layout_engine("none")  # the positions set here are final
     dpi = fig.dpi
-    columns = panel_columns(fig)
+    columns = panel_columns(fig) if columns is None else columns
     texts = [text for text in fig.texts if text.get_text()]
     if fig._suptitle is not None and fig._suptitle.get_text():
         texts.append(fig._suptitle)
@@ -360,10 +362,12 @@ def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
     copy = _copy(fig)  # raises one of _NOT_COPIED for a figure holding a local function
     width = _phone_width(points, column, dpi)
     signs = [text for text in copy.texts if len(text.get_text().strip()) < 3]
-    if len(panel_columns(copy)) >= 2 and not signs:  # signs between panels cannot move
-        stack_columns(copy, width)
-        if too_wide(copy, width * 1.02):  # a column wider than a phone: narrow it as well
-            _narrow_to(copy, width)
+    columns = panel_columns(copy)
+    if len(columns) >= 2 and not signs:  # signs between panels cannot move
+        stack_columns(copy, width, columns=columns)  # its width: its widest row of panels
+        if copy.get_figwidth() <= width * 1.02:
+            return copy
+        _narrow_to(copy, width)  # a column wider than a phone: narrow it as well
         if not too_wide(copy, width * 1.05):
             return copy
         plt.close(copy)
