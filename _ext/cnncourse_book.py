@@ -15,6 +15,9 @@
   typesetting maths the reader has not reached; printing typesets everything first).
 * Replaces the theme's icon script and icon fonts by font subsets holding the icons the
   pages show (``book_icons.py``).
+* Serves phones the phone layout of each figure whose text would be too small there (the
+  kernels attach it to the output, ``cnncourse.layout.register_phone_formatter``;
+  ``book_images.phone_figures`` writes it and wraps the figure in a ``<picture>``).
 * Stores the figures as palette PNGs and lets the browser load them lazily
   (``book_images.py``).
 * Fixes the accessibility faults axe-core finds in the theme's markup (``book_a11y.py``).
@@ -163,6 +166,9 @@ def _after_build(app, exception):
         app.outdir, theme / "static" / "vendor" / "fontawesome" / "webfonts"
     )
     LOGGER.info(f"[cnncourse] icon fonts cut to {len(points)} glyphs")
+    executed = Path(app.outdir).parent / "jupyter_execute"
+    count, written = book_images.phone_figures(app.outdir, executed)
+    LOGGER.info(f"[cnncourse] {count} figures get a phone layout ({written / 1e3:.0f} kB)")
     before, after = book_images.compact_figures(Path(app.outdir) / "_images")
     LOGGER.info(f"[cnncourse] figures: {before / 1e3:.0f} kB as built, {after / 1e3:.0f} kB now")
     book_head.write_favicon_ico(Path(app.outdir) / "favicon.ico")

@@ -87,3 +87,18 @@ __all__ = [
     "symbol_array",
     "windows",
 ]
+
+
+def _phone_figures():
+    """In the book's kernels (``CNNCOURSE_WIDGETS=static`` under IPython), give every figure
+    output a phone layout (:func:`cnncourse.layout.register_phone_formatter`)."""
+    import os
+    import sys
+
+    if os.environ.get("CNNCOURSE_WIDGETS") == "static" and "IPython" in sys.modules:
+        from . import layout
+
+        layout.register_phone_formatter()
+
+
+_phone_figures()

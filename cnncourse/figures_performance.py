@@ -191,55 +191,119 @@ def fastest_rate_markdown(rows, peak):
     )
 
 
-def draw_times(rows):
-    """Paired bars of milliseconds per call (log scale), NumPy / torch written above each."""
-    fig, ax = _figure((9, 4))
-    positions = np.arange(len(rows))
+def _paired_bars(ax, labels, series, narrow):
+    """Bars of each backend's ``series`` side by side per label: vertical, or for a phone
+    (``narrow``) horizontal with the labels on the left, first case on top."""
+    positions = np.arange(len(labels))
     for offset, (backend, label, color) in zip((-0.2, 0.2), BACKENDS, strict=True):
-        times = [r[backend] * 1e3 for r in rows]
-        ax.bar(positions + offset, times, 0.4, label=label, color=COLORS[color])
+        if narrow:
+            ax.barh(positions + offset, series[backend], 0.4, label=label, color=COLORS[color])
+        else:
+            ax.bar(positions + offset, series[backend], 0.4, label=label, color=COLORS[color])
+    if narrow:
+        from matplotlib.ticker import NullFormatter
+
+        ax.set_yticks(positions, labels, fontsize=9)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.set_xlim(left=min(min(values) for values in series.values()) / 3)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.tick_params(labelsize=9)
+        ax.legend(fontsize=9, loc="lower left", bbox_to_anchor=(0, 1), frameon=False)
+    return positions
+
+
+def _phone_layout(fig, draw, *args):
+    """``fig``, offering ``draw(*args, narrow=True)`` as its phone layout."""
+    from .layout import offer_narrow
+
+    return offer_narrow(fig, draw, *args, narrow=True)
+
+
+def draw_times(rows, narrow=False):
+    """Paired bars of milliseconds per call (log scale), NumPy / torch written above each.
+
+    ``narrow``: the phone layout (horizontal bars, short case names), which the wide figure
+    offers (:func:`cnncourse.layout.offer_narrow`).
+    """
+    fig, ax = _figure((4.4, 0.36 * len(rows) + 1.3) if narrow else (9, 4))
+    series = {backend: [r[backend] * 1e3 for r in rows] for backend, _, _ in BACKENDS}
+    labels = [short(r["case"]) if narrow else r["case"] for r in rows]
+    positions = _paired_bars(ax, labels, series, narrow)
+    top = max(max(r["numpy"], r["torch"]) for r in rows) * 1e3 * 4
     for p, r in zip(positions, rows, strict=True):
-        top = max(r["numpy"], r["torch"]) * 1e3
-        ax.text(p, top * 1.15, f"{r['numpy'] / r['torch']:.2f}", ha="center", fontsize=9)
+        end = max(r["numpy"], r["torch"]) * 1e3 * 1.15
+        ratio = f"{r['numpy'] / r['torch']:.2f}"
+        if narrow:
+            ax.text(end, p, ratio, va="center", fontsize=9)
+        else:
+            ax.text(p, end, ratio, ha="center", fontsize=9)
+    if narrow:
+        ax.set_xlim(right=top * 2)
+        ax.set_xlabel("milliseconds (NumPy / torch written after the bars)", fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+        fig.tight_layout()
+        return fig
     ax.set_yscale("log")
-    ax.set_ylim(top=max(max(r["numpy"], r["torch"]) for r in rows) * 1e3 * 4)
+    ax.set_ylim(top=top)
     ax.set_ylabel("milliseconds")
-    ax.set_xticks(positions, [r["case"] for r in rows], rotation=35, ha="right", fontsize=9)
+    ax.set_xticks(positions, labels, rotation=35, ha="right", fontsize=9)
     ax.legend(fontsize=9)
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
-    return fig
+    return _phone_layout(fig, draw_times, rows)
 
 
-def draw_rates(rows, peak):
-    """Paired bars of GFLOP/s of the convolution cases, with the reference rate dashed."""
+def draw_rates(rows, peak, narrow=False):
+    """Paired bars of GFLOP/s of the convolution cases, with the reference rate dashed.
+
+    ``narrow``: the phone layout (horizontal bars, short case names), which the wide figure
+    offers (:func:`cnncourse.layout.offer_narrow`).
+    """
     conv_rows = [r for r in rows if r["op"] == "conv2d"]
-    fig, ax = _figure((9, 3.8))
-    positions = np.arange(len(conv_rows))
-    for offset, (backend, label, color) in zip((-0.2, 0.2), BACKENDS, strict=True):
-        rates = [_rate(r, backend) for r in conv_rows]
-        ax.bar(positions + offset, rates, 0.4, label=label, color=COLORS[color])
-    ax.axhline(peak, color="0.3", linestyle="--", linewidth=1)
-    ax.text(
-        len(conv_rows) - 0.5,
-        peak * 1.1,
-        "reference: NumPy's float32 GEMM, 1024²",
-        ha="right",
-        fontsize=9,
-    )
-    ax.set_yscale("log")
-    ax.set_ylim(top=max(peak, *(_rate(r, "torch") for r in conv_rows)) * 3)
-    ax.set_ylabel("GFLOP/s")
+    fig, ax = _figure((3.9, 0.36 * len(conv_rows) + 2.0) if narrow else (9, 3.8))
+    series = {backend: [_rate(r, backend) for r in conv_rows] for backend, _, _ in BACKENDS}
     labels = [
-        r["case"] + (" (FFT: effective)" if r["algorithm"] == "fft" else "") for r in conv_rows
+        (short(r["case"]) if narrow else r["case"])
+        + (" (FFT: effective)" if r["algorithm"] == "fft" else "")
+        for r in conv_rows
     ]
+    positions = _paired_bars(ax, labels, series, narrow)
+    top = max(peak, *(_rate(r, "torch") for r in conv_rows)) * 3
+    reference = "reference: NumPy's float32 GEMM, 1024²"
+
+    def fraction(g):
+        return g / peak
+
+    def rate(f):
+        return f * peak
+
+    if narrow:
+        from matplotlib.ticker import NullFormatter
+
+        ax.axvline(peak, color="0.3", linestyle="--", linewidth=1)
+        ax.set_xlim(min(ax.get_xlim()[0], peak / 2), top)
+        ax.set_xlabel(f"GFLOP/s\n(dashed: {reference})", fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+        secondary = ax.secondary_xaxis("top", functions=(fraction, rate))
+        secondary.tick_params(labelsize=9)
+        secondary.xaxis.set_minor_formatter(NullFormatter())
+        secondary.set_xlabel("fraction of the reference rate", fontsize=9)
+        ax.legend(fontsize=9, loc="lower left", bbox_to_anchor=(0, 1.25), frameon=False)
+        fig.tight_layout()
+        return fig
+    ax.axhline(peak, color="0.3", linestyle="--", linewidth=1)
+    ax.text(len(conv_rows) - 0.5, peak * 1.1, reference, ha="right", fontsize=9)
+    ax.set_yscale("log")
+    ax.set_ylim(top=top)
+    ax.set_ylabel("GFLOP/s")
     ax.set_xticks(positions, labels, rotation=25, ha="right", fontsize=9)
-    fraction = ax.secondary_yaxis("right", functions=(lambda g: g / peak, lambda f: f * peak))
-    fraction.set_ylabel("fraction of the reference rate")
+    secondary = ax.secondary_yaxis("right", functions=(fraction, rate))
+    secondary.set_ylabel("fraction of the reference rate")
     ax.legend(fontsize=9, loc="upper left")
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
-    return fig
+    return _phone_layout(fig, draw_rates, rows, peak)
 
 
 def _products(blocks):

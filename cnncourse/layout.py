@@ -11,10 +11,19 @@ and taller. Figure-level text (a suptitle carrying a result) moves to the top an
 the new width.
 """
 
+import contextlib
 import functools
+import pickle
 
 #: Widest frame, in inches at the widgets' 80 dpi, that fits a 390 px phone's 358 px column.
 PHONE_WIDTH_INCHES = 4.45
+
+
+def laid_out(fig):
+    """Lay ``fig`` out as a draw would (text, ticks, layout engine) without painting a pixel;
+    return the renderer its extents are measured with."""
+    fig.draw_without_rendering()
+    return fig._get_renderer()
 
 
 def _tight_box(ax, renderer):
@@ -35,8 +44,7 @@ def panel_columns(fig):
         Each with ``axes`` (a list) and ``box`` ``(x0, y0, x1, y1)``, the union of their
         decorated extents in figure pixels.
     """
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = laid_out(fig)
     width = fig.get_figwidth() * fig.dpi
     panels = []
     for ax in fig.axes:
@@ -59,8 +67,7 @@ def panel_columns(fig):
 
 def too_wide(fig, width=PHONE_WIDTH_INCHES):
     """Whether ``fig``, drawn with its decorations, is wider than ``width`` inches."""
-    fig.canvas.draw()
-    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    box = fig.get_tightbbox(laid_out(fig))
     return box.width > width
 
 
@@ -124,7 +131,7 @@ def pack_rows(widths, limit, gap):
     return rows
 
 
-def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
+def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12, columns=None):
     """Rearrange ``fig`` in place: its columns of panels wrapped into rows that fit ``width``.
 
     Like words in a line of text, columns stay in order and fill a row while they fit; a
@@ -138,6 +145,8 @@ def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
         The widest a row may be, in inches.
     gap : float
         Space between two rows and between two columns of a row, in inches.
+    columns : list of dict, optional
+        ``panel_columns(fig)``, when the caller has it already.
 
     Returns
     -------
@@ -146,7 +155,7 @@ def stack_columns(fig, width=PHONE_WIDTH_INCHES, gap=0.12):
     """
     fig.set_layout_engine("none")  # the positions set here are final
     dpi = fig.dpi
-    columns = panel_columns(fig)
+    columns = panel_columns(fig) if columns is None else columns
     texts = [text for text in fig.texts if text.get_text()]
     if fig._suptitle is not None and fig._suptitle.get_text():
         texts.append(fig._suptitle)
@@ -208,7 +217,7 @@ def drawn_texts(fig):
     """
     from matplotlib.text import Text
 
-    fig.canvas.draw()
+    laid_out(fig)
     tick_texts, shown = set(), []
     for ax in fig.axes:
         for axis in ax._axis_map.values():
@@ -232,8 +241,7 @@ def _drawn_in_figure(text):
 
 def shown_inches(fig):
     """The width in inches of ``fig`` saved with ``bbox_inches="tight"`` (0.1 in padding)."""
-    fig.canvas.draw()
-    return fig.get_tightbbox(fig.canvas.get_renderer()).width + 0.2
+    return fig.get_tightbbox(laid_out(fig)).width + 0.2
 
 
 def css_px_per_inch(fig, dpi, column):
@@ -252,6 +260,217 @@ def smallest_text(fig, dpi, column):
     (float, str)
         The height and the text (``(inf, "")`` for a figure without text).
     """
-    scale = css_px_per_inch(fig, dpi, column) / 72
-    sizes = [(text.get_fontsize() * scale, text.get_text()) for text in drawn_texts(fig)]
+    scale, texts = _text_scale(fig, dpi, column)
+    sizes = [(text.get_fontsize() * scale, text.get_text()) for text in texts]
     return min(sizes, default=(float("inf"), ""))
+
+
+def _text_scale(fig, dpi, column):
+    """CSS px per point of ``fig`` shown at ``dpi`` in ``column`` px, and its drawn texts."""
+    texts = drawn_texts(fig)  # lays the figure out: its tight box below needs no second pass
+    shown = fig.get_tightbbox(fig._get_renderer()).width + 0.2
+    return dpi * min(1.0, column / (shown * dpi)) / 72, texts
+
+
+def _smallest_points(fig, dpi, column):
+    """The smallest font of ``fig`` in points, and how high it is shown in CSS px."""
+    scale, texts = _text_scale(fig, dpi, column)
+    points = min((text.get_fontsize() for text in texts), default=float("inf"))
+    return points, points * scale
+
+
+#: The mimetype under which the book's kernels attach a static figure's phone layout (a
+#: base64 PNG) to its ``image/png`` output; the book's build serves it to phones.
+PHONE_MIMETYPE = "image/x-cnncourse-phone+png"
+
+
+def _copy(fig):
+    """An independent copy of ``fig`` (pickled and loaded), closed to pyplot."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    copy = pickle.loads(pickle.dumps(fig))
+    plt.close(copy)  # unpickling registers a copy of a pyplot figure with pyplot
+    FigureCanvasAgg(copy)
+    return copy
+
+
+#: What pickling a figure that holds a local function (a lambda formatter) raises.
+_NOT_COPIED = (AttributeError, TypeError, ValueError, pickle.PicklingError)
+
+
+def _narrow_to(fig, width):
+    """Redraw ``fig`` in place so that its decorated extent is about ``width`` inches wide.
+
+    Its fonts keep their size in points; the figure's height shrinks as the square root of
+    its width does, and its layout (the engine it has, or ``tight_layout`` when every axes is
+    a subplot) is made again at the new size.
+    """
+    import warnings
+
+    old_width, old_height = fig.get_size_inches()
+    subplots = all(ax.get_subplotspec() is not None for ax in fig.axes)
+    for _ in range(3):
+        drawn = fig.get_tightbbox(laid_out(fig)).width
+        if drawn <= width * 1.02:
+            break
+        figure_width = max(1.0, fig.get_figwidth() - (drawn - width))
+        height = old_height * (figure_width / old_width) ** 0.5
+        fig.set_size_inches(figure_width, height)
+        if fig.get_layout_engine() is None and subplots:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fig.tight_layout()
+    return fig
+
+
+def static_narrow_variant(fig, column=FIGURE_COLUMN["phone"], dpi=None):
+    """A new figure with ``fig``'s content laid out for a phone's ``column``, or ``None``.
+
+    Shown in a ``column`` px box, an image ``w`` inches wide shows one inch as ``column / w``
+    CSS px, so text of ``p`` points is ``p / 72 * column / w`` px high: at least
+    ``SMALLEST_TEXT_PX`` when the figure is at most ``w = column * p / (72 * SMALLEST_TEXT_PX)``
+    inches wide, ``p`` being its smallest font. ``None`` when ``fig`` already reads at that
+    size. Otherwise a new figure (``fig`` itself is not changed): the layout the figure
+    offers (:func:`offer_narrow`), or a copy with its columns of panels stacked
+    (:func:`stack_columns`, then narrowed if one column is still too wide) when that fits
+    and the figure has no signs of its own between panels, or else a copy redrawn that
+    narrow (:func:`_narrow_to`). Raises one of
+    ``_NOT_COPIED`` for a figure that cannot be copied (see :func:`phone_layout`).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    column : float
+        The width of the box the image is shown in, in CSS px.
+    dpi : float, optional
+        CSS px per inch of the saved image (``fig.dpi`` by default).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    dpi = dpi or fig.dpi
+    points, px = _smallest_points(fig, dpi, column)
+    if px >= SMALLEST_TEXT_PX:
+        return None
+    redraw = getattr(fig, NARROW_DRAWING, None)
+    if redraw is not None:
+        narrow = redraw()
+        plt.close(narrow)  # drawn for the formatter: not shown by the inline backend
+        FigureCanvasAgg(narrow)
+        return narrow
+    copy = _copy(fig)  # raises one of _NOT_COPIED for a figure holding a local function
+    width = _phone_width(points, column, dpi)
+    signs = [text for text in copy.texts if len(text.get_text().strip()) < 3]
+    columns = panel_columns(copy)
+    if len(columns) >= 2 and not signs:  # signs between panels cannot move
+        stack_columns(copy, width, columns=columns)  # its width: its widest row of panels
+        if copy.get_figwidth() <= width * 1.02:
+            return copy
+        _narrow_to(copy, width)  # a column wider than a phone: narrow it as well
+        if not too_wide(copy, width * 1.05):
+            return copy
+        plt.close(copy)
+        copy = _copy(fig)
+    return _narrow_to(copy, width)
+
+
+def _phone_width(points, column, dpi):
+    """The decorated width, in inches, at which text of ``points`` reads 9 px in ``column``."""
+    return 0.96 * (max(column * points / (72 * SMALLEST_TEXT_PX), column / dpi) - 0.2)
+
+
+@contextlib.contextmanager
+def _narrowed_in_place(fig, column):
+    """``fig`` redrawn narrow (for a figure that cannot be copied), put back on exit: its
+    size, its axes' positions and its layout engine."""
+    size, engine = fig.get_size_inches().copy(), fig.get_layout_engine()
+    positions = [(ax, ax.get_position(original=True)) for ax in fig.axes]
+    try:
+        points, _ = _smallest_points(fig, fig.dpi, column)
+        yield _narrow_to(fig, _phone_width(points, column, fig.dpi))
+    finally:
+        fig.set_size_inches(size)
+        for ax, position in positions:
+            ax.set_position(position)
+        fig.set_layout_engine(engine)
+
+
+@contextlib.contextmanager
+def phone_layout(fig, column=FIGURE_COLUMN["phone"]):
+    """Within the block, ``fig``'s phone layout (:func:`static_narrow_variant`) or ``None``.
+
+    A figure that cannot be copied (it holds a local function, say a tick formatter) is
+    redrawn narrow in place and put back as it was when the block ends.
+    """
+    import matplotlib.pyplot as plt
+
+    try:
+        narrow = static_narrow_variant(fig, column)
+    except _NOT_COPIED:
+        with _narrowed_in_place(fig, column) as narrow:
+            yield narrow
+        return
+    try:
+        yield narrow
+    finally:
+        if narrow is not None:
+            plt.close(narrow)
+
+
+def phone_png(fig):
+    """``fig``'s phone layout as a base64 PNG for :data:`PHONE_MIMETYPE`, or ``None``.
+
+    The image is saved as the inline backend saves ``fig`` (``bbox_inches="tight"``, the
+    figure's dpi and face colour). Any failure gives ``None``: the page then shows the wide
+    figure only.
+    """
+    import base64
+    import io
+
+    try:
+        with phone_layout(fig) as narrow:
+            if narrow is None:
+                return None
+            buffer = io.BytesIO()
+            narrow.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight",
+                           facecolor=fig.get_facecolor())  # fmt: skip
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
+    except Exception:  # noqa: BLE001  (a figure that cannot be redrawn keeps one layout)
+        return None
+
+
+def register_phone_formatter(shell=None):
+    """Attach :func:`phone_png` to every matplotlib figure an IPython ``shell`` displays.
+
+    The book's build runs its kernels with ``CNNCOURSE_WIDGETS=static`` and ``import
+    cnncourse`` calls this there: each figure output then carries, beside its ``image/png``,
+    the phone layout under :data:`PHONE_MIMETYPE` (when its text would read under
+    ``SMALLEST_TEXT_PX`` in a phone's column). Returns the formatter, or ``None`` outside IPython.
+    """
+    from IPython.core.formatters import BaseFormatter
+
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        return None
+
+    class PhoneFormatter(BaseFormatter):
+        format_type = PHONE_MIMETYPE
+        print_method = "_repr_cnncourse_phone_"
+
+    formatters = shell.display_formatter.formatters
+    if PHONE_MIMETYPE in formatters:
+        return formatters[PHONE_MIMETYPE]
+    formatter = formatters[PHONE_MIMETYPE] = PhoneFormatter(parent=shell.display_formatter)
+
+    def attach(*_):
+        # the inline backend takes every formatter's Figure printer away when it starts
+        # (``select_figure_formats``): attach it again before each cell's figures are shown
+        formatter.for_type_by_name("matplotlib.figure", "Figure", phone_png)
+
+    attach()
+    shell.events.register("post_execute", attach)
+    return formatter

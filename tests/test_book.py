@@ -6,15 +6,17 @@ table of contents in headless Chromium (Debian's ``chromium``, driven by Playwri
 loads, nothing is fetched from another host, the maths is typeset, the images load, the
 widgets respond without a kernel, and a phone-width screen does not scroll sideways.
 Each page must stay within a byte budget (decoded bytes from Resource Timing: 2 MB before
-scrolling, 5 MB after scrolling to the bottom) and pass axe-core (pinned in
-``tools/assets.json``, injected inline) without a violation of any impact, light and
+scrolling, 5 MB after scrolling to the bottom, at 1280 and at 390 px) and pass axe-core
+(pinned in ``tools/assets.json``, injected inline) without a violation of any impact, light and
 dark, at 1280 and 390 px. At both widths, light and dark, nothing is wider than the content
 column (wide equations and tables scroll inside their own box) and every widget frame is
-shown whole, at 0.9 or more of its drawn size, with no sideways scrolling (a phone gets each
-frame's phone-width variant). Widget sliders are moved by keyboard; the arithmetic explorer is
-checked against ``cnncourse.explorer.arithmetic_geometry`` on every setting. Screenshots
-(among them every widget's first and last frame at 390 px, ``*-widgetN-phone-start.png``
-and ``*-end.png``) and the measured bytes (``bytes.json``) land in ``_build/screenshots/``.
+shown whole, at 0.9 or more of its drawn size, with no sideways scrolling (a phone gets
+each frame's phone-width variant, and each static figure with a phone layout shows that
+layout, inside its output box, while 1280 px shows the wide figure). Widget sliders are
+moved by keyboard; the arithmetic explorer is checked against
+``cnncourse.explorer.arithmetic_geometry`` on every setting. Screenshots (among them every
+widget's first and last frame at 390 px, ``*-widgetN-phone-start.png`` and ``*-end.png``)
+and the measured bytes (``bytes.json``) land in ``_build/screenshots/``.
 """
 
 import functools
@@ -240,6 +242,11 @@ def test_page_dark_and_phone(browser, server, page):
         assert theme == "dark", f"{page}: dark preference gave theme {theme!r}"
         dark.page.screenshot(path=_shot_name(page, "dark"))
         dark.scroll_to_bottom()
+        phone_files = dark.page.evaluate(
+            """() => Array.from(document.querySelectorAll('picture.cc-figure-picture img'))
+                 .map(img => img.currentSrc).filter(url => url.endsWith('-phone.png'))"""
+        )
+        assert phone_files == [], f"{page}: phone layouts shown at 1280 px: {phone_files}"
         violations = dark.axe_violations()
         assert violations == [], f"{page}: axe-core (dark) found {violations}"
     finally:
@@ -247,7 +254,23 @@ def test_page_dark_and_phone(browser, server, page):
     phone = PageVisit(browser, f"{server}/{page}.html", width=390, height=844)
     try:
         phone.wait_for_maths()
+        phone.page.wait_for_load_state("networkidle")
+        before = phone.received_bytes()
+        _record_bytes(page, "phone_before_scrolling", before)
+        assert before <= BUDGET_BEFORE_SCROLLING, (
+            f"{page}: {before / 1e6:.2f} MB before scrolling on a phone; "
+            f"largest {phone.largest_resources()}"
+        )
         phone.scroll_to_bottom()
+        after = phone.received_bytes()
+        _record_bytes(page, "phone_after_scrolling", after)
+        assert after <= BUDGET_AFTER_SCROLLING, (
+            f"{page}: {after / 1e6:.2f} MB after scrolling on a phone; "
+            f"largest {phone.largest_resources()}"
+        )
+        # A figure with a phone layout shows that layout (and only it is fetched), whole.
+        misfits = phone.page.evaluate(FIGURE_FIT)
+        assert misfits == [], f"{page}: figures not shown in their phone layout: {misfits}"
         overflow = phone.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
@@ -284,6 +307,25 @@ def test_page_dark_and_phone(browser, server, page):
     finally:
         phone.close()
 
+
+#: Static figures served in a phone layout (``_ext/book_images.py``) that a 390 px phone does
+#: not show from their phone source, or shows wider than the cell's output box.
+FIGURE_FIT = """() => Array.from(document.querySelectorAll('picture.cc-figure-picture'))
+  .filter(p => p.offsetParent !== null)
+  .map(p => [p.querySelector('img'), p.querySelector('source')])
+  .map(([img, source]) => {
+    const name = img.getAttribute('src').split('/').pop();
+    const phone = source.getAttribute('srcset').split('/').pop();
+    const box = img.closest('.cell_output') || img.parentElement.parentElement;
+    if (!img.complete || !img.currentSrc.endsWith(phone)) {
+      return `${name}: shows ${img.currentSrc.split('/').pop()}, not ${phone}`;
+    }
+    const shown = img.getBoundingClientRect();
+    if (shown.right > box.getBoundingClientRect().right + 1) {
+      return `${name}: ${shown.width.toFixed(0)} px, past its output box`;
+    }
+    return '';
+  }).filter(p => p)"""
 
 #: Problems of the widget frames shown inside ``root`` (a widget, or the page): a frame
 #: shown at under 0.9 of its intended size (the ``width`` its ``<img>`` or, for a phone's

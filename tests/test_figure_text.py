@@ -6,7 +6,9 @@ fewer when the image is wider than its box and shrinks to fit (``cnncourse.layou
 ``WIDGET_COLUMN`` and ``FIGURE_COLUMN``, measured in Chromium at 1280 and 390 px). Each case
 draws a frame or a figure with inputs like the chapter's; a widget frame is checked wide (in
 the 1280 px column) and as its phone variant (in a 390 px phone's column), a static figure in
-the 1280 px column.
+the 1280 px column and as the book's build serves it to a phone: its phone layout
+(``layout.phone_layout``, what the kernels' formatter saves) when it has one, else itself, in
+the phone's 342 px column.
 """
 
 import numpy as np
@@ -280,3 +282,78 @@ def test_widget_frame_text_is_readable_wide_and_on_a_phone(name):
 @pytest.mark.parametrize("name", STATIC_FIGURES)
 def test_static_figure_text_is_readable_at_1280_px(name):
     _check(STATIC_FIGURES[name](), FIGURE_DPI, layout.FIGURE_COLUMN["desktop"], name)
+
+
+def _rotated_detectors():  # 9.3's cell drawing the responses of rotated detectors (cell 40)
+    angles = np.linspace(-90, 90, 61)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.3), facecolor="white", sharey=True)
+    for ax, n_detectors in zip(axes, (4, 8), strict=True):
+        single = np.cos(np.deg2rad(angles[:, None] - np.linspace(-90, 90, n_detectors)))
+        for d in range(n_detectors):
+            ax.plot(angles, single[:, d], lw=1)
+        ax.plot(angles, single.max(axis=1), color="black", lw=3, label="max over channels")
+        ax.set_title(f"{n_detectors} rotated detectors", fontsize=10)
+        ax.set_xlabel("angle of the input line (degrees)")
+        ax.legend(fontsize=8, loc="lower right")
+    axes[0].set_ylabel("response / best response")
+    fig.tight_layout()
+    return fig
+
+
+def _constrained_spaces():  # 9.2's cell drawing one example of each space (cell 79)
+    fig, axes = plt.subplots(1, 4, figsize=(9.6, 2.9), facecolor="white")
+    rng = np.random.default_rng(0)
+    for ax, name in zip(axes, ["dense", "local", "Toeplitz", "convolution"], strict=True):
+        ax.imshow(rng.standard_normal((6, 6)), cmap="RdBu_r", interpolation="nearest")
+        ax.set_title(f"{name}:\n{rng.integers(6, 36)} free numbers", fontsize=10)
+        ax.set_xlabel("input $j$")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].set_ylabel("output $i$")
+    fig.tight_layout()
+    return fig
+
+
+#: Figures a notebook draws itself (not with a helper), too wide for a phone's column.
+NOTEBOOK_FIGURES = {"9.2 constrained spaces": _constrained_spaces,
+                    "9.3 rotated detectors": _rotated_detectors}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [*STATIC_FIGURES, *NOTEBOOK_FIGURES])
+def test_static_figure_text_is_readable_on_a_phone(name):
+    fig = {**STATIC_FIGURES, **NOTEBOOK_FIGURES}[name]()
+    with layout.phone_layout(fig) as narrow:
+        shown = fig if narrow is None else narrow
+        px, text = layout.smallest_text(shown, FIGURE_DPI, layout.FIGURE_COLUMN["phone"])
+    plt.close("all")
+    assert px >= layout.SMALLEST_TEXT_PX, f"{name} on a phone: {text!r} is {px:.1f} CSS px high"
+
+
+def test_a_phone_layout_leaves_the_figure_as_it_was():
+    fig = fp.draw_rates(_performance_rows()[1], peak=123.0)  # cannot be copied: redrawn in place
+    size, positions = fig.get_size_inches().copy(), [ax.get_position().bounds for ax in fig.axes]
+    assert layout.phone_png(fig) is not None
+    assert np.allclose(fig.get_size_inches(), size)
+    assert [ax.get_position().bounds for ax in fig.axes] == positions
+    plt.close("all")
+
+
+def test_the_formatter_adds_a_phone_image_to_small_text_figures_only():
+    base64 = pytest.importorskip("base64")
+    interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
+    from IPython.core.pylabtools import select_figure_formats
+
+    shell = interactiveshell.InteractiveShell.instance()
+    layout.register_phone_formatter(shell)
+    select_figure_formats(shell, {"png"})  # as the inline backend starts: Figure printers go
+    shell.events.trigger("post_execute")  # ... and the phone formatter's comes back
+    wide = STATIC_FIGURES["9.2 connections"]()
+    data, _ = shell.display_formatter.format(wide)
+    again, _ = shell.display_formatter.format(wide)
+    assert data["image/png"] == again["image/png"]  # the wide figure is not changed
+    phone = base64.b64decode(data[layout.PHONE_MIMETYPE])
+    assert phone.startswith(b"\x89PNG")
+    small, ax = plt.subplots(figsize=(3, 2))
+    ax.set_title("fits a phone")
+    assert layout.PHONE_MIMETYPE not in shell.display_formatter.format(small)[0]
+    plt.close("all")
