@@ -41,8 +41,9 @@ VIEW_SCRIPT = re.compile(
 IMAGE_DIR = "_images/widgets"
 BOXES = {"VBoxModel", "HBoxModel", "BoxModel"}
 VARIANTS_CLASS = "cc-variants"
-#: Screens up to this width get a frame's narrow variant (the book's column is ~700 px wide).
-NARROW_SCREEN = "(max-width: 720px)"
+#: Screens up to this width get a frame's narrow variant (the book's column is ~700 px wide);
+#: paper (print, the PDF) keeps the wide one, like a desktop.
+NARROW_SCREEN = "screen and (max-width: 720px)"
 
 
 class Unsupported(Exception):
