@@ -47,7 +47,8 @@ def test_a_figure_with_a_phone_layout_becomes_a_picture(tmp_path):
     assert (html / "_images" / f"{stem}-phone.png").read_bytes() == phone
     page = (html / "book" / "chapter.html").read_text()
     assert (
-        '<picture class="cc-picture cc-figure-picture"><source media="screen and (max-width: 720px)" '
+        '<picture class="cc-picture cc-figure-picture">'
+        '<source media="screen and (max-width: 720px)" '
         f'srcset="../_images/{stem}-phone.png" width="340" height="700">{img}</picture>'
     ) in page
     assert f"<p>{other}</p>" in page  # a figure without a phone layout is left alone

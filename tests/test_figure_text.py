@@ -279,11 +279,6 @@ def test_widget_frame_text_is_readable_wide_and_on_a_phone(name):
         _check(narrow, WIDGET_DPI, layout.WIDGET_COLUMN["phone"], f"{name}, phone variant")
 
 
-@pytest.mark.parametrize("name", STATIC_FIGURES)
-def test_static_figure_text_is_readable_at_1280_px(name):
-    _check(STATIC_FIGURES[name](), FIGURE_DPI, layout.FIGURE_COLUMN["desktop"], name)
-
-
 def _rotated_detectors():  # 9.3's cell drawing the responses of rotated detectors (cell 40)
     angles = np.linspace(-90, 90, 61)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.3), facecolor="white", sharey=True)
@@ -294,7 +289,7 @@ def _rotated_detectors():  # 9.3's cell drawing the responses of rotated detecto
         ax.plot(angles, single.max(axis=1), color="black", lw=3, label="max over channels")
         ax.set_title(f"{n_detectors} rotated detectors", fontsize=10)
         ax.set_xlabel("angle of the input line (degrees)")
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=9, loc="lower right")
     axes[0].set_ylabel("response / best response")
     fig.tight_layout()
     return fig
@@ -317,6 +312,12 @@ def _constrained_spaces():  # 9.2's cell drawing one example of each space (cell
 #: Figures a notebook draws itself (not with a helper), too wide for a phone's column.
 NOTEBOOK_FIGURES = {"9.2 constrained spaces": _constrained_spaces,
                     "9.3 rotated detectors": _rotated_detectors}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [*STATIC_FIGURES, *NOTEBOOK_FIGURES])
+def test_static_figure_text_is_readable_at_1280_px(name):
+    figure = {**STATIC_FIGURES, **NOTEBOOK_FIGURES}[name]()
+    _check(figure, FIGURE_DPI, layout.FIGURE_COLUMN["desktop"], name)
 
 
 @pytest.mark.parametrize("name", [*STATIC_FIGURES, *NOTEBOOK_FIGURES])
