@@ -237,6 +237,13 @@ def fft_is_exact(x, weight, pads, dilation, groups=1):
 #: make its error grow faster with the spread than F(2 x 2, 3 x 3)'s.
 WINOGRAD4_MAX_RANGE = 16.0
 
+#: Winograd runs only where no window's largest weighted input outweighs this many times the
+#: rest of that window together (see :func:`winograd_is_exact`): a window made of one large
+#: value hides it from the spread test above (a 3 x 3 image with one spike is its own
+#: smallest window), and Winograd's transforms mix that value into every output of the tile
+#: while a direct sum weighs it by its own tap alone, which may be tiny.
+WINOGRAD_DOMINANCE = 4.0
+
 #: How much larger than ``max |x| max_o sum |w_o|`` a Winograd intermediate can be, per tile
 #: side ``m`` (the sums of the absolute transform matrices' rows, squared, with a margin).
 WINOGRAD_GROWTH = {2: 16, 4: 2**16}
@@ -254,7 +261,10 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1, m=2):
       :math:`16 \\max|x| \\max_o \\sum |w_o|` stays well below the dtype's largest number;
     * in each image of ``sum_c s_c |x[n, c]|`` (``s_c``: the largest mean ``|w[o, c]|`` over
       the output channels ``o`` that read channel ``c``), no value is more than
-      :data:`FFT_MAX_RANGE` times the smallest mean over a window (padding included).
+      :data:`FFT_MAX_RANGE` times the smallest mean over a window (padding included), and
+      no window's largest value is more than :data:`WINOGRAD_DOMINANCE` times the sum of
+      its other values (a window that is one spike: its value meets every tap in the
+      transforms, in a direct sum only its own, which may be tiny).
 
     One weighted image per input image (not one per output channel, as
     :func:`fft_is_exact`): a pass over the input and a matrix-vector product, a few percent
@@ -289,7 +299,26 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1, m=2):
     smallest = _smallest_window_sum(size, pads, kernel, dilation)
     taps = kernel[0] * kernel[1]
     spread = FFT_MAX_RANGE if m == 2 else WINOGRAD4_MAX_RANGE
-    return bool(np.all(size.max(axis=(1, 2)) * taps <= spread * smallest))
+    if not np.all(size.max(axis=(1, 2)) * taps <= spread * smallest):
+        return False
+    return _no_window_dominated(size, pads, kernel, dilation)
+
+
+def _no_window_dominated(size, pads, kernel, dilation):
+    """Whether, in every window of ``size`` (N, H, W; padding counts as zeros), the largest
+    value is at most :data:`WINOGRAD_DOMINANCE` times the sum of the window's other values.
+
+    ``size`` has one value per position (the input's channels already summed), so this is
+    one pass of window maxima and sums over a single image per input image.
+    """
+    (top, bottom), (left, right) = pads
+    padded = np.pad(size, ((0, 0), (top, bottom), (left, right)))
+    span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+    windows = np.lib.stride_tricks.sliding_window_view(padded, span, axis=(1, 2))
+    windows = windows[..., :: dilation[0], :: dilation[1]]
+    largest = windows.max(axis=(-2, -1))
+    rest = windows.sum(axis=(-2, -1), dtype=np.float64) - largest
+    return bool(np.all(largest <= WINOGRAD_DOMINANCE * rest))
 
 
 def _fewest_taps_read(weight, pads, dilation):

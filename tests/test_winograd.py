@@ -303,3 +303,15 @@ def test_the_rule_is_the_region_where_f4_was_measured_faster():
         x, w = rng.standard_normal((8, c, side, side)), rng.standard_normal((o, c, 3, 3))
         expected = "winograd4" if (c, o, side) in {r[:3] for r in inside} else "shifted-gemm"
         assert cc.conv_algorithm(x, w, padding=1) == expected
+
+
+def test_a_window_made_of_one_spike_goes_to_a_direct_method():
+    """Found by the test above: a 3 x 3 image whose one window is a spike (1e4) read by a
+    tiny tap (1e-6). The spread test passes (the spike's window is the smallest), F(2, 3)
+    was 24 times a direct sum's bound off; the dominance test now sends it to the GEMM."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 1.5, (2, 1, 3, 3)).astype(np.float32)
+    w = rng.uniform(0.5, 1.5, (1, 1, 3, 3)).astype(np.float32)
+    x[0, 0, 1, 1], w[0, 0, 1, 1] = 1e4, 1e-6
+    assert not _conv_algorithms.winograd_is_exact(x, w, ((0, 0), (0, 0)))
+    _check_the_automatic_choice("winograd", (x, w, 0, "tiny tap"))
