@@ -313,9 +313,7 @@ def _no_window_dominated(size, pads, kernel, dilation):
     """
     (top, bottom), (left, right) = pads
     padded = np.pad(size, ((0, 0), (top, bottom), (left, right)))
-    span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
-    windows = np.lib.stride_tricks.sliding_window_view(padded, span, axis=(1, 2))
-    windows = windows[..., :: dilation[0], :: dilation[1]]
+    windows = view_windows(padded, kernel, dilation=dilation)
     largest = windows.max(axis=(-2, -1))
     rest = windows.sum(axis=(-2, -1), dtype=np.float64) - largest
     return bool(np.all(largest <= WINOGRAD_DOMINANCE * rest))

@@ -185,6 +185,22 @@ def _record_bytes(page, key, value):
     path.write_text(json.dumps(table, indent=1, sort_keys=True))
 
 
+def _check_byte_budgets(visit, page, device):
+    """The bytes a loaded ``visit`` received, before and after scrolling to the bottom, within
+    the budgets; recorded in ``bytes.json`` (``device``: ``"desktop"`` or ``"phone"``)."""
+    prefix = "" if device == "desktop" else f"{device}_"
+    visit.page.wait_for_load_state("networkidle")
+    for moment, budget in (("before", BUDGET_BEFORE_SCROLLING), ("after", BUDGET_AFTER_SCROLLING)):
+        if moment == "after":
+            visit.scroll_to_bottom()
+        received = visit.received_bytes()
+        _record_bytes(page, f"{prefix}{moment}_scrolling", received)
+        assert received <= budget, (
+            f"{page}: {received / 1e6:.2f} MB {moment} scrolling ({device}), budget "
+            f"{budget / 1e6:.1f} MB; largest {visit.largest_resources()}"
+        )
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("page", PAGES)
 def test_page_in_browser(browser, server, page):
@@ -194,20 +210,7 @@ def test_page_in_browser(browser, server, page):
     try:
         assert visit.response.status == 200
         has_maths = visit.wait_for_maths()
-        visit.page.wait_for_load_state("networkidle")
-        before = visit.received_bytes()
-        _record_bytes(page, "before_scrolling", before)
-        assert before <= BUDGET_BEFORE_SCROLLING, (
-            f"{page}: {before / 1e6:.2f} MB before scrolling, budget "
-            f"{BUDGET_BEFORE_SCROLLING / 1e6:.1f} MB; largest {visit.largest_resources()}"
-        )
-        visit.scroll_to_bottom()
-        after = visit.received_bytes()
-        _record_bytes(page, "after_scrolling", after)
-        assert after <= BUDGET_AFTER_SCROLLING, (
-            f"{page}: {after / 1e6:.2f} MB after scrolling to the bottom, budget "
-            f"{BUDGET_AFTER_SCROLLING / 1e6:.1f} MB; largest {visit.largest_resources()}"
-        )
+        _check_byte_budgets(visit, page, "desktop")
         if has_maths:
             unrendered = visit.page.evaluate(
                 "Array.from(document.querySelectorAll('mjx-merror')).length"
@@ -254,20 +257,7 @@ def test_page_dark_and_phone(browser, server, page):
     phone = PageVisit(browser, f"{server}/{page}.html", width=390, height=844)
     try:
         phone.wait_for_maths()
-        phone.page.wait_for_load_state("networkidle")
-        before = phone.received_bytes()
-        _record_bytes(page, "phone_before_scrolling", before)
-        assert before <= BUDGET_BEFORE_SCROLLING, (
-            f"{page}: {before / 1e6:.2f} MB before scrolling on a phone; "
-            f"largest {phone.largest_resources()}"
-        )
-        phone.scroll_to_bottom()
-        after = phone.received_bytes()
-        _record_bytes(page, "phone_after_scrolling", after)
-        assert after <= BUDGET_AFTER_SCROLLING, (
-            f"{page}: {after / 1e6:.2f} MB after scrolling on a phone; "
-            f"largest {phone.largest_resources()}"
-        )
+        _check_byte_budgets(phone, page, "phone")
         # A figure with a phone layout shows that layout (and only it is fetched), whole.
         misfits = phone.page.evaluate(FIGURE_FIT)
         assert misfits == [], f"{page}: figures not shown in their phone layout: {misfits}"
