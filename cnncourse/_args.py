@@ -69,11 +69,11 @@ def native_numpy(values, required):
     """True if ``values`` are native-byte-order NumPy arrays (exactly ``numpy.ndarray``),
     each of them after the first ``required`` possibly ``None``: then no tensor is among
     them and none needs converting (the dispatcher's common call, decided in a few steps)."""
-    for index, value in enumerate(values):
-        if type(value) is np.ndarray:
-            if not value.dtype.isnative:
-                return False
-        elif value is not None or index < required:
+    for value in values[:required]:
+        if type(value) is not np.ndarray or not value.dtype.isnative:
+            return False
+    for value in values[required:]:
+        if value is not None and (type(value) is not np.ndarray or not value.dtype.isnative):
             return False
     return True
 
@@ -200,6 +200,21 @@ def _exact_key(value):
     return kind, value
 
 
+def exact_key(args, kwargs=None):
+    """The cache key of a call's arguments (:func:`_exact_key` of each, in a few steps).
+
+    A plain int or None stands for itself (no other key equals it); a NumPy array is its
+    shape and dtype (no other key's first item is a tuple); the rest is tagged with its
+    type. Keyword arguments follow as ``(name, key)`` pairs, in name order. Raises
+    ``TypeError`` for an unhashable argument, when the key is hashed.
+    """
+    key = tuple([v if type(v) is int or v is None else (v.shape, v.dtype)
+                 if type(v) is np.ndarray else _exact_key(v) for v in args])  # fmt: skip
+    if kwargs:
+        key += tuple(sorted((name, _exact_key(value)) for name, value in kwargs.items()))
+    return key
+
+
 def exact_cache(check):
     """Remember what ``check`` returned for arguments of exactly these types and values.
 
@@ -215,11 +230,7 @@ def exact_cache(check):
     @functools.wraps(check)
     def cached(*args):
         try:
-            # A plain int or None stands for itself (no other key equals it); a NumPy array
-            # is its shape and dtype (no other key's first item is a tuple); the rest is
-            # tagged with its type (:func:`_exact_key`).
-            key = tuple([v if type(v) is int or v is None else (v.shape, v.dtype)
-                         if type(v) is np.ndarray else _exact_key(v) for v in args])  # fmt: skip
+            key = exact_key(args)
             return results[key]
         except TypeError:  # unhashable: no cache
             return check(*args)

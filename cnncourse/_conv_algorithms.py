@@ -113,7 +113,8 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
     elif weight_shape[2] * weight_shape[3] >= FFT_MIN_TAPS:
         name = "fft"
     else:
-        name = _winograd_pays(weight_shape, x, dilation, groups) or direct
+        x_shape = None if x is None else x.shape
+        name = _winograd_pays(weight_shape, x_shape, dilation, groups) or direct
     if name in WINOGRADS and not winograd_supports(weight_shape, stride, dilation):
         return direct
     if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
@@ -122,6 +123,18 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
         if not winograd_is_exact(x, weight, pads, dilation, groups, m=WINOGRADS[name]):
             return "shifted-gemm"
     return name
+
+
+def takes_shifted_gemm(weight_shape, x_shape, stride, dilation, groups):
+    """Whether :func:`choose`, outside :func:`forced`, takes ``"shifted-gemm"`` for a
+    layer of these shapes whatever its data: stride 1, one group, and neither the FFT nor
+    Winograd among the candidates (whose checks would read the data)."""
+    return (
+        max(stride) == 1
+        and groups == 1
+        and weight_shape[2] * weight_shape[3] < FFT_MIN_TAPS
+        and _winograd_pays(weight_shape, x_shape, dilation, groups) is None
+    )
 
 
 def _direct_method(weight_shape, groups, forced_name):
@@ -155,18 +168,19 @@ WINOGRAD4_MIN = (64, 16, 28 * 28, 56 * 56)
 WINOGRAD_MIN = None
 
 
-def _winograd_pays(weight_shape, x, dilation, groups):
+def _winograd_pays(weight_shape, x_shape, dilation, groups):
     """The Winograd variant measured faster than the shifted GEMM here, or None.
 
-    ``x``: the input, or None (then None). Only dense 3 x 3 kernels without dilation. The
-    channel counts are compared first: on a small layer this is a few comparisons.
+    ``x_shape``: the input's, or None (then None). Only dense 3 x 3 kernels without
+    dilation. The channel counts are compared first: on a small layer this is a few
+    comparisons.
     """
-    if x is None:
+    if x_shape is None:
         return None
     for name, least in (("winograd4", WINOGRAD4_MIN), ("winograd", WINOGRAD_MIN)):
-        if least is None or x.shape[1] < least[0] or weight_shape[0] < least[1]:
+        if least is None or x_shape[1] < least[0] or weight_shape[0] < least[1]:
             continue
-        n, _, h, w = x.shape
+        n, _, h, w = x_shape
         if h * w >= least[2] and n * h * w >= least[3] and groups == 1:
             if weight_shape[2] == weight_shape[3] == 3 and dilation == (1, 1):
                 return name
@@ -636,6 +650,71 @@ def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
     product = np.matmul(weight.reshape(out_channels, rows), cols)  # (C_out, length)
     strides = (hp * wp * item, length * item, wp * item, item)
     return np.ndarray((n, out_channels, *out_size), product.dtype, product, 0, strides)
+
+
+class PreparedShiftedGemm:
+    """:func:`_shifted_gemm_small` of one unpadded image, its shapes and strides worked out
+    once per layer configuration, for :func:`cnncourse.numpy_backend.conv` to call warm.
+
+    .. math::
+
+        y[o, t] = \\sum_{c, a, b} w[o, c, a, b]\\, x[c, t + d_h a W + d_w b],
+        \\qquad t = i W + j
+
+    over the image's numbers in reading order (``W`` numbers a row, no padding): output
+    ``(o, i, j)`` is column ``t`` of row ``o`` of one matrix product. A call is four NumPy
+    steps of a few tenths of a microsecond each: the taps' strided view of the image, its
+    copy (the im2col block), the product (``ndarray.dot``: 0.4 us less than ``matmul``'s
+    dispatch), and the answer's view of it, in the caller's shape (unbatched, or 1-D).
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(C, H, W)``: the image as 2-D (a 1-D layer's signal has ``H = 1``).
+    weight_shape : tuple of int
+        ``(C_out, C, kH, kW)``, likewise.
+    dilation : pair of int
+    out_shape : pair of int
+        ``(H_out, W_out)``.
+    batched : bool
+        Whether the answer has a batch axis (of one image).
+    n : int
+        The layer's spatial axes: 2, or 1 (the answer has no ``H_out`` axis).
+    itemsize : int
+    """
+
+    __slots__ = ("taps_shape", "taps_strides", "block_shape", "matrix_shape", "answer_shape",
+                 "answer_strides")  # fmt: skip
+
+    def __init__(self, image_shape, weight_shape, dilation, out_shape, batched, n, itemsize):
+        c, h, w = image_shape
+        out_channels, _, kh, kw = weight_shape
+        (dh, dw), (ho, wo) = dilation, out_shape
+        length = h * w - (dh * (kh - 1) * w + dw * (kw - 1))  # the columns read in bounds
+        self.taps_shape = (c, kh, kw, length)
+        self.taps_strides = (h * w * itemsize, dh * w * itemsize, dw * itemsize, itemsize)
+        self.block_shape = (c * kh * kw, length)
+        self.matrix_shape = (out_channels, c * kh * kw)
+        if n == 2:
+            shape, strides = (out_channels, ho, wo), (length * itemsize, w * itemsize, itemsize)
+        else:  # a 1-D layer: one row
+            shape, strides = (out_channels, wo), (length * itemsize, itemsize)
+        if batched:
+            shape, strides = (1, *shape), (out_channels * length * itemsize, *strides)
+        self.answer_shape, self.answer_strides = shape, strides
+
+    def __call__(self, image, weight, bias=None):
+        """The layer's answer for an ``image`` of the prepared shape, or None where the
+        image is not C-contiguous or an algorithm is :func:`forced` (the caller then runs
+        the general route)."""
+        if not image.flags.c_contiguous or _forced.__dict__.get("names"):
+            return None
+        dtype = image.dtype
+        taps = np.ndarray(self.taps_shape, dtype, image, 0, self.taps_strides)
+        product = weight.reshape(self.matrix_shape).dot(taps.reshape(self.block_shape))
+        if bias is not None:
+            product += bias.reshape(-1, 1)
+        return np.ndarray(self.answer_shape, dtype, product, 0, self.answer_strides)
 
 
 #: A batch of images (one group, a product larger than :data:`SMALL_GEMM_WORK`) goes through

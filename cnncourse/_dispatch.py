@@ -38,12 +38,26 @@ ARRAY_PARAMETERS = ("input", "weight", "bias", "x", "w")
 DUAL_BACKEND = []
 
 
-def dual_backend(public_function):
+def dual_backend(public_function=None, *, prepare=None):
     """Decide a call's backend once: refuse missing or mixed arrays, make array-likes NumPy.
 
     The array arguments (:data:`ARRAY_PARAMETERS`) lead every signature, so the positional
     ones are the first few.
+
+    ``prepare`` (for a function whose warm call on a small NumPy input costs more in Python
+    than in arithmetic: :func:`cnncourse.conv2d`, :func:`cnncourse.conv1d`): called with
+    the arguments of a common call (below) that has just succeeded, it returns a function
+    of the array arguments that gives the same answer for any arrays of the same shapes and
+    dtypes with the same other arguments, or None where there is none. The call is
+    remembered under its exact key (:func:`cnncourse._args.exact_key`: each argument's type
+    and value, each array's shape and dtype; a ``numpy.ndarray`` alone has a key of two
+    items whose first is a tuple). A later call with that key is, argument for argument, of
+    the same types and values, its arrays NumPy arrays of the same shapes and dtypes: it
+    would pass the same checks, so it skips them and runs the prepared function, which may
+    still answer None (then the call runs in full).
     """
+    if public_function is None:
+        return functools.partial(dual_backend, prepare=prepare)
     signature = inspect.signature(public_function)
     parameters = list(signature.parameters)
     array_names = [name for name in parameters if name in ARRAY_PARAMETERS]
@@ -52,14 +66,29 @@ def dual_backend(public_function):
     assert array_names[: len(required)] == required, public_function.__name__
     n_arrays, n_required, by_name = len(array_names), len(required), frozenset(array_names)
 
+    prepared = {}  # exact key of a common call -> its prepared function, or None
+
     @functools.wraps(public_function)
     def public(*args, **kwargs):
+        if prepare is not None:  # a configuration called before?
+            try:
+                key = _args.exact_key(args, kwargs)
+                call = prepared.get(key, UNPREPARED)
+            except TypeError:  # an unhashable argument: no key
+                call = None
+            if call is not None and call is not UNPREPARED:
+                answer = call(*args[:n_arrays])
+                if answer is not None:
+                    return answer
         # The common call, decided in a few operations: every array given by position, the
         # required ones native NumPy arrays, the optional ones that or None. The general
         # route below would pass such a call on unchanged.
         if len(args) >= n_required and (not kwargs or by_name.isdisjoint(kwargs)):
             if _args.native_numpy(args[:n_arrays], n_required):
-                return public_function(*args, **kwargs)
+                answer = public_function(*args, **kwargs)
+                if prepare is not None and call is UNPREPARED:
+                    remember(key, args, kwargs)
+                return answer
         arrays = dict(zip(array_names, args, strict=False))
         if kwargs:
             arrays.update((name, kwargs[name]) for name in array_names if name in kwargs)
@@ -81,8 +110,22 @@ def dual_backend(public_function):
                     kwargs[name] = _args.as_array(kwargs[name], name)
         return public_function(*args, **kwargs)
 
+    def remember(key, args, kwargs):
+        """Keep the prepared function (or None) of a common call that has succeeded."""
+        if len(prepared) >= PREPARED_CACHE_SIZE:
+            prepared.clear()
+        prepared[key] = public.prepare(*args, **kwargs)
+
+    public.prepare, public.prepared_calls = prepare, prepared
     DUAL_BACKEND.append(public_function.__name__)
     return public
+
+
+#: How many configurations a function with ``prepare`` remembers (:func:`dual_backend`).
+PREPARED_CACHE_SIZE = 256
+
+#: What a configuration never called before finds among the prepared calls.
+UNPREPARED = object()
 
 
 #: The NumPy backend, the one instance every call on a NumPy array uses.

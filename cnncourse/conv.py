@@ -98,7 +98,20 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
     return y[0] if unbatched else y
 
 
-@dual_backend
+def _prepare_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """:func:`conv2d`'s prepared NumPy call for this configuration, or None
+    (:func:`cnncourse.numpy_backend.prepared_conv`)."""
+    geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
+    return NUMPY.prepared_conv(input, weight, geom, groups, 2)
+
+
+def _prepare_conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """:func:`conv1d`'s prepared NumPy call for this configuration, or None."""
+    geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 1)
+    return NUMPY.prepared_conv(input, weight, geom, groups, 1)
+
+
+@dual_backend(prepare=_prepare_conv2d)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution layer (cross-correlation), as ``torch.nn.functional.conv2d``.
 
@@ -137,7 +150,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return backend_of(input).conv(input, weight, bias, geom, groups, 2)
 
 
-@dual_backend
+@dual_backend(prepare=_prepare_conv1d)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution layer (cross-correlation), as ``torch.nn.functional.conv1d``.
 

@@ -234,9 +234,18 @@ def unfold(input, geom):
 def conv(input, weight, bias, geom, groups, n):
     """:func:`cnncourse.conv2d` and :func:`cnncourse.conv1d` (``n`` spatial axes), checked.
 
-    ``geom`` is the layer's Geometry (from :func:`cnncourse._args.conv_args`).
+    ``geom`` is the layer's Geometry (from :func:`cnncourse._args.conv_args`). A small
+    layer on one contiguous image whose algorithm follows from its shapes alone runs the
+    shifted GEMM prepared for its configuration (:func:`_layout_of`), outside
+    :func:`cnncourse.use_algorithm`; every other call, :func:`plan`'s algorithm.
     """
-    algorithm, x, w, g, out_shape, unbatched = _plan(input, weight, geom, groups, n)
+    layout = _layout_of(input, weight, geom, groups, n)
+    prepared = layout[-1]
+    if prepared is not None:
+        answer = prepared(input, weight, bias)
+        if answer is not None:
+            return answer
+    algorithm, x, w, g, out_shape, unbatched = _plan(layout, input, weight, groups, n)
     if algorithm == "zeros":  # every tap meets only padding
         y = np.zeros((x.shape[0], w.shape[0], *out_shape), x.dtype)
     else:
@@ -269,19 +278,35 @@ def plan(input, weight, geom, groups, n):
     is worked out once per configuration (:func:`_layout`); the rest, which may look at the
     data (the choice, the weights of dead taps), on every call.
     """
-    return Plan(*_plan(input, weight, geom, groups, n))
+    layout = _layout_of(input, weight, geom, groups, n)
+    return Plan(*_plan(layout, input, weight, groups, n))
 
 
-def _plan(input, weight, geom, groups, n):
-    """:func:`plan` as a plain tuple (a named tuple costs half a microsecond to make)."""
-    key = (input.shape, input.dtype, weight.shape, weight.dtype, geom, groups, n)
+def prepared_conv(input, weight, geom, groups, n):
+    """The :class:`cnncourse._conv_algorithms.PreparedShiftedGemm` of a small layer (one
+    image, no padding, the shifted GEMM whatever the data), or None (:func:`_prepared`).
+
+    :func:`cnncourse.conv2d` and :func:`cnncourse.conv1d` remember it for the next call of
+    the same configuration (:func:`cnncourse._dispatch.dual_backend`).
+    """
+    return _layout_of(input, weight, geom, groups, n)[-1]
+
+
+def _layout_of(input, weight, geom, groups, n):
+    """The :func:`_layout` of this configuration, worked out on its first call."""
+    key = (input.shape, input.dtype, weight.shape, geom, groups, n)  # weight's dtype is input's
     layout = _layouts.get(key)
     if layout is None:
-        layout = _layout(input.shape, weight.shape, input.dtype, geom, n)
+        layout = _layout(input.shape, weight.shape, input.dtype, geom, groups, n)
         if len(_layouts) >= LAYOUT_CACHE_SIZE:
             _layouts.clear()
         _layouts[key] = layout
-    unbatched, dtype, geom, out_shape, dead_taps = layout
+    return layout
+
+
+def _plan(layout, input, weight, groups, n):
+    """:func:`plan` as a plain tuple (a named tuple costs half a microsecond to make)."""
+    unbatched, dtype, geom, out_shape, dead_taps, _ = layout
     x = input[None] if unbatched else input
     w = weight
     if n == 1:  # a 1-D convolution is a 2-D one over images of height 1
@@ -303,20 +328,21 @@ LAYOUT_CACHE_SIZE = 256
 _layouts = {}
 
 
-def _layout(input_shape, weight_shape, dtype, geom, n):
+def _layout(input_shape, weight_shape, dtype, geom, groups, n):
     """What :func:`plan` derives from the shapes alone, as a tuple.
 
-    ``(unbatched, dtype, geom, out_shape, dead_taps)``: whether a batch axis is added, the
-    dtype computed in, the 2-D geometry, the output's spatial shape, and whether some kernel
-    taps only ever meet padding (then :func:`_without_dead_taps` runs on every call, since
-    it looks at the weights; otherwise the work array's size is checked here, once).
+    ``(unbatched, dtype, geom, out_shape, dead_taps, prepared)``: whether a batch axis is
+    added, the dtype computed in, the 2-D geometry, the output's spatial shape, whether some
+    kernel taps only ever meet padding (then :func:`_without_dead_taps` runs on every call,
+    since it looks at the weights; otherwise the work array's size is checked here, once),
+    and the :func:`_prepared` call of a small layer, or None.
     """
     unbatched = len(input_shape) == n + 1
     shape = (1, *input_shape) if unbatched else tuple(input_shape)
     if n == 1:
         shape = (*shape[:2], 1, shape[2])
     geom = geom.lift_1d()
-    dtype = np.dtype(np.float32) if dtype == np.float16 else dtype
+    input_dtype, dtype = dtype, np.dtype(np.float32) if dtype == np.float16 else dtype
     out_shape = geom.output_shape(shape[2:])
     dead_taps = False
     if any(before or after for before, after in geom.pads):  # no padding: every tap is live
@@ -328,7 +354,38 @@ def _layout(input_shape, weight_shape, dtype, geom, n):
             _args.check_work_size(
                 shape, geom.pads, shape[0] * weight_shape[0] * math.prod(out_shape)
             )
-    return unbatched, dtype, geom, out_shape, dead_taps
+    prepared = None
+    if dtype == input_dtype:  # (float16, computed in float32, takes the general route)
+        prepared = _prepared(shape, weight_shape, dtype, geom, groups, out_shape, unbatched, n)
+    return unbatched, dtype, geom, out_shape, dead_taps, prepared
+
+
+def _prepared(shape, weight_shape, dtype, geom, groups, out_shape, unbatched, n):
+    """A :class:`cnncourse._conv_algorithms.PreparedShiftedGemm` for a layer the shifted
+    GEMM runs in one small product whatever the data, else None.
+
+    That is one image (``shape``: batched, 2-D), no padding, and a layer
+    :func:`cnncourse._conv_algorithms.takes_shifted_gemm` takes, of at most
+    :data:`cnncourse._conv_algorithms.SMALL_GEMM_WORK` multiply-adds: the layers whose
+    warm call costs more in Python and in NumPy's fixed costs than in arithmetic (a 28 x 28
+    image and a 3 x 3 kernel: 6,084 multiply-adds).
+    """
+    if n == 1:
+        weight_shape = (*weight_shape[:2], 1, weight_shape[2])
+    padded = any(before or after for before, after in geom.pads)
+    if shape[0] != 1 or padded:
+        return None
+    if not _conv_algorithms.takes_shifted_gemm(
+        weight_shape, shape, geom.stride, geom.dilation, groups
+    ):
+        return None
+    prepared = _conv_algorithms.PreparedShiftedGemm(
+        shape[1:], weight_shape, geom.dilation, out_shape, not unbatched, n, dtype.itemsize
+    )
+    rows, length = prepared.block_shape
+    if weight_shape[0] * rows * length > _conv_algorithms.SMALL_GEMM_WORK:
+        return None  # as shifted_gemm decides (its small path)
+    return prepared
 
 
 def _live_windows(sizes, geom, keep=lambda axis, dead: False):
@@ -686,9 +743,10 @@ class NumpyBackend(Backend):
     """The NumPy backend: every operation of :class:`cnncourse._backend.Backend`.
 
     Each method calls the function of the same name above, where the computation is
-    written and documented (the functions the chapters study). One method is the NumPy
+    written and documented (the functions the chapters study). Two methods are the NumPy
     backend's own, beyond the protocol: :meth:`plan`, the plan that :meth:`conv` runs, which
-    :func:`cnncourse.conv_algorithm` reports (torch chooses its own).
+    :func:`cnncourse.conv_algorithm` reports (torch chooses its own), and
+    :meth:`prepared_conv`, a small layer's call that :func:`cnncourse.conv2d` remembers.
     :func:`cnncourse._dispatch.backend_of` returns one shared instance,
     :data:`cnncourse._dispatch.NUMPY`.
     """
@@ -734,3 +792,6 @@ class NumpyBackend(Backend):
 
     def plan(self, input, weight, geom, groups, n):
         return plan(input, weight, geom, groups, n)
+
+    def prepared_conv(self, input, weight, geom, groups, n):
+        return prepared_conv(input, weight, geom, groups, n)

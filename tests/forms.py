@@ -26,7 +26,8 @@ def per_axis(draw, low, highs, forms=FORMS):
 @contextlib.contextmanager
 def algorithms_run():
     """Inside the block, the list of the NumPy convolution algorithms that ran (in order):
-    each of ``_conv_algorithms.ALGORITHMS`` is wrapped by a spy for the block's duration."""
+    each of ``_conv_algorithms.ALGORITHMS`` is wrapped by a spy for the block's duration, and
+    so is a small layer's prepared shifted GEMM (``"shifted-gemm"`` when it answers)."""
     from unittest import mock
 
     from cnncourse import _conv_algorithms
@@ -42,6 +43,17 @@ def algorithms_run():
                 return _original(*args, **kwargs)
 
             stack.enter_context(mock.patch.object(_conv_algorithms, attribute, spy))
+        prepared = _conv_algorithms.PreparedShiftedGemm.__call__
+
+        def prepared_spy(self, *args, **kwargs):  # a small layer's prepared shifted GEMM
+            answer = prepared(self, *args, **kwargs)
+            if answer is not None:
+                ran.append("shifted-gemm")
+            return answer
+
+        stack.enter_context(
+            mock.patch.object(_conv_algorithms.PreparedShiftedGemm, "__call__", prepared_spy)
+        )
         yield ran
 
 

@@ -88,6 +88,13 @@ def test_each_call_is_checked_once_and_answered_on_its_backend(name, backend, mo
     for check_name, check in inspect.getmembers(_args, inspect.isfunction):
         if check.__module__ == _args.__name__ and not check_name.startswith("_"):
             monkeypatch.setattr(_args, check_name, counting(check_name, check))
+    public = getattr(cc, name)
+    if getattr(public, "prepare", None) is not None:
+        # A configuration's first call: checked in full, then prepared for the next one
+        # (whose answer skips the checks). The preparation reads the geometry the call's
+        # checks cached; it is not a second check.
+        public.prepared_calls.clear()
+        monkeypatch.setattr(public, "prepare", counting("prepare", public.prepare))
     arrays, others = _arrays(name, backend), CALLS[name][1]
     result = getattr(cc, name)(*arrays, *others)
     result = result[0] if isinstance(result, tuple) else result
@@ -134,16 +141,17 @@ def test_both_backends_are_the_protocol():
     An operation added to one backend (or to the protocol) without the other fails here, and
     so does a method inherited from the protocol (whose body is ``...``). The NumPy backend
     also has ``plan`` (:func:`cnncourse.numpy_backend.plan`), the convolution plan that
-    :func:`cnncourse.conv_algorithm` reports; torch chooses its own.
+    :func:`cnncourse.conv_algorithm` reports (torch chooses its own), and ``prepared_conv``,
+    the prepared call of a small layer.
     """
     assert len(OPERATIONS) == 13
     assert _dispatch.Backend is _backend.Backend
-    assert _public_functions(numpy_backend) == set(OPERATIONS) | {"plan"}
+    assert _public_functions(numpy_backend) == set(OPERATIONS) | {"plan", "prepared_conv"}
     assert _public_functions(torch_ops) == set(OPERATIONS)
     for cls in BACKENDS:
         assert _backend.Backend in cls.__bases__, cls  # subclasses it: says so in its code
         assert not getattr(cls, "_is_protocol", False), cls  # and is a class that can be made
-        own = {"plan"} if cls is numpy_backend.NumpyBackend else set()
+        own = {"plan", "prepared_conv"} if cls is numpy_backend.NumpyBackend else set()
         assert _methods(cls) == set(OPERATIONS) | own, cls.__name__
         module = sys.modules[cls.__module__]
         for name in OPERATIONS + sorted(own):
