@@ -70,7 +70,8 @@ def dual_backend(public_function=None, *, prepare=None):
 
     @functools.wraps(public_function)
     def public(*args, **kwargs):
-        if prepare is not None:  # a configuration called before?
+        call = None
+        if prepare is not None and args and type(args[0]) is np.ndarray:  # called before?
             try:
                 key = _args.exact_key(args, kwargs)
                 call = prepared.get(key, UNPREPARED)
@@ -86,7 +87,7 @@ def dual_backend(public_function=None, *, prepare=None):
         if len(args) >= n_required and (not kwargs or by_name.isdisjoint(kwargs)):
             if _args.native_numpy(args[:n_arrays], n_required):
                 answer = public_function(*args, **kwargs)
-                if prepare is not None and call is UNPREPARED:
+                if call is UNPREPARED:  # (only a function with ``prepare`` looks)
                     remember(key, args, kwargs)
                 return answer
         arrays = dict(zip(array_names, args, strict=False))
