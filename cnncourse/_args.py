@@ -205,13 +205,15 @@ def exact_key(args, kwargs=None):
 
     A plain int or None stands for itself (no other key equals it); a NumPy array is its
     shape and dtype (no other key's first item is a tuple); the rest is tagged with its
-    type. Keyword arguments follow as ``(name, key)`` pairs, in name order. Raises
-    ``TypeError`` for an unhashable argument, when the key is hashed.
+    type. Keyword arguments follow as ``(name, key)`` pairs, in the order given (the same
+    call with its keywords in another order has another key). Raises ``TypeError`` for an
+    unhashable argument, when the key is hashed.
     """
     key = tuple([v if type(v) is int or v is None else (v.shape, v.dtype)
                  if type(v) is np.ndarray else _exact_key(v) for v in args])  # fmt: skip
     if kwargs:
-        key += tuple(sorted((name, _exact_key(value)) for name, value in kwargs.items()))
+        key += tuple([(name, v if type(v) is int or v is None else _exact_key(v))
+                      for name, v in kwargs.items()])  # fmt: skip
     return key
 
 

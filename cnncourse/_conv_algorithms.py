@@ -653,19 +653,20 @@ def _shifted_gemm_small(flat, weight, dilation, padded_shape, out_size, length):
 
 
 class PreparedShiftedGemm:
-    """:func:`_shifted_gemm_small` of one unpadded image, its shapes and strides worked out
-    once per layer configuration, for :func:`cnncourse.numpy_backend.conv` to call warm.
+    """:func:`_shifted_gemm_small` of one image, its shapes and strides worked out once per
+    layer configuration, for :func:`cnncourse.numpy_backend.conv` to call warm.
 
     .. math::
 
-        y[o, t] = \\sum_{c, a, b} w[o, c, a, b]\\, x[c, t + d_h a W + d_w b],
-        \\qquad t = i W + j
+        y[o, t] = \\sum_{c, a, b} w[o, c, a, b]\\, x_\\text{pad}[c, t + d_h a W_\\text{pad}
+        + d_w b], \\qquad t = i W_\\text{pad} + j
 
-    over the image's numbers in reading order (``W`` numbers a row, no padding): output
-    ``(o, i, j)`` is column ``t`` of row ``o`` of one matrix product. A call is four NumPy
-    steps of a few tenths of a microsecond each: the taps' strided view of the image, its
-    copy (the im2col block), the product (``ndarray.dot``: 0.4 us less than ``matmul``'s
-    dispatch), and the answer's view of it, in the caller's shape (unbatched, or 1-D).
+    over the padded image's numbers in reading order: output ``(o, i, j)`` is column ``t``
+    of row ``o`` of one matrix product. Unpadded, a call is four NumPy steps of a few tenths
+    of a microsecond each: the taps' strided view of the image, its copy (the im2col
+    block), the product (``ndarray.dot``: 0.4 us less than ``matmul``'s dispatch), and the
+    answer's view of it, in the caller's shape (unbatched, or 1-D); padded, the image is
+    first written into a new zero array of the padded size.
 
     Parameters
     ----------
@@ -673,6 +674,8 @@ class PreparedShiftedGemm:
         ``(C, H, W)``: the image as 2-D (a 1-D layer's signal has ``H = 1``).
     weight_shape : tuple of int
         ``(C_out, C, kH, kW)``, likewise.
+    pads : pair of pairs of int
+        ``((top, bottom), (left, right))``.
     dilation : pair of int
     out_shape : pair of int
         ``(H_out, W_out)``.
@@ -683,20 +686,26 @@ class PreparedShiftedGemm:
     itemsize : int
     """
 
-    __slots__ = ("taps_shape", "taps_strides", "block_shape", "matrix_shape", "answer_shape",
-                 "answer_strides")  # fmt: skip
+    __slots__ = ("image_shape", "padded_shape", "middle", "taps_shape", "taps_strides",
+                 "block_shape", "matrix_shape", "answer_shape", "answer_strides")  # fmt: skip
 
-    def __init__(self, image_shape, weight_shape, dilation, out_shape, batched, n, itemsize):
+    def __init__(self, image_shape, weight_shape, pads, dilation, out_shape, batched, n,
+                 itemsize):  # fmt: skip
         c, h, w = image_shape
         out_channels, _, kh, kw = weight_shape
+        (top, bottom), (left, right) = pads
         (dh, dw), (ho, wo) = dilation, out_shape
-        length = h * w - (dh * (kh - 1) * w + dw * (kw - 1))  # the columns read in bounds
+        hp, wp = h + top + bottom, w + left + right
+        self.image_shape = image_shape
+        self.padded_shape = (c, hp, wp) if (hp, wp) != (h, w) else None
+        self.middle = (slice(None), slice(top, top + h), slice(left, left + w))
+        length = hp * wp - (dh * (kh - 1) * wp + dw * (kw - 1))  # the columns read in bounds
         self.taps_shape = (c, kh, kw, length)
-        self.taps_strides = (h * w * itemsize, dh * w * itemsize, dw * itemsize, itemsize)
+        self.taps_strides = (hp * wp * itemsize, dh * wp * itemsize, dw * itemsize, itemsize)
         self.block_shape = (c * kh * kw, length)
         self.matrix_shape = (out_channels, c * kh * kw)
         if n == 2:
-            shape, strides = (out_channels, ho, wo), (length * itemsize, w * itemsize, itemsize)
+            shape, strides = (out_channels, ho, wo), (length * itemsize, wp * itemsize, itemsize)
         else:  # a 1-D layer: one row
             shape, strides = (out_channels, wo), (length * itemsize, itemsize)
         if batched:
@@ -704,12 +713,18 @@ class PreparedShiftedGemm:
         self.answer_shape, self.answer_strides = shape, strides
 
     def __call__(self, image, weight, bias=None):
-        """The layer's answer for an ``image`` of the prepared shape, or None where the
-        image is not C-contiguous or an algorithm is :func:`forced` (the caller then runs
-        the general route)."""
-        if not image.flags.c_contiguous or _forced.__dict__.get("names"):
+        """The layer's answer for an ``image`` of the prepared shape, or None where an
+        algorithm is :func:`forced` or an unpadded image is not C-contiguous (the caller
+        then runs the general route)."""
+        if _forced.__dict__.get("names"):
             return None
         dtype = image.dtype
+        if self.padded_shape is not None:
+            padded = np.zeros(self.padded_shape, dtype)
+            padded[self.middle] = image.reshape(self.image_shape)
+            image = padded
+        elif not image.flags.c_contiguous:
+            return None
         taps = np.ndarray(self.taps_shape, dtype, image, 0, self.taps_strides)
         product = weight.reshape(self.matrix_shape).dot(taps.reshape(self.block_shape))
         if bias is not None:

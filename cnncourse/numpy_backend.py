@@ -235,8 +235,8 @@ def conv(input, weight, bias, geom, groups, n):
     """:func:`cnncourse.conv2d` and :func:`cnncourse.conv1d` (``n`` spatial axes), checked.
 
     ``geom`` is the layer's Geometry (from :func:`cnncourse._args.conv_args`). A small
-    layer on one contiguous image whose algorithm follows from its shapes alone runs the
-    shifted GEMM prepared for its configuration (:func:`_layout_of`), outside
+    layer on one image whose algorithm follows from its shapes alone runs the shifted GEMM
+    prepared for its configuration (:func:`_prepared`), outside
     :func:`cnncourse.use_algorithm`; every other call, :func:`plan`'s algorithm.
     """
     layout = _layout_of(input, weight, geom, groups, n)
@@ -284,7 +284,7 @@ def plan(input, weight, geom, groups, n):
 
 def prepared_conv(input, weight, geom, groups, n):
     """The :class:`cnncourse._conv_algorithms.PreparedShiftedGemm` of a small layer (one
-    image, no padding, the shifted GEMM whatever the data), or None (:func:`_prepared`).
+    image, the shifted GEMM whatever the data), or None (:func:`_prepared`).
 
     :func:`cnncourse.conv2d` and :func:`cnncourse.conv1d` remember it for the next call of
     the same configuration (:func:`cnncourse._dispatch.dual_backend`).
@@ -355,7 +355,7 @@ def _layout(input_shape, weight_shape, dtype, geom, groups, n):
                 shape, geom.pads, shape[0] * weight_shape[0] * math.prod(out_shape)
             )
     prepared = None
-    if dtype == input_dtype:  # (float16, computed in float32, takes the general route)
+    if dtype == input_dtype and not dead_taps:  # (float16 is computed in float32)
         prepared = _prepared(shape, weight_shape, dtype, geom, groups, out_shape, unbatched, n)
     return unbatched, dtype, geom, out_shape, dead_taps, prepared
 
@@ -364,7 +364,8 @@ def _prepared(shape, weight_shape, dtype, geom, groups, out_shape, unbatched, n)
     """A :class:`cnncourse._conv_algorithms.PreparedShiftedGemm` for a layer the shifted
     GEMM runs in one small product whatever the data, else None.
 
-    That is one image (``shape``: batched, 2-D), no padding, and a layer
+    That is one image (``shape``: batched, 2-D; the caller asks only where no kernel tap
+    meets padding alone), and a layer that
     :func:`cnncourse._conv_algorithms.takes_shifted_gemm` takes, of at most
     :data:`cnncourse._conv_algorithms.SMALL_GEMM_WORK` multiply-adds: the layers whose
     warm call costs more in Python and in NumPy's fixed costs than in arithmetic (a 28 x 28
@@ -372,15 +373,21 @@ def _prepared(shape, weight_shape, dtype, geom, groups, out_shape, unbatched, n)
     """
     if n == 1:
         weight_shape = (*weight_shape[:2], 1, weight_shape[2])
-    padded = any(before or after for before, after in geom.pads)
-    if shape[0] != 1 or padded:
+    if shape[0] != 1:
         return None
     if not _conv_algorithms.takes_shifted_gemm(
         weight_shape, shape, geom.stride, geom.dilation, groups
     ):
         return None
     prepared = _conv_algorithms.PreparedShiftedGemm(
-        shape[1:], weight_shape, geom.dilation, out_shape, not unbatched, n, dtype.itemsize
+        shape[1:],
+        weight_shape,
+        geom.pads,
+        geom.dilation,
+        out_shape,
+        not unbatched,
+        n,
+        dtype.itemsize,
     )
     rows, length = prepared.block_shape
     if weight_shape[0] * rows * length > _conv_algorithms.SMALL_GEMM_WORK:

@@ -15,17 +15,17 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import cnncourse as cc
-from cnncourse import _conv_algorithms, _dispatch, numpy_backend
+from cnncourse import _args, _conv_algorithms, _dispatch, numpy_backend
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 
-def _torch_conv(x, w, b, n, dilation):
+def _torch_conv(x, w, b, n, dilation, padding):
     """``torch.nn.functional`` in float64 of NumPy arrays (batched or not)."""
     conv = F.conv2d if n == 2 else F.conv1d
     t = lambda a: None if a is None else torch.from_numpy(np.asarray(a, np.float64))  # noqa: E731
-    return conv(t(x), t(w), t(b), dilation=dilation).numpy()
+    return conv(t(x), t(w), t(b), dilation=dilation, padding=padding).numpy()
 
 
 @settings(max_examples=120, deadline=None)
@@ -38,33 +38,39 @@ def _torch_conv(x, w, b, n, dilation):
     w=st.integers(1, 30),
     kernel=st.tuples(st.integers(1, 4), st.integers(1, 4)),
     dilation=st.integers(1, 2),
+    padding=st.integers(0, 2),
     with_bias=st.booleans(),
     special=st.sampled_from([None, np.nan, np.inf, -np.inf, 1e30]),
     dtype=st.sampled_from([np.float32, np.float64]),
     seed=st.integers(0, 2**16),
 )
 def test_prepared_call_matches_torch_first_and_warm(
-    n, batched, c, o, h, w, kernel, dilation, with_bias, special, dtype, seed
+    n, batched, c, o, h, w, kernel, dilation, padding, with_bias, special, dtype, seed
 ):
     rng = np.random.default_rng(seed)
     spatial = (h, w) if n == 2 else (w,)
     k = kernel if n == 2 else kernel[1:]
-    assume(all(dilation * (size - 1) < side for size, side in zip(k, spatial, strict=True)))
+    assume(
+        all(
+            dilation * (size - 1) < side + 2 * padding
+            for size, side in zip(k, spatial, strict=True)
+        )
+    )
     x = rng.standard_normal(((1,) if batched else ()) + (c, *spatial)).astype(dtype)
     weight = rng.standard_normal((o, c, *k)).astype(dtype)
     bias = rng.standard_normal(o).astype(dtype) if with_bias else None
     if special is not None:
         x.flat[rng.integers(x.size)] = special
     conv = cc.conv2d if n == 2 else cc.conv1d
-    expected = _torch_conv(x, weight, bias, n, dilation)
+    expected = _torch_conv(x, weight, bias, n, dilation, padding)
     tolerance = 1e-4 if dtype == np.float32 else 1e-10
     for _ in range(3):  # the first call runs in full and prepares; the others, prepared
         with np.errstate(all="ignore"):  # inf times 0 (as the general route)
-            got = conv(x, weight, bias, 1, 0, dilation)
+            got = conv(x, weight, bias, 1, padding, dilation)
         assert got.dtype == dtype and got.shape == expected.shape
         np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
         x = rng.standard_normal(x.shape).astype(dtype)  # new data, same configuration
-        expected = _torch_conv(x, weight, bias, n, dilation)
+        expected = _torch_conv(x, weight, bias, n, dilation, padding)
 
 
 def _small():
@@ -135,7 +141,7 @@ def test_checks_answer_the_same_after_a_prepared_call():
 @pytest.mark.parametrize(
     ("input_shape", "weight_shape", "kwargs"),
     [
-        ((1, 1, 28, 28), (1, 1, 3, 3), {"padding": 1}),  # padded
+        ((1, 1, 1, 1), (1, 1, 3, 3), {"padding": 1}),  # taps that meet padding alone
         ((2, 1, 28, 28), (1, 1, 3, 3), {}),  # two images
         ((1, 2, 28, 28), (2, 1, 3, 3), {"groups": 2}),  # groups (depthwise)
         ((1, 1, 28, 28), (1, 1, 3, 3), {"stride": 2}),  # strided
@@ -147,9 +153,7 @@ def test_other_layers_are_not_prepared(input_shape, weight_shape, kwargs):
     x = np.zeros(input_shape, np.float32)
     w = np.zeros(weight_shape, np.float32)
     cc.conv2d(x, w, **kwargs)
-    key = next(k for k in cc.conv2d.prepared_calls if k[0] == (input_shape, x.dtype)
-               and k[1] == (weight_shape, w.dtype) and len(k) == 2 + len(kwargs))  # fmt: skip
-    assert cc.conv2d.prepared_calls[key] is None
+    assert cc.conv2d.prepared_calls[_args.exact_key((x, w), kwargs)] is None
 
 
 def test_float16_is_not_prepared():
@@ -164,3 +168,15 @@ def test_the_memo_is_bounded(monkeypatch):
     for length in range(3, 12):
         cc.conv1d(np.zeros((1, 1, length)), w)
         assert len(cc.conv1d.prepared_calls) <= 4
+
+
+def test_a_padded_image_is_prepared_and_its_views_too():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 2, 9, 7))
+    w = rng.standard_normal((3, 2, 3, 3))
+    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+    for image in (x, x[..., ::-1].copy()[..., ::-1]):  # contiguous, then a reversed view
+        for _ in range(2):
+            np.testing.assert_allclose(cc.conv2d(image, w, None, 1, 1), expected, atol=1e-12)
+    key = ((x.shape, x.dtype), (w.shape, w.dtype), None, 1, 1)
+    assert isinstance(cc.conv2d.prepared_calls[key], _conv_algorithms.PreparedShiftedGemm)
