@@ -16,6 +16,7 @@ from cnncourse import figures_performance as fp
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 GEMM_CASES = [c for c in bench.GRID if c.op == "conv2d" and c.algorithm() != "fft"]
 SMALL = bench.Case("small 2x3x9x8 -> 4, 3x2", "conv2d", (2, 3, 9, 8), (4, 3, 3, 2), {"padding": 1})
@@ -297,8 +298,9 @@ def _labels_apart(fig, count):
     """The point labels of a roofline: one per point, inside the axes, none overlapping
     another or the legend (which sits under the axes)."""
     ax = fig.axes[0]
+    fig.canvas.draw()  # places the annotations' texts
     renderer = fig.canvas.get_renderer()
-    boxes = [text.get_window_extent(renderer) for text in ax.texts]
+    boxes = [Text.get_window_extent(text, renderer) for text in ax.texts]  # the text alone
     assert len(boxes) == count
     inside = ax.get_window_extent(renderer)
     legend = ax.get_legend().get_window_extent(renderer)
@@ -317,7 +319,9 @@ def test_place_labels_keeps_crowded_labels_apart():
     ax.set_xlim(1, 1000), ax.set_ylim(10, 1000)
     fig.tight_layout()
     labels = fp.place_labels(ax, xy, ["64 ch, 56²", "strided 3x3/2", "CIFAR", "Fig 9.11"], 7)
-    boxes = [label.get_window_extent(fig.canvas.get_renderer()) for label in labels]
+    fig.canvas.draw()  # places the annotations' texts
+    renderer = fig.canvas.get_renderer()
+    boxes = [Text.get_window_extent(label, renderer) for label in labels]  # without leaders
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     plt.close(fig)
 
