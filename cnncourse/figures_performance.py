@@ -279,11 +279,13 @@ def draw_rates(rows, peak, narrow=False):
     conv_rows = [r for r in rows if r["op"] == "conv2d"]
     fig, ax = _figure((3.9, 0.36 * len(conv_rows) + 2.0) if narrow else (9, 3.8))
     series = {backend: [_rate(r, backend) for r in conv_rows] for backend, _, _ in BACKENDS}
-    labels = [
-        (short(r["case"]) if narrow else r["case"])
-        + (f" ({EFFECTIVE[r['algorithm']]}: effective)" if r["algorithm"] in EFFECTIVE else "")
-        for r in conv_rows
-    ]
+
+    def marked(r):  # on a phone "(effective)" alone, to leave the bars room
+        if r["algorithm"] not in EFFECTIVE:
+            return ""
+        return " (effective)" if narrow else f" ({EFFECTIVE[r['algorithm']]}: effective)"
+
+    labels = [(short(r["case"]) if narrow else r["case"]) + marked(r) for r in conv_rows]
     positions = _paired_bars(ax, labels, series, narrow)
     top = max(peak, *(_rate(r, "torch") for r in conv_rows)) * 3
     reference = "reference: NumPy's float32 GEMM, 1024²"
