@@ -579,21 +579,24 @@ def _gemm_algorithm(case, dtype):
 
 
 def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
-    """Time the NumPy backend on ``case``, and its matrix products alone, side by side.
+    """Time the NumPy backend on ``case``, its matrix products alone, and torch, in turn.
 
     The products of :func:`gemm_blocks` run on random matrices laid out as the algorithm
     lays them out (the im2col blocks in one work array, the results side by side; a block
     of whole images in one batched call), so the
     difference between the two times is what the algorithm spends outside BLAS: padding,
     copying the im2col blocks, and Python. The whole call runs the GEMM algorithm forced
-    (the shifted GEMM where the rule would pick Winograd).
+    (the shifted GEMM where the rule would pick Winograd). ``torch.nn.functional`` on the
+    same data is called in the same rounds, so that all three times meet the same load and
+    their ratios can be quoted together.
 
     Returns
     -------
     dict
         ``case``; ``blocks`` (:func:`gemm_blocks`); ``flops`` of the products
-        (``2mkn`` summed, padding columns included); ``numpy`` and ``gemm``, the
-        :func:`median_time` in seconds of the whole call and of the products alone.
+        (``2mkn`` summed, padding columns included); ``numpy``, ``gemm`` and ``F``, the
+        median time in seconds of the whole NumPy call, of the products alone and of
+        ``torch.nn.functional``'s call (:func:`_interleaved_medians`).
     """
     blocks = gemm_blocks(case, dtype)
     rng = np.random.default_rng(0)
@@ -625,13 +628,18 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
         with cc.use_algorithm(_gemm_algorithm(case, dtype)):
             return call()
 
-    whole, alone = _interleaved_medians(whole_call, products, repeat, min_seconds)
+    import torch
+
+    tx, tw = torch.from_numpy(x), None if w is None else torch.from_numpy(w)
+    direct = _direct_call(case, tx, tw)
+    whole, alone, by_torch = _interleaved([whole_call, products, direct], repeat, min_seconds)
     return {
         "case": case.name,
         "blocks": blocks,
         "flops": sum(2 * m * k * n for m, k, n in blocks),
         "numpy": whole,
         "gemm": alone,
+        "F": by_torch,
     }
 
 
@@ -785,7 +793,11 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
         ``of_bound``: the larger of the two Winograds' errors over their bounds;
         ``relative4``: F(4, 3)'s largest error over the largest :math:`|y|`; ``allowed``:
         whether the data pass the check that lets the rule pick F(4, 3)
-        (:func:`cnncourse._conv_algorithms.winograd_is_exact` with ``m=4``).
+        (:func:`cnncourse._conv_algorithms.winograd_is_exact` with ``m=4``); ``chosen``:
+        the algorithm :func:`cnncourse.conv2d` would run on the same data
+        (:func:`cnncourse.conv_algorithm`). The Winograd errors are those of the
+        algorithms called directly, past that check: on data the check refuses,
+        ``conv2d`` runs a direct method instead, chosen or forced.
     """
     import torch
 
@@ -820,6 +832,7 @@ def winograd_errors(cases, dtypes=("float32", "float64"), spoilers=("none",), im
                     error = np.abs(row[name].astype(np.float64) - exact)
                     row[name] = float(np.max(error / (eps * scale + 1e-300)))
                 row["allowed"] = _conv_algorithms.winograd_is_exact(xd, wd, pads, m=4)
+                row["chosen"] = cc.conv_algorithm(xd, wd, padding=padding)
                 rows.append(row)
     return rows
 

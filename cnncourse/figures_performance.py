@@ -22,6 +22,12 @@ BACKENDS = (("numpy", "cnncourse, NumPy", "input"), ("torch", "cnncourse, torch 
 #: Ratios within this fraction of 1 are ties: timing noise on a shared machine.
 NOISE = 0.15
 
+#: Algorithms whose rate on the page is *effective*: the direct sum's operation count over
+#: the time, although they do fewer operations (the FFT far fewer, Winograd's element-wise
+#: products a quarter or 16/36 of the direct sum's multiplications). Such a rate is the
+#: rate a direct method would need to keep up, not the rate of the arithmetic done.
+EFFECTIVE = {"fft": "FFT", "winograd": "Winograd", "winograd4": "Winograd"}
+
 SHORT_NAMES = {
     "Fig 9.6 edge, 1x1x280x320, k 1x2": "Fig 9.6 edge, 1x2",
     "MNIST-size 1x1x28x28, 3x3": "MNIST 28², 3x3",
@@ -130,15 +136,16 @@ def time_table(rows):
 def rate_table(rows, peak):
     """Algorithm, GFLOP/s of both backends (with the fraction of ``peak``), NumPy's memory.
 
-    A rate is the case's operation count over its time; for the FFT it is an *effective*
-    rate (the direct sum's count, not the FFT's own). ``peak MiB`` is the most memory
-    NumPy held during one call (:func:`cnncourse.bench.peak_extra_memory`).
+    A rate is the case's operation count over its time; for the FFT and Winograd
+    (:data:`EFFECTIVE`) it is an *effective* rate, marked so: the direct sum's count, not
+    the algorithm's own, over the time. ``NumPy MiB`` is the most memory NumPy held during
+    one call (:func:`cnncourse.bench.peak_extra_memory`).
     """
     header = ["case", "NumPy algorithm", "NumPy GFLOP/s", "torch GFLOP/s", "NumPy MiB"]
     body = [
         (
             short(row["case"]),
-            row["algorithm"] + (" (effective)" if row["algorithm"] == "fft" else ""),
+            row["algorithm"] + (" (effective)" if row["algorithm"] in EFFECTIVE else ""),
             f"{_rate(row, 'numpy'):.1f} ({_rate(row, 'numpy') / peak:.0%})",
             f"{_rate(row, 'torch'):.1f} ({_rate(row, 'torch') / peak:.0%})",
             f"{row['numpy_peak_bytes'] / 2**20:.0f}",
@@ -176,16 +183,25 @@ def comparison_markdown(rows, band=NOISE):
 def fastest_rate_markdown(rows, peak):
     """One sentence: the fastest convolution rate of each backend, as a fraction of ``peak``.
 
-    The FFT case is left out: its rate is effective, not a count of what it computed.
+    The cases NumPy runs by the FFT or Winograd are left out (on both backends): NumPy's
+    rate there is effective (:data:`EFFECTIVE`), not a count of what it computed.
     """
-    direct = [r for r in rows if r["op"] == "conv2d" and r["algorithm"] != "fft"]
+    direct = [r for r in rows if r["op"] == "conv2d" and r["algorithm"] not in EFFECTIVE]
     parts = []
     for backend, label in (("torch", "torch"), ("numpy", "NumPy")):
         best = max(direct, key=lambda r: _rate(r, backend))
         rate = _rate(best, backend)
         parts.append(f"{label} {rate:.0f} GFLOP/s ({rate / peak:.0%}, {short(best['case'])})")
+    left_out = sorted({EFFECTIVE[r["algorithm"]] for r in rows if r["algorithm"] in EFFECTIVE})
+    ways = {"FFT": "the FFT", "Winograd": "Winograd's algorithm"}
+    aside = (
+        f" (the cases NumPy runs by {' or '.join(ways[w] for w in left_out)} left out: its "
+        "rates there are effective)"
+        if left_out
+        else ""
+    )
     return (
-        "Fastest convolution in this run (FFT left out), against the reference rate: "
+        f"Fastest convolution in this run{aside}, against the reference rate: "
         + "; ".join(parts)
         + "."
     )
@@ -263,11 +279,13 @@ def draw_rates(rows, peak, narrow=False):
     conv_rows = [r for r in rows if r["op"] == "conv2d"]
     fig, ax = _figure((3.9, 0.36 * len(conv_rows) + 2.0) if narrow else (9, 3.8))
     series = {backend: [_rate(r, backend) for r in conv_rows] for backend, _, _ in BACKENDS}
-    labels = [
-        (short(r["case"]) if narrow else r["case"])
-        + (" (FFT: effective)" if r["algorithm"] == "fft" else "")
-        for r in conv_rows
-    ]
+
+    def marked(r):  # on a phone "(effective)" alone, to leave the bars room
+        if r["algorithm"] not in EFFECTIVE:
+            return ""
+        return " (effective)" if narrow else f" ({EFFECTIVE[r['algorithm']]}: effective)"
+
+    labels = [(short(r["case"]) if narrow else r["case"]) + marked(r) for r in conv_rows]
     positions = _paired_bars(ax, labels, series, narrow)
     top = max(peak, *(_rate(r, "torch") for r in conv_rows)) * 3
     reference = "reference: NumPy's float32 GEMM, 1024²"
@@ -357,16 +375,18 @@ def gemm_table(profiles, peak, rows):
 def why_markdown(rows, profiles, peak):
     """Bullets that quote this run's numbers for the appendix's explanations.
 
-    The NumPy times are those of ``profiles`` (the same measurements as
-    :func:`gemm_table`, the GEMM algorithm forced where the rule picks Winograd), not of
-    ``rows``: a separate timing of the same call. A time
-    compared with another is called less or more only outside the noise band
-    (:func:`relation`). One bullet each for the 64-channel layer, the CIFAR batch, the
-    strided layer (the NumPy call and its matrix products, timed in turn by
-    :func:`cnncourse.bench.time_gemm_blocks`, against torch's whole call in ``rows``), the
-    MNIST-size input (its time against what its arithmetic would take at ``peak``) and
-    pooling (NumPy / torch); and a warning when the products alone took longer than the
-    whole call, which only a busy machine does.
+    The GEMM bullets quote only ratios within one measurement, ``profiles``
+    (:func:`cnncourse.bench.time_gemm_blocks`: the whole NumPy call, the GEMM algorithm
+    forced where the rule picks Winograd, its matrix products alone, and
+    ``torch.nn.functional``'s call, timed in turn): the share of the call the products
+    take, their rate against ``peak``, and torch's time over the products' and over the
+    call's. No time of ``profiles`` is quoted: ``rows`` timed the same calls separately,
+    and on a busy machine the two can differ several times. One bullet each for the
+    64-channel layer, the CIFAR batch and the strided layer; then, from ``rows`` (the time
+    table's measurement), the MNIST-size input (its time against what its arithmetic would
+    take at ``peak``) and pooling (NumPy / torch); and a warning when the products alone
+    took longer than the whole call, which only a busy machine does. A time compared with
+    another is called less or more only outside the noise band (:func:`relation`).
     """
     by_case = {r["case"]: r for r in rows}
     by_profile = {p["case"]: p for p in profiles}
@@ -374,17 +394,17 @@ def why_markdown(rows, profiles, peak):
     def products_against_torch(name, label):
         row, p = by_case[name], by_profile[name]
         rate = row["flops"] / p["gemm"] / 1e9
-        found = relation(row["torch"] / p["gemm"])
+        found = relation(p["F"] / p["gemm"])
         compared = {
-            "less": "less than NumPy's products alone",
-            "more": "more than NumPy's products alone",
-            "tie": "about the same as NumPy's products alone (within the noise)",
+            "less": "less than the products alone",
+            "more": "more than the products alone",
+            "tie": "the same as the products alone, within the noise",
         }[found]
         return (
-            f"- {label}: NumPy {p['numpy'] * 1e3:.2f} ms, of which the matrix products "
-            f"alone {p['gemm'] * 1e3:.2f} ms ({p['gemm'] / p['numpy']:.0%}, at "
-            f"{rate / peak:.0%} of the reference rate); torch's whole convolution "
-            f"{row['torch'] * 1e3:.2f} ms, {compared}."
+            f"- {label}: the matrix products alone took {p['gemm'] / p['numpy']:.0%} of "
+            f"NumPy's call, at {rate / peak:.0%} of the reference rate; torch's whole "
+            f"convolution took {p['F'] / p['gemm']:.2f} times the products' time ({compared}) "
+            f"and {p['F'] / p['numpy']:.2f} times NumPy's whole call."
         )
 
     lines = [
@@ -399,14 +419,15 @@ def why_markdown(rows, profiles, peak):
     arithmetic = tiny["flops"] / (peak * 1e9)
     lines.append(
         f"- MNIST-size input: {tiny['flops']:,} operations, "
-        f"{arithmetic * 1e6:.2f} µs at the reference rate; measured NumPy "
+        f"{arithmetic * 1e6:.2f} µs at the reference rate; in the time table NumPy took "
         f"{tiny['numpy'] * 1e6:.0f} µs, torch {tiny['torch'] * 1e6:.0f} µs, torch.nn.functional "
         f"alone {tiny['F'] * 1e6:.0f} µs: nearly all of it fixed per-call costs."
     )
     for kind in ("max", "avg"):
         ratios = [r["numpy"] / r["torch"] for r in rows if r["op"] == f"{kind}_pool2d"]
         lines.append(
-            f"- {kind} pooling: NumPy / torch = {' and '.join(f'{x:.2f}' for x in ratios)}."
+            f"- {kind} pooling (the time table's): NumPy / torch = "
+            f"{' and '.join(f'{x:.2f}' for x in ratios)}."
         )
     if any(p["gemm"] > p["numpy"] for p in profiles):
         lines.append(
@@ -526,12 +547,12 @@ def draw_edge_times(sizes, times):
 def winograd_error_table(error_rows):
     """Errors of :func:`cnncourse.bench.winograd_errors` rows, in units of eps Σ|x||w|.
 
-    One row per (case, spoiled input, dtype): the shifted GEMM's, F(2, 3)'s and F(4, 3)'s
-    largest error over a direct sum's scale, and F(4, 3)'s largest error relative to the
-    largest output.
+    One row per (case, spoiled input, dtype): the shifted GEMM's, F(2 × 2, 3 × 3)'s and
+    F(4 × 4, 3 × 3)'s largest error over a direct sum's scale, and F(4 × 4, 3 × 3)'s largest
+    error relative to the largest output.
     """
-    header = ["case (input)", "dtype", "shifted GEMM", "F(2,3)", "F(4,3)",
-              "F(4,3) ÷ max|y|"]  # fmt: skip
+    f2, f4 = WINOGRAD_LABELS["winograd"], WINOGRAD_LABELS["winograd4"]
+    header = ["case (input)", "dtype", "shifted GEMM", f2, f4, f"{f4} ÷ max|y|"]
     body = []
     for r in error_rows:
         name = short(r["case"])
@@ -549,13 +570,19 @@ def winograd_error_table(error_rows):
     return header, body
 
 
-#: The names the appendix gives the algorithms of :func:`cnncourse.bench.winograd_sweep`.
-WINOGRAD_LABELS = {"shifted-gemm": "shifted GEMM", "winograd": "F(2,3)", "winograd4": "F(4,3)"}
+#: The names the appendix gives the algorithms of :func:`cnncourse.bench.winograd_sweep`:
+#: the 2-D Winograds, F(2 × 2, 3 × 3) and F(4 × 4, 3 × 3) (the 1-D ones are F(2, 3), F(4, 3)).
+WINOGRAD_LABELS = {
+    "shifted-gemm": "shifted GEMM",
+    "winograd": "F(2×2,3×3)",
+    "winograd4": "F(4×4,3×3)",
+}
 
 
 def winograd_sweep_table(sweep_rows):
     """Both Winograds against the shifted GEMM as channels grow (:func:`bench.winograd_sweep`)."""
-    header = ["side", "channels", "shifted GEMM ms", "F(2,3) ÷ shifted", "F(4,3) ÷ shifted",
+    f2, f4 = WINOGRAD_LABELS["winograd"], WINOGRAD_LABELS["winograd4"]
+    header = ["side", "channels", "shifted GEMM ms", f"{f2} ÷ shifted", f"{f4} ÷ shifted",
               "the rule picks"]  # fmt: skip
     body = [
         (
@@ -574,8 +601,8 @@ def winograd_sweep_table(sweep_rows):
 def draw_winograd_sweep(sweep_rows):
     """Each Winograd's time over the shifted GEMM's against the channel count (below 1: faster).
 
-    One colour per image side, F(4, 3) solid and F(2, 3) dashed; a grey line at 1, and
-    dotted the share of the multiplications each keeps, 16/36 and 36/144 (the GEMM alone).
+    One colour per image side, F(4 × 4, 3 × 3) solid and F(2 × 2, 3 × 3) dashed; a grey line
+    at 1, and dotted the share of the multiplications each keeps, 16/36 and 36/144 (the GEMM alone).
     """
     fig, ax = _figure((5.8, 3.4))
     sides = sorted({r["side"] for r in sweep_rows})
@@ -605,40 +632,144 @@ def draw_winograd_sweep(sweep_rows):
     return fig
 
 
-def draw_roofline(profiles, rows, peak, bandwidth):
+#: Where :func:`place_labels` tries a point's label, in order of preference: offsets in
+#: points from the point and the label's alignment (right of, left of, above, below).
+LABEL_SPOTS = tuple(
+    (dx * scale, dy * scale, ha, va)
+    for scale in (1, 2, 3.5)
+    for dx, dy, ha, va in (
+        (5, 3, "left", "bottom"),
+        (5, -3, "left", "top"),
+        (-5, 3, "right", "bottom"),
+        (-5, -3, "right", "top"),
+        (7, 0, "left", "center"),
+        (-7, 0, "right", "center"),
+        (0, 7, "center", "bottom"),
+        (0, -7, "center", "top"),
+    )
+)
+
+
+def _gap(box, point):
+    """Distance in pixels from ``point`` (x, y) to the nearest point of ``box`` (a Bbox)."""
+    dx = max(box.x0 - point[0], 0.0, point[0] - box.x1)
+    dy = max(box.y0 - point[1], 0.0, point[1] - box.y1)
+    return float(np.hypot(dx, dy))
+
+
+def place_labels(ax, xy, texts, fontsize, avoid=()):
+    """Label each point of ``xy`` (data coordinates) with its text, without overlaps.
+
+    Greedy: the points are labelled from left to right, each at the first spot of
+    :data:`LABEL_SPOTS` whose text box stays inside the axes and overlaps no label placed
+    before (nor comes within 3 points of one), overlaps no point (a marker's box), lies no
+    nearer another point than its own, and covers as few samples of the ``avoid`` lines as
+    possible; when every spot breaks a rule, the spot with the least cost (an overlap with
+    a label 1000, with a marker 300, a nearer point 150, a line sample 5). Labels sit on a
+    light backing, so that a line under one does not hide it, and one placed farther than
+    the nearest spots gets a thin line leading to its point. Call it once
+    the figure's layout is final (the boxes are measured in display pixels).
+
+    Returns
+    -------
+    list of matplotlib.text.Annotation
+    """
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    centres = ax.transData.transform(np.asarray(xy, dtype=float))
+    radius = 4 * fig.dpi / 72  # a marker's half-width, in pixels
+    margin = 3 * fig.dpi / 72  # the least gap between two labels
+    backing = {"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.4}
+    markers = [Bbox.from_extents(x - radius, y - radius, x + radius, y + radius)
+               for x, y in centres]  # fmt: skip
+    samples = [np.empty((0, 2))]
+    for line in avoid:  # the line's vertices in pixels, filled in every 2 pixels or closer
+        path = line.get_transform().transform(np.column_stack(line.get_data()))
+        for start, end in zip(path[:-1], path[1:], strict=True):
+            count = max(2, int(np.hypot(*(end - start)) / 2) + 1)
+            samples.append(start + np.linspace(0, 1, count)[:, None] * (end - start))
+    samples = np.concatenate(samples)
+    placed, labels = [], []
+    for i in np.argsort(centres[:, 0], kind="stable"):
+        label = ax.annotate(texts[i], xy[i], xytext=(0, 0), textcoords="offset points",
+                            fontsize=fontsize, bbox=backing)  # fmt: skip
+        best = None
+        for rank, (dx, dy, ha, va) in enumerate(LABEL_SPOTS):
+            label.set_position((dx, dy))
+            label.set_horizontalalignment(ha)
+            label.set_verticalalignment(va)
+            box = label.get_window_extent(renderer)
+            cost = rank * 0.01
+            cost += 1000 * (
+                not (inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1))
+            )
+            cost += 1000 * sum(box.overlaps(other) for other in placed)
+            cost += 300 * sum(box.overlaps(marker) for marker in markers)
+            gaps = [_gap(box, centre) for centre in centres]
+            cost += 150 * (min(gaps) < gaps[i])  # nearer another point than its own
+            cost += 5 * np.count_nonzero(
+                (samples[:, 0] > box.x0) & (samples[:, 0] < box.x1)
+                & (samples[:, 1] > box.y0) & (samples[:, 1] < box.y1)
+            )  # fmt: skip
+            if best is None or cost < best[0]:
+                best = (cost, dx, dy, ha, va, box)
+            if cost < 1:
+                break
+        _, dx, dy, ha, va, box = best
+        label.remove()  # drawn again where it goes, with a leading line if moved away
+        far = np.hypot(dx, dy) > 9
+        leader = {"arrowstyle": "-", "color": "0.45", "linewidth": 0.6, "shrinkA": 0,
+                  "shrinkB": 3}  # fmt: skip
+        label = ax.annotate(texts[i], xy[i], xytext=(dx, dy), textcoords="offset points",
+                            ha=ha, va=va, fontsize=fontsize, bbox=backing,
+                            arrowprops=leader if far else None)  # fmt: skip
+        placed.append(box.padded(margin))  # a gap between two labels
+        labels.append(label)
+    return labels
+
+
+def draw_roofline(profiles, rows, peak, bandwidth, narrow=False):
     """A roofline: the products' GFLOP/s against their operations per number moved.
 
     The roof is :math:`\\min(P, \\beta x / 4)`, with :math:`P` the reference rate
     ``peak``, :math:`\\beta` the measured memory ``bandwidth`` in GB/s, :math:`x` the
     operations per number moved (:func:`cnncourse.bench.gemm_work_per_load` of the widest
     block) and 4 bytes per float32 number. The rates count the direct sum's operations
-    (each case's ``flops`` in ``rows``) over the products' time alone.
+    (each case's ``flops`` in ``rows``) over the products' time alone. Each point is named
+    by :func:`place_labels` (no two labels overlap), the legend sits under the axes.
+
+    ``narrow``: the phone layout (a narrower, taller figure, the legend in one column),
+    which the wide figure offers (:func:`cnncourse.layout.offer_narrow`).
     """
     from .bench import gemm_work_per_load
 
     flops = {r["case"]: r["flops"] for r in rows}
-    fig, ax = _figure((6.4, 3.8))
+    fig, ax = _figure((3.3, 4.7) if narrow else (6.4, 4.4))
     reuse = np.array([gemm_work_per_load(*max(p["blocks"], key=lambda b: b[2])) for p in profiles])
     rates = np.array([flops[p["case"]] / p["gemm"] / 1e9 for p in profiles])
     x = np.geomspace(1, max(1000.0, reuse.max() * 2), 200)
-    ax.plot(x, np.minimum(peak, bandwidth * x / 4), color="0.3", linewidth=1.5,
-            label="roof: min(reference, bandwidth × x / 4 B)")  # fmt: skip
-    ax.plot(x, bandwidth * x / 4, ":", color="0.5", linewidth=1,
-            label=f"memory: {bandwidth:.0f} GB/s")  # fmt: skip
-    ax.axhline(peak, color="0.3", linestyle="--", linewidth=1,
-               label=f"reference rate: {peak:.0f} GFLOP/s")  # fmt: skip
+    roof = ax.plot(x, np.minimum(peak, bandwidth * x / 4), color="0.3", linewidth=1.5,
+                   label="roof: min(reference, bandwidth × x / 4 B)")  # fmt: skip
+    memory = ax.plot(x, bandwidth * x / 4, ":", color="0.5", linewidth=1,
+                     label=f"memory: {bandwidth:.0f} GB/s")  # fmt: skip
+    reference = ax.axhline(peak, color="0.3", linestyle="--", linewidth=1,
+                           label=f"reference rate: {peak:.0f} GFLOP/s")  # fmt: skip
     ax.scatter(reuse, rates, color=COLORS["input"], zorder=3, label="NumPy's products")
-    order = np.argsort(reuse)
-    for rank, i in enumerate(order):  # labels alternate below and above the points
-        ax.annotate(short(profiles[i]["case"]), (reuse[i], rates[i]),
-                    textcoords="offset points", xytext=(-6, -12 if rank % 2 else 6),
-                    fontsize=7, ha="right" if rank % 2 else "left")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_ylim(bottom=min(rates.min(), bandwidth / 4) / 2, top=peak * 3)
-    ax.set_xlabel("operations per number moved")
-    ax.set_ylabel("GFLOP/s")
+    ax.set_xlim(x[0] / 1.5, x[-1] * 1.5)
+    ax.set_ylim(bottom=min(rates.min(), bandwidth / 4) / 2, top=max(peak, rates.max()) * 3)
+    ax.set_xlabel("operations per number moved", fontsize=9)
+    ax.set_ylabel("GFLOP/s", fontsize=9)
+    ax.tick_params(labelsize=9)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7 if narrow else 8, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+              ncol=1 if narrow else 2, frameon=False)  # fmt: skip
     fig.tight_layout()
-    return fig
+    names = [short(p["case"]) for p in profiles]
+    place_labels(ax, np.column_stack([reuse, rates]), names, fontsize=7,
+                 avoid=[*roof, *memory, reference])  # fmt: skip
+    return fig if narrow else _phone_layout(fig, draw_roofline, profiles, rows, peak, bandwidth)

@@ -16,6 +16,7 @@ from cnncourse import figures_performance as fp
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 GEMM_CASES = [c for c in bench.GRID if c.op == "conv2d" and c.algorithm() != "fft"]
 SMALL = bench.Case("small 2x3x9x8 -> 4, 3x2", "conv2d", (2, 3, 9, 8), (4, 3, 3, 2), {"padding": 1})
@@ -34,7 +35,7 @@ def fake_profiles():
     with cc.use_algorithm("shifted-gemm"):  # as the appendix profiles them
         return [
             {"case": c.name, "blocks": bench.gemm_blocks(c), "flops": 10**9, "numpy": 0.004,
-             "gemm": 0.001}
+             "gemm": 0.001, "F": 0.001}
             for c in GEMM_CASES
         ]  # fmt: skip
 
@@ -73,11 +74,11 @@ def test_gemm_blocks_refuse_what_runs_no_product():
         bench.gemm_blocks(next(c for c in bench.GRID if c.op == "max_pool2d"))
 
 
-def test_time_gemm_blocks_reports_both_times():
+def test_time_gemm_blocks_reports_the_three_times():
     result = bench.time_gemm_blocks(SMALL, repeat=1, min_seconds=0)
     assert result["blocks"] == bench.gemm_blocks(SMALL)
     assert result["flops"] == sum(2 * m * k * n for m, k, n in result["blocks"])
-    assert result["numpy"] > 0 and result["gemm"] > 0
+    assert result["numpy"] > 0 and result["gemm"] > 0 and result["F"] > 0
 
 
 def test_reference_rate_is_a_positive_rate(monkeypatch):
@@ -114,6 +115,9 @@ def test_tables_have_a_cell_per_column_and_few_columns():
     assert body[0][4] == "3"  # MiB
     fft_row = next(row for row in body if row[1].startswith("fft"))
     assert "effective" in fft_row[1]
+    rows[3]["algorithm"] = "winograd4"  # Winograd's rate is effective too
+    assert fp.rate_table(rows, peak=100.0)[1][3][1] == "winograd4 (effective)"
+    assert fp.rate_table(rows, peak=100.0)[1][2][1] == rows[2]["algorithm"]
     assert fp.algorithm_table(algorithm_rows, cc.ALGORITHMS)[1][0][-1] == "fft (1.00)"
     # every algorithm timed gets a column; "depthwise", timed on no case here, none
     header = fp.algorithm_table(algorithm_rows, cc.ALGORITHMS)[0]
@@ -150,19 +154,24 @@ def test_sentences_quote_the_rows():
     rows = fake_rows()
     why = fp.why_markdown(rows, profiles, peak=100.0)
     assert (
-        "(the rule runs F(4 × 4, 3 × 3) there): NumPy 4.00 ms, of which the matrix products "
-        "alone 1.00 ms (25%" in why
+        "(the rule runs F(4 × 4, 3 × 3) there): the matrix products alone took 25% of "
+        "NumPy's call, at 1000% of the reference rate; torch's whole convolution took 1.00 "
+        "times the products' time (the same as the products alone, within the noise) and "
+        "0.25 times NumPy's whole call." in why
     )
-    assert "about the same as NumPy's products alone" in why  # torch 1 ms = products 1 ms
+    assert " ms" not in why  # ratios within one measurement, no times of it
     assert "10000.00 µs at the reference rate" in why  # 10^9 operations at 10^11 per second
     assert "busy" not in why
-    rows[3]["torch"] = 0.0005  # torch 0.5 ms against products of 1 ms
-    assert "torch's whole convolution 0.50 ms, less than NumPy's products alone" in (
+    wide = next(p for p in profiles if p["case"].startswith("8x64"))
+    wide["F"] = 0.0005  # torch 0.5 ms against products of 1 ms, in the same measurement
+    assert "took 0.50 times the products' time (less than the products alone)" in (
         fp.why_markdown(rows, profiles, peak=100.0)
     )
-    rows[3]["torch"] = 0.00105  # 5% over: within the noise, not "more"
-    assert "more than NumPy's products" not in fp.why_markdown(rows, profiles, peak=100.0)
-    rows[3]["torch"] = 0.001
+    rows[3]["torch"] = 0.0001  # the time table's torch: not what the bullets compare
+    assert "took 0.50 times the products' time" in fp.why_markdown(rows, profiles, peak=100.0)
+    wide["F"] = 0.00105  # 5% over: within the noise, not "more"
+    assert "more than the products" not in fp.why_markdown(rows, profiles, peak=100.0)
+    wide["F"] = 0.001
     profiles[0]["gemm"] = 2 * profiles[0]["numpy"]  # the products slower than the whole call
     assert "this machine was busy" in fp.why_markdown(rows, profiles, peak=100.0)
     assert fp.fastest_rate_markdown(rows, peak=100.0).count("GFLOP/s") == 2
@@ -210,10 +219,10 @@ def fake_error_rows():
     return [
         {"case": "layer", "spoiler": "none", "dtype": "float32", "shifted-gemm": 1.4,
          "winograd": 1.1, "winograd4": 24.6, "relative4": 6.3e-6, "of_bound": 0.003,
-         "allowed": True},
+         "allowed": True, "chosen": "winograd4"},
         {"case": "layer", "spoiler": "spike", "dtype": "float64", "shifted-gemm": 1.0,
          "winograd": 25726.9, "winograd4": 4.5e7, "relative4": 1e-14, "of_bound": 0.33,
-         "allowed": False},
+         "allowed": False, "chosen": "shifted-gemm"},
     ]  # fmt: skip
 
 
@@ -233,10 +242,11 @@ def fake_sweep_rows():
 
 def test_winograd_tables_quote_the_rows():
     header, body = fp.winograd_error_table(fake_error_rows())
+    assert header[3:] == ["F(2×2,3×3)", "F(4×4,3×3)", "F(4×4,3×3) ÷ max|y|"]  # the 2-D names
     assert body[0] == ("layer", "float32", "1.4", "1.1", "24.6", "6.3e-06")
     assert body[1][0] == "layer (spike)" and body[1][3] == "2.57e+04" and body[1][4] == "4.5e+07"
     header, body = fp.winograd_sweep_table(fake_sweep_rows())
-    assert body[1] == ("28", "64", "20.00", "0.75", "0.60", "F(4,3)")
+    assert body[1] == ("28", "64", "20.00", "0.75", "0.60", "F(4×4,3×3)")
 
 
 def test_winograd_sweep_figure_draws_the_ratio():
@@ -256,6 +266,8 @@ def test_winograd_errors_and_sweep_on_a_small_layer():
     assert all(r["of_bound"] <= 1 for r in rows)
     assert all(r["winograd4"] > 0 and 0 < r["relative4"] < 1e-4 for r in rows)
     assert [r["allowed"] for r in rows if r["spoiler"] == "spike"] == [False, False]
+    # computed past the check: conv2d itself refuses Winograd on such data
+    assert all(r["chosen"] == "shifted-gemm" for r in rows if r["spoiler"] == "spike")
     rows = bench.winograd_sweep(channels=(4,), sides=(8, 9), batch=1, repeat=1, min_seconds=0)
     assert [r["side"] for r in rows] == [8, 9]
     names = ("shifted-gemm", "winograd", "winograd4")
@@ -282,6 +294,38 @@ def test_growth_table_keeps_small_factors():
     assert body[0][1:] == ("1.4×", "30×")
 
 
+def _labels_apart(fig, count):
+    """The point labels of a roofline: one per point, inside the axes, none overlapping
+    another or the legend (which sits under the axes)."""
+    ax = fig.axes[0]
+    fig.canvas.draw()  # places the annotations' texts
+    renderer = fig.canvas.get_renderer()
+    boxes = [Text.get_window_extent(text, renderer) for text in ax.texts]  # the text alone
+    assert len(boxes) == count
+    inside = ax.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    for i, box in enumerate(boxes):
+        assert inside.x0 <= box.x0 and box.x1 <= inside.x1, ax.texts[i].get_text()
+        assert inside.y0 <= box.y0 and box.y1 <= inside.y1, ax.texts[i].get_text()
+        assert not box.overlaps(legend)
+        assert not any(box.overlaps(other) for other in boxes[i + 1 :]), ax.texts[i].get_text()
+
+
+def test_place_labels_keeps_crowded_labels_apart():
+    fig, ax = plt.subplots(figsize=(3.3, 3))
+    xy = np.array([[100.0, 200.0], [110.0, 215.0], [20.0, 110.0], [37.0, 95.0]])
+    ax.scatter(*xy.T)
+    ax.set_xscale("log"), ax.set_yscale("log")
+    ax.set_xlim(1, 1000), ax.set_ylim(10, 1000)
+    fig.tight_layout()
+    labels = fp.place_labels(ax, xy, ["64 ch, 56²", "strided 3x3/2", "CIFAR", "Fig 9.11"], 7)
+    fig.canvas.draw()  # places the annotations' texts
+    renderer = fig.canvas.get_renderer()
+    boxes = [Text.get_window_extent(label, renderer) for label in labels]  # without leaders
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    plt.close(fig)
+
+
 def test_draw_roofline(tmp_path):
     rows, profiles = fake_rows(), fake_profiles()
     fig = fp.draw_roofline(profiles, rows, peak=100.0, bandwidth=20.0)
@@ -291,5 +335,11 @@ def test_draw_roofline(tmp_path):
     assert np.allclose(y, np.minimum(100.0, 20.0 * x / 4))  # min(peak, bandwidth x / 4)
     points = ax.collections[0].get_offsets()
     assert len(points) == len(profiles) and np.allclose(points[:, 1], 1000.0)
+    assert ax.get_ylim()[1] >= 1000.0  # rates above the reference rate stay in view
     fig.savefig(tmp_path / "roofline.png")
+    _labels_apart(fig, len(profiles))
     plt.close(fig)
+    narrow = fig.narrow_drawing()  # the phone's drawing: its own labels, apart too
+    assert narrow.get_figwidth() < fig.get_figwidth()
+    _labels_apart(narrow, len(profiles))
+    plt.close(narrow)
