@@ -421,7 +421,11 @@ def why_markdown(rows, profiles, peak):
         f"- MNIST-size input: {tiny['flops']:,} operations, "
         f"{arithmetic * 1e6:.2f} µs at the reference rate; in the time table NumPy took "
         f"{tiny['numpy'] * 1e6:.0f} µs, torch {tiny['torch'] * 1e6:.0f} µs, torch.nn.functional "
-        f"alone {tiny['F'] * 1e6:.0f} µs: nearly all of it fixed per-call costs."
+        f"alone {tiny['F'] * 1e6:.0f} µs: nearly all of it fixed per-call costs. "
+        "NumPy's warm call runs what its first call prepared: the checks' verdict and the "
+        "algorithm's plan are remembered for this configuration (the types and values of "
+        "the arguments, the arrays' shapes and dtypes), which leaves four NumPy steps (a "
+        "strided view of the image, one copy, one product, a view of the answer)."
     )
     for kind in ("max", "avg"):
         ratios = [r["numpy"] / r["torch"] for r in rows if r["op"] == f"{kind}_pool2d"]
