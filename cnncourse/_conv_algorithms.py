@@ -188,10 +188,10 @@ WINOGRAD_MIN = None
 #: and transforming the tiles 4.1 ms, the output transform and copy 2.1, the padding 0.9,
 #: the check of the data 1.8 (5.8 before it was made faster). Sharing those passes among
 #: Python threads (each its own blocks, OpenBLAS held to one thread meanwhile) took the
-#: layer from 11.2 to 8.0 ms while OpenBLAS's threads were idle, but no faster (11.5
-#: against 10.8 ms) right after a threaded product: an idle OpenBLAS thread keeps spinning
-#: for about 0.1 s after each call (99 ms of CPU time during a 200 ms sleep), holding the
-#: other core. It is not offered.
+#: tile work (all but the check) from 11.2 to 8.0 ms while OpenBLAS's threads were idle,
+#: but no faster (11.5 against 10.8 ms) right after a threaded product: an idle OpenBLAS
+#: thread keeps spinning for about 0.1 s after each call (99 ms of CPU time during a 200 ms
+#: sleep), holding the other core. It is not offered.
 WINOGRAD_MAX_THREADS = 1
 
 
