@@ -310,8 +310,9 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1, m=2):
       transforms, in a direct sum only its own, which may be tiny).
 
     One weighted image per input image (not one per output channel, as
-    :func:`fft_is_exact`): a pass over the input and a matrix-vector product, a few percent
-    of the convolution's time.
+    :func:`fft_is_exact`): a pass over the input and a matrix-vector product, then window
+    sums and maxima of that image (one thread, 8 x 64 x 56 x 56 -> 64: 1.8 ms of F(4, 3)'s
+    13.6; 5.8 ms while the window maxima and sums reduced over every window's taps).
     """
     n, c = x.shape[:2]
     if n == 0:
