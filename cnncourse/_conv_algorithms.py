@@ -178,9 +178,10 @@ WINOGRAD_MIN = None
 #: under 0.65 of a 1-thread one's time): on the 12 layers of :data:`WINOGRAD4_MIN`'s region
 #: F(4, 3) took 0.55 to 1.04 of the shifted GEMM's time with one thread (median 0.75), 0.89
 #: to 1.30 with two (median 1.00): a tie, where the rule keeps the direct method, which
-#: needs no check of the data. F(4, 3)'s own time does not change with the threads (two
-#: threads' over one's: median 0.99), the shifted GEMM's falls (median 0.75; 8 x 64 x 56 x
-#: 56 -> 64: 24.6 -> 15.5 ms, F(4, 3) 13.6 -> 14.6 ms), so with more threads the GEMM
+#: needs no check of the data. On those layers F(4, 3)'s own time hardly changes with the
+#: threads (two threads' over one's: median 0.97), the shifted GEMM's falls (median 0.72;
+#: 8 x 64 x 56 x 56 -> 64: 24.6 -> 15.5 ms, F(4, 3) 13.6 -> 14.6 ms), so with more threads
+#: the GEMM
 #: leads by more. Why: the shifted GEMM is one large product, which OpenBLAS splits among
 #: its threads. F(4, 3) (on that layer, one thread, stage by stage) spends 4.2 ms in its 36
 #: products of 64 x 64 by at most 70 tiles per block, too small to gain from a second
