@@ -181,9 +181,8 @@ WINOGRAD_MIN = None
 #: needs no check of the data. On those layers F(4, 3)'s own time hardly changes with the
 #: threads (two threads' over one's: median 0.97), the shifted GEMM's falls (median 0.72;
 #: 8 x 64 x 56 x 56 -> 64: 24.6 -> 15.5 ms, F(4, 3) 13.6 -> 14.6 ms), so with more threads
-#: the GEMM
-#: leads by more. Why: the shifted GEMM is one large product, which OpenBLAS splits among
-#: its threads. F(4, 3) (on that layer, one thread, stage by stage) spends 4.2 ms in its 36
+#: the GEMM leads by more. Why: the shifted GEMM is one large product, which OpenBLAS splits
+#: among its threads. F(4, 3) (on that layer, one thread, stage by stage) spends 4.2 ms in its 36
 #: products of 64 x 64 by at most 70 tiles per block, too small to gain from a second
 #: thread (4.2 ms with two), and the rest in NumPy passes that run on one core: gathering
 #: and transforming the tiles 4.1 ms, the output transform and copy 2.1, the padding 0.9,
