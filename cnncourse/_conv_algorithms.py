@@ -30,7 +30,8 @@ and differ only in how they organise the arithmetic:
     36 per 4 x 4 outputs instead of 144, as one batched GEMM over channels. Only for data
     on which the answer is as accurate as a direct sum's (:func:`winograd_is_exact`):
     finite values of about the same size. F(4, 3) is the automatic choice for wide layers
-    (:data:`WINOGRAD4_MIN`); F(2, 3) runs only when forced.
+    (:data:`WINOGRAD4_MIN`) when BLAS runs one thread (:data:`WINOGRAD_MAX_THREADS`);
+    F(2, 3) runs only when forced.
 ``"depthwise"``
     For one input channel per group (:func:`depthwise`, any stride): each image's
     im2col rows, one shifted copy of it per tap (of its phase images at a stride > 1;
@@ -50,8 +51,8 @@ import threading
 
 import numpy as np
 
+from ._winograd import blas_threads, winograd, winograd4  # noqa: F401 (run() finds them by name)
 from ._winograd import supports as winograd_supports
-from ._winograd import winograd, winograd4  # noqa: F401 (run() finds them by name)
 from ._workspace import SCRATCH_MIN_BYTES, bordered, scratch
 from .views import reduce_axis, tap_ranges, view_windows
 
@@ -81,7 +82,8 @@ def forced(name):
         _forced_stack().pop()
 
 
-def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1), groups=1):
+def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1), groups=1,
+           threads=None):  # fmt: skip
     """The algorithm for a convolution of these shapes (the rule, in order).
 
     0. a grouped layer of one input channel per group (depthwise): ``"depthwise"``, at any
@@ -92,7 +94,9 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
        ``weight`` are given);
     3. a 3 x 3 kernel, no dilation or groups, at least :data:`WINOGRAD4_MIN` input
        channels, output channels, pixels per image and in the batch (64, 16, 28 x 28,
-       56 x 56): ``"winograd4"``
+       56 x 56), and NumPy's BLAS held to at most :data:`WINOGRAD_MAX_THREADS` thread
+       (``threads``; default: :func:`cnncourse._winograd.blas_threads`, read only for a
+       layer that passes the shape test): ``"winograd4"``
        (F(4 x 4, 3 x 3)), on the data :func:`winograd_is_exact` accepts (``m=4``);
        F(2 x 2, 3 x 3) likewise
        from :data:`WINOGRAD_MIN` (never as set: it was not measured faster than F(4, 3));
@@ -114,7 +118,7 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
         name = "fft"
     else:
         x_shape = None if x is None else x.shape
-        name = _winograd_pays(weight_shape, x_shape, dilation, groups) or direct
+        name = _winograd_pays(weight_shape, x_shape, dilation, groups, threads) or direct
     if name in WINOGRADS and not winograd_supports(weight_shape, stride, dilation):
         return direct
     if name == "fft" and x is not None and not fft_is_exact(x, weight, pads, dilation, groups):
@@ -128,12 +132,13 @@ def choose(weight_shape, stride, x=None, weight=None, pads=None, dilation=(1, 1)
 def takes_shifted_gemm(weight_shape, x_shape, stride, dilation, groups):
     """Whether :func:`choose`, outside :func:`forced`, takes ``"shifted-gemm"`` for a
     layer of these shapes whatever its data: stride 1, one group, and neither the FFT nor
-    Winograd among the candidates (whose checks would read the data)."""
+    Winograd among the candidates (whose checks would read the data) at any BLAS thread
+    count (Winograd's thread condition taken as met)."""
     return (
         max(stride) == 1
         and groups == 1
         and weight_shape[2] * weight_shape[3] < FFT_MIN_TAPS
-        and _winograd_pays(weight_shape, x_shape, dilation, groups) is None
+        and _winograd_pays(weight_shape, x_shape, dilation, groups, WINOGRAD_MAX_THREADS) is None
     )
 
 
@@ -163,17 +168,54 @@ WINOGRADS = {"winograd": 2, "winograd4": 4}
 #: (0.78 against 0.81): never taken. On fewer images (:data:`~cnncourse.bench.WINOGRAD_BATCH_SWEEP`)
 #: its fixed costs (the kernels' transform, the check of the data) showed: one or two images
 #: of 28 x 28 ran 1.2 to 2 times slower, four 0.66 to 0.88 times, one of 56 x 56 0.81 to 0.87
-#: times: at least 56 x 56 pixels in the batch.
+#: times: at least 56 x 56 pixels in the batch. (Measured with the data check before it was
+#: made faster, 5.8 -> 1.8 ms on 8 x 64 x 56 x 56: F(4, 3) now wins by more on these layers,
+#: :data:`~cnncourse.bench.WINOGRAD_THREAD_SWEEP`.) With 32 input channels it is still too
+#: close to call. On 8 images of 56 x 56 with 16, 64 and 128 output channels F(4, 3) took
+#: 0.77, 0.58 and 0.37 of the shifted GEMM's time in that sweep (0.37 to 1.04 over the seven
+#: runs we made), but part of that is the shifted GEMM's own slowness there: in im2col
+#: blocks of 4 MiB instead of :data:`BLOCK_BYTES` (16 MiB) it ran 5% to 22% faster (one
+#: thread, forced, BLOCK_BYTES patched; 5.0, 9.6, 15.6 ms against 5.6, 12.2, 18.2), and
+#: against those F(4, 3) took 1.15, 0.91 and 0.92 (64 channels: 0.73). On 8 images of 28 x
+#: 28 it took 0.72 to 1.19; on fewer images of 56 x 56 (``winograd_sweep(channels=(32,),
+#: out_channels=(16, 64, 128), sides=(56,), batch=b, threads=1)``) 1.04, 0.75, 0.81 with
+#: 4, 1.23, 0.98, 1.00 with 2 and 1.44, 1.25, 1.19 with one. More than one BLAS thread:
+#: :data:`WINOGRAD_MAX_THREADS`.
 WINOGRAD4_MIN = (64, 16, 28 * 28, 56 * 56)
 WINOGRAD_MIN = None
 
+#: The automatic choice takes Winograd only where NumPy's BLAS may use at most this many
+#: threads (:func:`cnncourse._winograd.blas_threads`, read on every call that passes the
+#: shape test, so that ``threadpoolctl.threadpool_limits`` is followed at once). From
+#: :data:`~cnncourse.bench.WINOGRAD_THREAD_SWEEP` (8 images; each round every algorithm at 1
+#: and at 2 threads; kept only while the shared 2-core machine ran a 2-thread product in
+#: under 0.65 of a 1-thread one's time): on the 12 layers of :data:`WINOGRAD4_MIN`'s region
+#: F(4, 3) took 0.55 to 1.04 of the shifted GEMM's time with one thread (median 0.75), 0.89
+#: to 1.30 with two (median 1.00): a tie, where the rule keeps the direct method, which
+#: needs no check of the data. On those layers F(4, 3)'s own time hardly changes with the
+#: threads (two threads' over one's: median 0.97), the shifted GEMM's falls (median 0.72;
+#: 8 x 64 x 56 x 56 -> 64: 24.6 -> 15.5 ms, F(4, 3) 13.6 -> 14.6 ms), so with more threads
+#: the GEMM leads by more. Why: the shifted GEMM is one large product, which OpenBLAS splits
+#: among its threads. F(4, 3) (on that layer, one thread, stage by stage) spends 4.2 ms in its 36
+#: products of 64 x 64 by at most 70 tiles per block, too small to gain from a second
+#: thread (4.2 ms with two), and the rest in NumPy passes that run on one core: gathering
+#: and transforming the tiles 4.1 ms, the output transform and copy 2.1, the padding 0.9,
+#: the check of the data 1.8 (5.8 before it was made faster). Sharing those passes among
+#: Python threads (each its own blocks, OpenBLAS held to one thread meanwhile) took the
+#: tile work (all but the check) from 11.2 to 8.0 ms while OpenBLAS's threads were idle,
+#: but no faster (11.5 against 10.8 ms) right after a threaded product: an idle OpenBLAS
+#: thread keeps spinning for about 0.1 s after each call (99 ms of CPU time during a 200 ms
+#: sleep), holding the other core. It is not offered.
+WINOGRAD_MAX_THREADS = 1
 
-def _winograd_pays(weight_shape, x_shape, dilation, groups):
+
+def _winograd_pays(weight_shape, x_shape, dilation, groups, threads=None):
     """The Winograd variant measured faster than the shifted GEMM here, or None.
 
     ``x_shape``: the input's, or None (then None). Only dense 3 x 3 kernels without
-    dilation. The channel counts are compared first: on a small layer this is a few
-    comparisons.
+    dilation, and at most :data:`WINOGRAD_MAX_THREADS` BLAS threads (``threads``, read with
+    :func:`cnncourse._winograd.blas_threads` if None). The channel counts are compared
+    first: on a small layer this is a few comparisons, and the thread count is not read.
     """
     if x_shape is None:
         return None
@@ -183,7 +225,8 @@ def _winograd_pays(weight_shape, x_shape, dilation, groups):
         n, _, h, w = x_shape
         if h * w >= least[2] and n * h * w >= least[3] and groups == 1:
             if weight_shape[2] == weight_shape[3] == 3 and dilation == (1, 1):
-                return name
+                threads = blas_threads() if threads is None else threads
+                return name if threads <= WINOGRAD_MAX_THREADS else None
     return None
 
 
@@ -281,8 +324,9 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1, m=2):
       transforms, in a direct sum only its own, which may be tiny).
 
     One weighted image per input image (not one per output channel, as
-    :func:`fft_is_exact`): a pass over the input and a matrix-vector product, a few percent
-    of the convolution's time.
+    :func:`fft_is_exact`): a pass over the input and a matrix-vector product, then window
+    sums and maxima of that image (one thread, 8 x 64 x 56 x 56 -> 64: 1.8 ms of F(4, 3)'s
+    13.6; 5.8 ms while the window maxima and sums reduced over every window's taps).
     """
     n, c = x.shape[:2]
     if n == 0:
@@ -323,14 +367,31 @@ def _no_window_dominated(size, pads, kernel, dilation):
     value is at most :data:`WINOGRAD_DOMINANCE` times the sum of the window's other values.
 
     ``size`` has one value per position (the input's channels already summed), so this is
-    one pass of window maxima and sums over a single image per input image.
+    one pass of window maxima and sums over a single image per input image, each a row of
+    taps and then a column (``kH + kW`` array operations, not a reduction over the
+    ``kH kW`` taps of every window: 3.9 -> 0.3 ms on 8 x 56 x 56).
     """
     (top, bottom), (left, right) = pads
     padded = np.pad(size, ((0, 0), (top, bottom), (left, right)))
-    windows = view_windows(padded, kernel, dilation=dilation)
-    largest = windows.max(axis=(-2, -1))
-    rest = windows.sum(axis=(-2, -1), dtype=np.float64) - largest
-    return bool(np.all(largest <= WINOGRAD_DOMINANCE * rest))
+    largest = _window_reduce(padded, kernel, dilation, np.maximum)
+    total = _window_reduce(padded.astype(np.float64), kernel, dilation, np.add)
+    return bool(np.all(largest <= WINOGRAD_DOMINANCE * (total - largest)))
+
+
+def _window_reduce(padded, kernel, dilation, ufunc):
+    """``ufunc`` over every (dilated) ``kH x kW`` window of ``padded`` (N, H, W): along the
+    rows' taps, then the columns'."""
+    result = padded
+    for axis, k, d in zip((1, 2), kernel, dilation, strict=True):
+        count = result.shape[axis] - d * (k - 1)
+        index = [slice(None)] * 3
+        index[axis] = slice(0, count)
+        reduced = result[tuple(index)].copy()
+        for a in range(1, k):
+            index[axis] = slice(a * d, a * d + count)
+            ufunc(reduced, result[tuple(index)], out=reduced)
+        result = reduced
+    return result
 
 
 def _fewest_taps_read(weight, pads, dilation):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import cnncourse as cc
-from cnncourse import _workspace
+from cnncourse import _winograd, _workspace
 from cnncourse._optional import require
 
 #: Seconds of rest between timing one backend and the next, because OpenBLAS threads keep
@@ -911,8 +911,61 @@ WINOGRAD_BATCH_SWEEP = (
 )
 
 
+#: The sweep behind the rule's thread count
+#: (:data:`cnncourse._conv_algorithms.WINOGRAD_MAX_THREADS`) and the 32-channel layers:
+#: :func:`winograd_sweep` with ``channels=(32, 64, 128), out_channels=(16, 64, 128),
+#: sides=(28, 56), batch=8, repeat=7, min_seconds=0.1, names=("shifted-gemm", "im2col",
+#: "winograd4"), threads=(1, 2)`` (each round every algorithm at 1 and at 2 BLAS threads),
+#: float32, after the data check was made faster, on the 2-core machine the appendix was
+#: written on, shared with other jobs (load average 1 to 1.7): each part was kept only if a
+#: 1024 x 1024 product ran with 2 threads in under 0.65 of its time with 1, before and
+#: after it (the 28-pixel layers; the 56-pixel layers with 64 and 128, then with 32 input
+#: channels). Rows ``(C_in, C_out, side, threads, shifted GEMM ms, im2col ms, F(4, 3)
+#: ms)``. (``(128, 64, 56, 2)`` met a burst of load; a second pass of the 56-pixel layers
+#: gave it 30.26 and 26.93 ms.)
+WINOGRAD_THREAD_SWEEP = (
+    (32, 16, 28, 1, 1.84, 2.31, 1.96),
+    (32, 16, 28, 2, 1.39, 1.69, 2.77),
+    (32, 64, 28, 1, 2.8, 3.36, 2.72),
+    (32, 64, 28, 2, 1.82, 2.16, 2.69),
+    (32, 128, 28, 1, 4.45, 5.02, 4.83),
+    (32, 128, 28, 2, 3.07, 3.38, 4.55),
+    (64, 16, 28, 1, 2.83, 3.59, 2.93),
+    (64, 16, 28, 2, 2.16, 2.75, 2.81),
+    (64, 64, 28, 1, 5.46, 6.12, 4.06),
+    (64, 64, 28, 2, 3.67, 4.08, 4.03),
+    (64, 128, 28, 1, 9.06, 9.59, 6.82),
+    (64, 128, 28, 2, 6.1, 6.14, 6.73),
+    (128, 16, 28, 1, 7.52, 8.88, 6.16),
+    (128, 16, 28, 2, 6.32, 7.38, 5.78),
+    (128, 64, 28, 1, 11.92, 14.2, 10.23),
+    (128, 64, 28, 2, 8.8, 9.76, 9.13),
+    (128, 128, 28, 1, 19.72, 20.68, 14.17),
+    (128, 128, 28, 2, 13.28, 13.79, 12.79),
+    (32, 16, 56, 1, 8.55, 9.39, 6.6),
+    (32, 16, 56, 2, 13.45, 16.62, 24.64),
+    (32, 64, 56, 1, 29.22, 32.23, 16.92),
+    (32, 64, 56, 2, 31.09, 32.43, 17.78),
+    (32, 128, 56, 1, 41.52, 35.97, 15.39),
+    (32, 128, 56, 2, 39.24, 40.7, 29.14),
+    (64, 16, 56, 1, 13.2, 15.77, 9.95),
+    (64, 16, 56, 2, 10.72, 12.66, 9.91),
+    (64, 64, 56, 1, 24.59, 26.74, 13.59),
+    (64, 64, 56, 2, 15.52, 17.72, 14.55),
+    (64, 128, 56, 1, 35.93, 39.69, 24.23),
+    (64, 128, 56, 2, 22.4, 31.2, 23.04),
+    (128, 16, 56, 1, 25.14, 32.12, 19.46),
+    (128, 16, 56, 2, 20.35, 27.54, 18.13),
+    (128, 64, 56, 1, 43.12, 47.87, 28.2),
+    (128, 64, 56, 2, 61.68, 72.75, 77.23),
+    (128, 128, 56, 1, 68.38, 71.17, 40.67),
+    (128, 128, 56, 2, 48.38, 46.68, 43.21),
+)
+
+
 def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3,
-                   min_seconds=0.01, out_channels=None):  # fmt: skip
+                   min_seconds=0.01, out_channels=None, names=None,
+                   threads=None):  # fmt: skip
     """Both Winograds against the shifted GEMM on 3 x 3 layers (padding 1), as channels grow.
 
     ``C`` channels in and out (or every ``C`` in with every count of ``out_channels``),
@@ -923,17 +976,26 @@ def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3
     so that later work arrays are not fresh pages): otherwise whichever algorithm
     allocates its output fresh pays page faults the other does not.
 
+    ``names``: the algorithms timed (default: the shifted GEMM and both Winograds).
+    ``threads``: BLAS threads, a count or a tuple of counts (``threadpoolctl``'s
+    ``threadpool_limits``; default: as they are). With several counts each round of
+    :func:`_interleaved_threads` times every algorithm once at each count in turn, so that a
+    burst of load from other processes meets all of them; the rule's choice is read at
+    each count.
+
     Returns
     -------
     list of dict
-        Keys ``channels``, ``out_channels``, ``side``, ``shifted-gemm``, ``winograd``
-        (F(2, 3)), ``winograd4`` (F(4, 3)) (seconds), and ``chosen`` (the rule's choice on
-        this layer).
+        Keys ``channels``, ``out_channels``, ``side``, ``threads`` (the BLAS's), one per
+        algorithm of ``names`` (seconds: ``shifted-gemm``, ``winograd`` (F(2, 3)),
+        ``winograd4`` (F(4, 3)), ...), ``chosen`` (the rule's choice on this layer) and
+        ``load`` (the one-minute load average after it, where the system reports one).
     """
     warm = np.ones(32 * 2**20, dtype=np.uint8)
     del warm
     rng = np.random.default_rng(0)
-    names = ("shifted-gemm", "winograd", "winograd4")
+    names = ("shifted-gemm", "winograd", "winograd4") if names is None else tuple(names)
+    counts = (threads,) if threads is None or isinstance(threads, int) else tuple(threads)
     rows = []
 
     def forced(name, x, w):
@@ -949,12 +1011,56 @@ def winograd_sweep(channels=(16, 32, 64, 128), sides=(28, 56), batch=2, repeat=3
             x = rng.standard_normal((batch, c, side, side)).astype(np.float32)
             w = rng.standard_normal((o, c, 3, 3)).astype(np.float32)
             calls = [lambda name=name, x=x, w=w: forced(name, x, w) for name in names]
-            times = _interleaved(calls, repeat, min_seconds)
-            row = {"channels": c, "out_channels": o, "side": side}
-            row.update(zip(names, times, strict=True))
-            row["chosen"] = cc.conv_algorithm(x, w, padding=1)
-            rows.append(row)
+            timed = _interleaved_threads(calls, counts, repeat, min_seconds)
+            for count, times in zip(counts, timed, strict=True):
+                with _blas_limited(count):
+                    row = {"channels": c, "out_channels": o, "side": side}
+                    row["threads"] = _winograd.blas_threads()
+                    row["load"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+                    row.update(zip(names, times, strict=True))
+                    row["chosen"] = cc.conv_algorithm(x, w, padding=1)
+                rows.append(row)
     return rows
+
+
+def _interleaved_threads(functions, counts, repeat, min_seconds):
+    """:func:`_interleaved` at each BLAS thread count of ``counts`` (None: as they are).
+
+    One count: :func:`_interleaved` itself. Several: rounds of every function once at each
+    count in turn (the limit is set outside the timed calls), ``repeat`` rounds and at least
+    ``min_seconds`` per function and count; the medians, one list per count.
+    """
+    if len(counts) == 1:
+        with _blas_limited(counts[0]):
+            return [_interleaved(functions, repeat, min_seconds)]
+    times = [[[] for _ in functions] for _ in counts]
+    started = time.perf_counter()
+    rounds = 0
+    while (
+        rounds <= repeat
+        or time.perf_counter() - started < len(times) * len(functions) * min_seconds
+    ):
+        for count, seconds in zip(counts, times, strict=True):
+            with _blas_limited(count):
+                for function, kept in zip(functions, seconds, strict=True):
+                    t0 = time.perf_counter()
+                    function()
+                    if rounds:  # the first round warms up
+                        kept.append(time.perf_counter() - t0)
+        rounds += 1
+        if rounds > 50 * repeat:
+            break
+    return [[statistics.median(kept) for kept in seconds] for seconds in times]
+
+
+def _blas_limited(threads):
+    """``threadpoolctl.threadpool_limits(threads)`` for BLAS, or nothing if ``threads`` is None."""
+    import contextlib
+
+    if threads is None:
+        return contextlib.nullcontext()
+    threadpoolctl = require("threadpoolctl", "book", "a BLAS thread count")
+    return threadpoolctl.threadpool_limits(threads, user_api="blas")
 
 
 #: The sweep the shifted GEMM's choice of layout comes from

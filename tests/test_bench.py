@@ -44,12 +44,19 @@ def test_every_grid_case_runs_on_both_backends():
                                        err_msg=case.name)  # fmt: skip
 
 
-def test_the_grid_runs_every_algorithm():
-    """The grid's convolutions reach each algorithm (the rule's choice), pooling none."""
+def test_the_grid_runs_every_algorithm(monkeypatch):
+    """The grid's convolutions reach each algorithm (the rule's choice, one BLAS thread),
+    pooling none; with two threads F(4, 3) gives way to the shifted GEMM."""
+    from cnncourse import _conv_algorithms
+
+    monkeypatch.setattr(_conv_algorithms, "blas_threads", lambda: 1)
     chosen = {case.algorithm() for case in bench.GRID if case.op == "conv2d"}
     # F(2, 3): forced only; depthwise: the grid has no grouped layer
     assert chosen == set(cc.ALGORITHMS) - {"winograd", "depthwise"}
     assert {case.algorithm() for case in bench.GRID if case.op != "conv2d"} == {"-"}
+    monkeypatch.setattr(_conv_algorithms, "blas_threads", lambda: 2)
+    chosen = {case.algorithm() for case in bench.GRID if case.op == "conv2d"}
+    assert chosen == set(cc.ALGORITHMS) - {"winograd", "winograd4", "depthwise"}
 
 
 def test_run_grid_and_algorithm_comparison_report_every_key():

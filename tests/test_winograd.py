@@ -174,6 +174,7 @@ def _check_the_automatic_choice(name, case):
     with (
         mock.patch.object(_conv_algorithms, "WINOGRAD4_MIN", thresholds[0]),
         mock.patch.object(_conv_algorithms, "WINOGRAD_MIN", thresholds[1]),
+        mock.patch.object(_conv_algorithms, "blas_threads", lambda: 1),
         np.errstate(all="ignore"),
         algorithms_run() as ran,
     ):
@@ -212,10 +213,12 @@ def test_the_automatic_choice_keeps_f4_within_a_direct_sums_accuracy(case):
     _check_the_automatic_choice("winograd4", case)
 
 
-def test_the_automatic_choice_takes_f4_on_the_wide_layer_only():
-    """Measured faster (:data:`~cnncourse._conv_algorithms.WINOGRAD4_MIN`): F(4 x 4, 3 x 3)
-    on the 64-channel layer, the shifted GEMM on the CIFAR batch, on MNIST, on small images
-    and on few channels; F(2 x 2, 3 x 3) never (it was not measured faster anywhere)."""
+def test_the_automatic_choice_takes_f4_on_the_wide_layer_only(monkeypatch):
+    """Measured faster (:data:`~cnncourse._conv_algorithms.WINOGRAD4_MIN`, one BLAS thread):
+    F(4 x 4, 3 x 3) on the 64-channel layer, the shifted GEMM on the CIFAR batch, on MNIST,
+    on small images and on few channels; F(2 x 2, 3 x 3) never (it was not measured faster
+    anywhere)."""
+    monkeypatch.setattr(_conv_algorithms, "blas_threads", lambda: 1)
     rng = np.random.default_rng(0)
     wide = rng.standard_normal((8, 64, 56, 56)).astype(np.float32)
     w = rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
@@ -283,7 +286,7 @@ def test_f4_makes_six_products_of_twelve_and_its_constants():
     assert _winograd.KAPPA[2] == 16 and round(_winograd.KAPPA[4], 1) == 860.4
 
 
-def test_the_rule_is_the_region_where_f4_was_measured_faster():
+def test_the_rule_is_the_region_where_f4_was_measured_faster(monkeypatch):
     """:data:`~cnncourse.bench.WINOGRAD_RULE_SWEEP`, the measurements behind the rule: F(4, 3)
     was faster than the shifted GEMM on every layer the rule gives it, and faster than
     F(2, 3) on all but one; outside, at 14 pixels a side or with 16 input channels or fewer,
@@ -298,6 +301,7 @@ def test_the_rule_is_the_region_where_f4_was_measured_faster():
     assert sum(r[3] > 1 for r in few) > 0.8 * len(few)
     fewer = bench.WINOGRAD_BATCH_SWEEP  # (images, C, side, F(4, 3), F(2, 3))
     assert all((r[0] * r[2] ** 2 >= batch_pixels) == (r[3] < 0.9) for r in fewer)
+    monkeypatch.setattr(_conv_algorithms, "blas_threads", lambda: 1)  # as measured
     rng = np.random.default_rng(1)
     for c, o, side, *_ in rows:
         x, w = rng.standard_normal((8, c, side, side)), rng.standard_normal((o, c, 3, 3))
@@ -315,3 +319,106 @@ def test_a_window_made_of_one_spike_goes_to_a_direct_method():
     x[0, 0, 1, 1], w[0, 0, 1, 1] = 1e4, 1e-6
     assert not _conv_algorithms.winograd_is_exact(x, w, ((0, 0), (0, 0)))
     _check_the_automatic_choice("winograd", (x, w, 0, "tiny tap"))
+
+
+def _wide_layer():
+    """The 64-channel layer of the book: 8 x 64 x 56 x 56 -> 64, 3 x 3, padding 1."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 64, 56, 56)).astype(np.float32)
+    return x, rng.standard_normal((64, 64, 3, 3)).astype(np.float32)
+
+
+def test_the_rule_takes_f4_with_one_blas_thread_only():
+    """The thread count is part of the rule (:data:`~cnncourse._conv_algorithms.
+    WINOGRAD_MAX_THREADS`): on the 64-channel layer F(4, 3) with one BLAS thread, the
+    shifted GEMM with two or more, given or read from the BLAS (here under
+    ``threadpool_limits``, as a reader would set it); the answer stays torch's either way."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    x, w = _wide_layer()
+    pads = ((1, 1), (1, 1))
+    assert _conv_algorithms.WINOGRAD_MAX_THREADS == 1
+    for threads, expected in ((1, "winograd4"), (2, "shifted-gemm"), (16, "shifted-gemm")):
+        assert _conv_algorithms.choose(w.shape, (1, 1), x, w, pads, threads=threads) == expected
+    reference = F.conv2d(torch.from_numpy(x[:1]).double(), torch.from_numpy(w).double(),
+                         padding=1).numpy()  # fmt: skip
+    for threads, expected in ((2, "shifted-gemm"), (1, "winograd4"), (2, "shifted-gemm")):
+        with threadpoolctl.threadpool_limits(threads, user_api="blas"):
+            assert _winograd.blas_threads() == threads
+            assert cc.conv_algorithm(x, w, padding=1) == expected
+            with algorithms_run() as ran:
+                ours = cc.conv2d(x[:1], w, padding=1)  # one image of 56 x 56: still the rule's
+            assert ran == [expected]
+            np.testing.assert_allclose(ours, reference, rtol=1e-4, atol=1e-3)
+
+
+def test_a_small_layer_does_not_read_the_thread_count(monkeypatch):
+    """``choose`` is on every call's path: a layer that fails the shape test (MNIST, the
+    CIFAR batch, 32 channels, 14 x 14 images) never asks the BLAS for its threads."""
+
+    def unread():
+        raise AssertionError("the thread count was read")
+
+    monkeypatch.setattr(_conv_algorithms, "blas_threads", unread)
+    rng = np.random.default_rng(2)
+    for x_shape, w_shape in [
+        ((1, 1, 28, 28), (1, 1, 3, 3)),
+        ((64, 3, 32, 32), (16, 3, 3, 3)),
+        ((8, 32, 56, 56), (64, 32, 3, 3)),
+        ((8, 64, 14, 14), (64, 64, 3, 3)),
+    ]:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        assert cc.conv_algorithm(x, w, padding=1) == "shifted-gemm"
+        cc.conv2d(x, w, padding=1)
+
+
+def test_blas_threads_is_looked_up_once_then_read_from_the_library(monkeypatch):
+    """The BLAS library is found once (``threadpoolctl``'s look-up is slow), then its own
+    thread count is read on each call: a later ``threadpool_limits`` is seen, nothing stale."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    looked_up = []
+    query = _winograd._blas_query
+    monkeypatch.setattr(_winograd, "_blas", {})
+    monkeypatch.setattr(_winograd, "_blas_query", lambda: looked_up.append(1) or query())
+    seen = []
+    for threads in (1, 2, 1, 3):
+        with threadpoolctl.threadpool_limits(threads, user_api="blas"):
+            seen.append(_winograd.blas_threads())
+    assert seen == [1, 2, 1, 3] and looked_up == [1]
+
+
+def test_blas_threads_without_threadpoolctl(monkeypatch):
+    """Without ``threadpoolctl`` the count cannot change while the program runs: it is the
+    one OpenBLAS starts with, from its environment variables, else the usable cores."""
+    monkeypatch.setitem(__import__("sys").modules, "threadpoolctl", None)  # import fails
+    for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert _winograd._blas_query()() == 3
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "5")
+    assert _winograd._blas_query()() == 5
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name)
+    assert _winograd._blas_query()() >= 1
+
+
+def test_the_thread_rule_is_what_was_measured():
+    """:data:`~cnncourse.bench.WINOGRAD_THREAD_SWEEP`: on the 12 layers of the rule's region
+    F(4, 3) beat the shifted GEMM with one thread (median 0.75 of its time) and tied with
+    two (median 1.00); its own time hardly changes with the threads (median 0.97), the
+    shifted GEMM's falls (median 0.72). On the book's layer, 13.6 -> 14.6 ms against
+    24.6 -> 15.5 ms."""
+    rows = {r[:4]: r[4:] for r in bench.WINOGRAD_THREAD_SWEEP}  # -> (shifted, im2col, F(4,3))
+    region = [k[:3] for k in rows if k[0] >= 64 and k[3] == 1]
+    assert len(region) == 12 and len(rows) == 36
+
+    def median(values):
+        return float(np.median(values))
+
+    f4 = {t: [rows[(*k, t)][2] / rows[(*k, t)][0] for k in region] for t in (1, 2)}
+    assert round(median(f4[1]), 2) == 0.75 and min(f4[1]) < 0.56 and max(f4[1]) < 1.05
+    assert round(median(f4[2]), 2) == 1.0 and min(f4[2]) > 0.88
+    own = [rows[(*k, 2)][2] / rows[(*k, 1)][2] for k in region]
+    gemm = [rows[(*k, 2)][0] / rows[(*k, 1)][0] for k in region]
+    assert round(median(own), 2) == 0.97 and round(median(gemm), 2) == 0.72
+    assert rows[(64, 64, 56, 1)][::2] == (24.59, 13.59)
+    assert rows[(64, 64, 56, 2)][::2] == (15.52, 14.55)
