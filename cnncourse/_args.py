@@ -193,9 +193,9 @@ def _exact_key(value):
         return kind, value.shape, value.dtype
     if kind is tuple or kind is list:
         return kind, tuple([_exact_key(item) for item in value])
-    if isinstance(value, np.generic):  # a NumPy scalar has a shape too: keep its value
-        return kind, value
-    if hasattr(value, "shape") and hasattr(value, "dtype"):  # an array: what checks read
+    if hasattr(value, "dtype") and hasattr(value, "shape"):  # an array: what checks read
+        if isinstance(value, np.generic):  # a NumPy scalar has a shape too: keep its value
+            return kind, value
         return kind, tuple(value.shape), value.dtype
     return kind, value
 

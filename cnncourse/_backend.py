@@ -16,6 +16,9 @@ class Backend(Protocol):
 
     ``geom`` is the layer's :class:`cnncourse.geometry.Geometry`, ``n`` its number of spatial
     axes (1 or 2), ``size`` a tuple of ``n`` output sizes; the flags are plain bools.
+    ``prepared_conv`` returns, for a configuration that has just run, a function
+    ``call(input, weight, bias=None)`` that computes :meth:`conv` for arrays of the same
+    shapes and dtypes without the checks (or answers None where it cannot), or None.
     """
 
     def flip(self, w): ...
@@ -27,6 +30,8 @@ class Backend(Protocol):
     def unfold(self, input, geom): ...
 
     def conv(self, input, weight, bias, geom, groups, n): ...
+
+    def prepared_conv(self, input, weight, geom, groups, n): ...
 
     def max_pool(self, input, geom, ceil_mode, return_indices, n): ...
 

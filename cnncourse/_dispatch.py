@@ -51,17 +51,18 @@ def dual_backend(public_function=None, *, prepare=None):
     The array arguments (:data:`ARRAY_PARAMETERS`) lead every signature, so the positional
     ones are the first few.
 
-    ``prepare`` (for a function whose warm call on a small NumPy input costs more in Python
-    than in arithmetic: :func:`cnncourse.conv2d`, :func:`cnncourse.conv1d`): called with
-    the arguments of a common call (below) that has just succeeded, it returns a function
-    of the array arguments that gives the same answer for any arrays of the same shapes and
-    dtypes with the same other arguments, or None where there is none. The call is
-    remembered under its exact key (:func:`cnncourse._args.exact_key`: each argument's type
-    and value, each array's shape and dtype; a ``numpy.ndarray`` alone has a key of two
-    items whose first is a tuple). A later call with that key is, argument for argument, of
-    the same types and values, its arrays NumPy arrays of the same shapes and dtypes: it
-    would pass the same checks, so it skips them and runs the prepared function, which may
-    still answer None (then the call runs in full).
+    ``prepare`` (for a function whose warm call on a small input costs more in Python than
+    in arithmetic: :func:`cnncourse.conv2d`, :func:`cnncourse.conv1d`): called with the
+    arguments of a call that has just succeeded, its arrays given by position (native NumPy
+    arrays, or torch tensors), it returns a function of the array arguments that gives the
+    same answer for any arrays of the same kinds, shapes and dtypes with the same other
+    arguments, or None where there is none. The call is remembered under its exact key
+    (:func:`cnncourse._args.exact_key`: each argument's type and value, each array's shape
+    and dtype; a ``numpy.ndarray`` alone has a key of two items whose first is a tuple, a
+    tensor's starts with its type). A later call with that key is, argument for argument,
+    of the same types and values, its arrays of the same kinds, shapes and dtypes: it would
+    pass the same checks, so it skips them and runs the prepared function, which may still
+    answer None (then the call runs in full).
     """
     if public_function is None:
         return functools.partial(dual_backend, prepare=prepare)
@@ -78,7 +79,7 @@ def dual_backend(public_function=None, *, prepare=None):
     @functools.wraps(public_function)
     def public(*args, **kwargs):
         call = None
-        if prepare is not None and args and type(args[0]) is np.ndarray:  # called before?
+        if prepare is not None and args and _is_array(args[0]):  # a configuration seen before?
             try:
                 key = _args.exact_key(args, kwargs)
                 call = prepared.get(key, UNPREPARED)
@@ -106,7 +107,8 @@ def dual_backend(public_function=None, *, prepare=None):
         as_given = all(
             a is None or (type(a) is np.ndarray and a.dtype.isnative) for a in arrays.values()
         )
-        if _args.check_same_kind(**arrays) == "numpy" and not as_given:
+        kind = _args.check_same_kind(**arrays)
+        if kind == "numpy" and not as_given:
             args = [
                 _args.as_array(value, array_names[index])
                 if index < len(array_names) and value is not None
@@ -116,7 +118,10 @@ def dual_backend(public_function=None, *, prepare=None):
             for name in array_names:
                 if kwargs.get(name) is not None:
                     kwargs[name] = _args.as_array(kwargs[name], name)
-        return public_function(*args, **kwargs)
+        answer = public_function(*args, **kwargs)
+        if call is UNPREPARED and kind == "torch" and by_name.isdisjoint(kwargs):
+            remember(key, args, kwargs)  # tensors by position, as given
+        return answer
 
     def remember(key, args, kwargs):
         """Keep the prepared function (or None) of a common call that has succeeded."""
@@ -127,6 +132,13 @@ def dual_backend(public_function=None, *, prepare=None):
     public.prepare, public.prepared_calls = prepare, prepared
     DUAL_BACKEND.append(public_function.__name__)
     return public
+
+
+def _is_array(value):
+    """Whether ``value`` is an array of some kind (a NumPy array, a torch tensor: it has a
+    dtype): a call whose first argument is one may have a prepared function. (A list's key
+    would walk the whole list.)"""
+    return type(value) is np.ndarray or hasattr(value, "dtype")
 
 
 #: How many configurations a function with ``prepare`` remembers (:func:`dual_backend`).

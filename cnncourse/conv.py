@@ -99,16 +99,17 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
 
 
 def _prepare_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """:func:`conv2d`'s prepared NumPy call for this configuration, or None
-    (:func:`cnncourse.numpy_backend.prepared_conv`)."""
+    """:func:`conv2d`'s prepared call for this configuration, or None (the backend's
+    ``prepared_conv``: :func:`cnncourse.numpy_backend.prepared_conv`,
+    :func:`cnncourse.torch_ops.prepared_conv`)."""
     geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
-    return NUMPY.prepared_conv(input, weight, geom, groups, 2)
+    return backend_of(input).prepared_conv(input, weight, geom, groups, 2)
 
 
 def _prepare_conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """:func:`conv1d`'s prepared NumPy call for this configuration, or None."""
+    """:func:`conv1d`'s prepared call for this configuration, or None."""
     geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 1)
-    return NUMPY.prepared_conv(input, weight, geom, groups, 1)
+    return backend_of(input).prepared_conv(input, weight, geom, groups, 1)
 
 
 @dual_backend(prepare=_prepare_conv2d)

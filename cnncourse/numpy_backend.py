@@ -750,10 +750,9 @@ class NumpyBackend(Backend):
     """The NumPy backend: every operation of :class:`cnncourse._backend.Backend`.
 
     Each method calls the function of the same name above, where the computation is
-    written and documented (the functions the chapters study). Two methods are the NumPy
+    written and documented (the functions the chapters study). One method is the NumPy
     backend's own, beyond the protocol: :meth:`plan`, the plan that :meth:`conv` runs, which
-    :func:`cnncourse.conv_algorithm` reports (torch chooses its own), and
-    :meth:`prepared_conv`, a small layer's call that :func:`cnncourse.conv2d` remembers.
+    :func:`cnncourse.conv_algorithm` reports (torch chooses its own).
     :func:`cnncourse._dispatch.backend_of` returns one shared instance,
     :data:`cnncourse._dispatch.NUMPY`.
     """

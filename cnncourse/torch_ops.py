@@ -171,6 +171,28 @@ def conv(input, weight, bias, geom, groups, n):
     return convolution(x, weight, bias, geom.stride, symmetric, geom.dilation, groups)
 
 
+def prepared_conv(input, weight, geom, groups, n):
+    """This configuration's call: :func:`conv` with its checked geometry, for the next call
+    of the same configuration (:func:`cnncourse._dispatch.dual_backend` skips the checks).
+
+    Where the padding is the same on both sides of each axis (torch pads it itself), the
+    call is ``torch.nn.functional``'s alone, its arguments worked out here once.
+    """
+    convolution = F.conv1d if n == 1 else F.conv2d
+    if any(before != after for before, after in geom.pads):
+
+        def call(input, weight, bias=None):
+            return conv(input, weight, bias, geom, groups, n)
+
+        return call
+    stride, padding, dilation = geom.stride, tuple(p for p, _ in geom.pads), geom.dilation
+
+    def call(input, weight, bias=None):
+        return convolution(input, weight, bias, stride, padding, dilation, groups)
+
+    return call
+
+
 def unfold(input, geom):
     """The im2col matrix of a tensor (its padding is symmetric, as torch's).
 
@@ -281,6 +303,9 @@ class TorchBackend(Backend):
 
     def conv(self, input, weight, bias, geom, groups, n):
         return conv(input, weight, bias, geom, groups, n)
+
+    def prepared_conv(self, input, weight, geom, groups, n):
+        return prepared_conv(input, weight, geom, groups, n)
 
     def max_pool(self, input, geom, ceil_mode, return_indices, n):
         return max_pool(input, geom, ceil_mode, return_indices, n)

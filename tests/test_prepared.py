@@ -180,3 +180,39 @@ def test_a_padded_image_is_prepared_and_its_views_too():
             np.testing.assert_allclose(cc.conv2d(image, w, None, 1, 1), expected, atol=1e-12)
     key = ((x.shape, x.dtype), (w.shape, w.dtype), None, 1, 1)
     assert isinstance(cc.conv2d.prepared_calls[key], _conv_algorithms.PreparedShiftedGemm)
+
+
+@pytest.mark.parametrize("padding", [0, 1, "same"])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_tensors_are_prepared_too(padding, with_bias, monkeypatch):
+    """A tensor call's configuration is remembered like an array's: the warm call skips the
+    checks and runs the torch backend's convolution with the checked geometry."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 2, 9, 8, generator=gen, dtype=torch.float64)
+    w = torch.randn(3, 2, 2, 3, generator=gen, dtype=torch.float64)  # even: "same" is lopsided
+    b = torch.randn(3, generator=gen, dtype=torch.float64) if with_bias else None
+    first = cc.conv2d(x, w, b, 1, padding)
+    checks = []
+    monkeypatch.setattr(_args, "conv_args", lambda *a: checks.append(a))
+    warm = cc.conv2d(x, w, b, 1, padding)
+    assert checks == []  # no check ran
+    expected = F.conv2d(F.pad(x, (1, 1, 0, 1)) if padding == "same" else x, w, b,
+                        padding=0 if padding == "same" else padding)  # fmt: skip
+    torch.testing.assert_close(first, expected)
+    torch.testing.assert_close(warm, expected)
+
+
+def test_tensor_checks_answer_the_same_after_a_prepared_call():
+    x, w = torch.zeros(1, 1, 6, 6), torch.zeros(1, 1, 3, 3)
+    cc.conv2d(x, w)
+    cc.conv2d(x, w)  # prepared
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        cc.conv2d(x, w.numpy())  # a mix of kinds
+    with pytest.raises(TypeError, match="`stride`"):
+        cc.conv2d(x, w, None, True)
+    parameter = torch.nn.Parameter(w.clone())
+    assert cc.conv2d(x, parameter).requires_grad  # a Parameter: its own configuration
+    by_name = cc.conv2d(input=x, weight=w)  # arrays by keyword: never remembered
+    assert torch.equal(by_name, cc.conv2d(x, w))
+    assert _args.exact_key((), {"input": x, "weight": w}) not in cc.conv2d.prepared_calls
+    assert isinstance(cc.conv2d.prepared_calls[_args.exact_key((x, w))], type(lambda: 0))

@@ -141,17 +141,16 @@ def test_both_backends_are_the_protocol():
     An operation added to one backend (or to the protocol) without the other fails here, and
     so does a method inherited from the protocol (whose body is ``...``). The NumPy backend
     also has ``plan`` (:func:`cnncourse.numpy_backend.plan`), the convolution plan that
-    :func:`cnncourse.conv_algorithm` reports (torch chooses its own), and ``prepared_conv``,
-    the prepared call of a small layer.
+    :func:`cnncourse.conv_algorithm` reports (torch chooses its own).
     """
-    assert len(OPERATIONS) == 13
+    assert len(OPERATIONS) == 14
     assert _dispatch.Backend is _backend.Backend
-    assert _public_functions(numpy_backend) == set(OPERATIONS) | {"plan", "prepared_conv"}
+    assert _public_functions(numpy_backend) == set(OPERATIONS) | {"plan"}
     assert _public_functions(torch_ops) == set(OPERATIONS)
     for cls in BACKENDS:
         assert _backend.Backend in cls.__bases__, cls  # subclasses it: says so in its code
         assert not getattr(cls, "_is_protocol", False), cls  # and is a class that can be made
-        own = {"plan", "prepared_conv"} if cls is numpy_backend.NumpyBackend else set()
+        own = {"plan"} if cls is numpy_backend.NumpyBackend else set()
         assert _methods(cls) == set(OPERATIONS) | own, cls.__name__
         module = sys.modules[cls.__module__]
         for name in OPERATIONS + sorted(own):
