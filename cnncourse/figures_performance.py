@@ -62,6 +62,12 @@ def relation(ratio, band=NOISE):
     return "tie"
 
 
+def ratio_text(ratio):
+    """A ratio of two times for a table: two decimals, or two significant digits below 0.1
+    (a 1,200-fold gap reads ``0.00083``, not ``0.00``)."""
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.2g}"
+
+
 def _rate(row, backend):
     """GFLOP/s of ``row`` (a :func:`cnncourse.bench.run_grid` row) on ``backend``."""
     return row["flops"] / row[backend] / 1e9
@@ -126,7 +132,7 @@ def time_table(rows):
             f"{row['numpy'] * 1e3:.3f}",
             f"{row['torch'] * 1e3:.3f}",
             f"{row['F'] * 1e3:.3f}",
-            f"{row['numpy'] / row['torch']:.2f}",
+            ratio_text(row["numpy"] / row["torch"]),
         )
         for row in rows
     ]
@@ -183,20 +189,22 @@ def comparison_markdown(rows, band=NOISE):
 def fastest_rate_markdown(rows, peak):
     """One sentence: the fastest convolution rate of each backend, as a fraction of ``peak``.
 
-    The cases NumPy runs by the FFT or Winograd are left out (on both backends): NumPy's
-    rate there is effective (:data:`EFFECTIVE`), not a count of what it computed.
+    For NumPy the cases it runs by the FFT or Winograd are left out: its rate there is
+    effective (:data:`EFFECTIVE`), not a count of what it computed. torch computes every
+    case directly, so all of its convolutions count.
     """
-    direct = [r for r in rows if r["op"] == "conv2d" and r["algorithm"] not in EFFECTIVE]
+    convolutions = [r for r in rows if r["op"] == "conv2d"]
+    direct = [r for r in convolutions if r["algorithm"] not in EFFECTIVE]
     parts = []
-    for backend, label in (("torch", "torch"), ("numpy", "NumPy")):
-        best = max(direct, key=lambda r: _rate(r, backend))
+    for backend, label, among in (("torch", "torch", convolutions), ("numpy", "NumPy", direct)):
+        best = max(among, key=lambda r: _rate(r, backend))
         rate = _rate(best, backend)
         parts.append(f"{label} {rate:.0f} GFLOP/s ({rate / peak:.0%}, {short(best['case'])})")
     left_out = sorted({EFFECTIVE[r["algorithm"]] for r in rows if r["algorithm"] in EFFECTIVE})
     ways = {"FFT": "the FFT", "Winograd": "Winograd's algorithm"}
     aside = (
-        f" (the cases NumPy runs by {' or '.join(ways[w] for w in left_out)} left out: its "
-        "rates there are effective)"
+        f" (for NumPy the cases it runs by {' or '.join(ways[w] for w in left_out)} left "
+        "out: its rates there are effective)"
         if left_out
         else ""
     )
@@ -249,7 +257,7 @@ def draw_times(rows, narrow=False):
     top = max(max(r["numpy"], r["torch"]) for r in rows) * 1e3 * 4
     for p, r in zip(positions, rows, strict=True):
         end = max(r["numpy"], r["torch"]) * 1e3 * 1.15
-        ratio = f"{r['numpy'] / r['torch']:.2f}"
+        ratio = ratio_text(r["numpy"] / r["torch"])
         if narrow:
             ax.text(end, p, ratio, va="center", fontsize=9)
         else:
@@ -431,7 +439,7 @@ def why_markdown(rows, profiles, peak):
         ratios = [r["numpy"] / r["torch"] for r in rows if r["op"] == f"{kind}_pool2d"]
         lines.append(
             f"- {kind} pooling (the time table's): NumPy / torch = "
-            f"{' and '.join(f'{x:.2f}' for x in ratios)}."
+            f"{' and '.join(ratio_text(x) for x in ratios)}."
         )
     if any(p["gemm"] > p["numpy"] for p in profiles):
         lines.append(
@@ -470,7 +478,7 @@ def sweep_table(sweep, sides):
         [
             ("NumPy ms", *(f"{r['numpy'] * 1e3:.2f}" for r in sweep)),
             ("torch ms", *(f"{r['torch'] * 1e3:.2f}" for r in sweep)),
-            ("NumPy / torch", *(f"{r['numpy'] / r['torch']:.2f}" for r in sweep)),
+            ("NumPy / torch", *(ratio_text(r["numpy"] / r["torch"]) for r in sweep)),
         ],
     )
 
@@ -480,20 +488,45 @@ def _factor(x):
     return f"{x:.0f}" if x >= 10 else f"{x:.2g}"
 
 
-def sweep_markdown(sweep, sides, wide_row):
-    """Two sentences: how each backend's time grew, and NumPy / torch at both ends.
+def _grew(x):
+    """``grew 3.1×``, or for a time that shrank ``fell to 0.1 of its value``."""
+    if x >= 1:
+        return f"grew {_factor(x)}×"
+    return f"fell to {x:.2g} of its value"
 
-    The ratio on ``wide_row`` (a wider layer of the grid) is quoted for comparison.
+
+def sweep_markdown(sweep, sides, wide_row):
+    """Three sentences: how each backend's time grew against the pixels, what that says of
+    fixed costs, and NumPy / torch at both ends and on ``wide_row`` (a wider grid layer).
+
+    A time that grew by less than half the growth of the pixels is said to have been partly
+    a fixed cost at the smallest side; one that grew by more than that, mostly arithmetic.
     """
     pixels = (sides[-1] / sides[0]) ** 2
     grew = {b: sweep[-1][b] / sweep[0][b] for b in ("numpy", "torch")}
     first, last = (r["numpy"] / r["torch"] for r in (sweep[0], sweep[-1]))
     wide = wide_row["numpy"] / wide_row["torch"]
+    fixed = [label for b, label in (("numpy", "NumPy's"), ("torch", "torch's"))
+             if grew[b] < pixels / 2]  # fmt: skip
+    if fixed:
+        verdict = (
+            f"{' and '.join(fixed)} grew by less than half as much as the pixels: "
+            f"at n = {sides[0]} fixed per-call costs were a large part of "
+            + ("them" if len(fixed) == 2 else "it")
+            + "."
+        )
+    else:
+        verdict = (
+            "Both grew by at least half as much as the pixels: arithmetic dominated throughout."
+        )
+    faster = {"less": "NumPy was faster", "more": "torch was faster", "tie": "a tie"}
     return (
         f"In this run, from n = {sides[0]} to n = {sides[-1]} ({pixels:.0f}× the pixels) "
-        f"NumPy's time grew {_factor(grew['numpy'])}× and torch's {_factor(grew['torch'])}×. "
-        f"NumPy / torch is {first:.2f} at n = {sides[0]} and {last:.2f} at n = {sides[-1]}; "
-        f"on the 64-channel layer of the grid ({short(wide_row['case'])}) it is {wide:.2f}."
+        f"NumPy's time {_grew(grew['numpy'])} and torch's {_grew(grew['torch'])}. "
+        f"{verdict} NumPy / torch is {ratio_text(first)} at n = {sides[0]} "
+        f"({faster[relation(first)]}) and {ratio_text(last)} at n = {sides[-1]} "
+        f"({faster[relation(last)]}); on the 64-channel layer of the grid "
+        f"({short(wide_row['case'])}) it is {ratio_text(wide)} ({faster[relation(wide)]})."
     )
 
 
@@ -777,3 +810,66 @@ def draw_roofline(profiles, rows, peak, bandwidth, narrow=False):
     place_labels(ax, np.column_stack([reuse, rates]), names, fontsize=7,
                  avoid=[*roof, *memory, reference])  # fmt: skip
     return fig if narrow else _phone_layout(fig, draw_roofline, profiles, rows, peak, bandwidth)
+
+
+def interference_markdown(result):
+    """One sentence on :func:`cnncourse.bench.after_product_times`' ``result``: torch's
+    28 x 28 call on its own and right after a NumPy product, and whether that differed
+    beyond the noise (:func:`relation`)."""
+    alone, after = result["alone"], result["after"]
+    found = relation(after / alone)
+    threads = f"{result['blas_threads']} BLAS and {result['torch_threads']} torch threads"
+    head = (
+        f"Here ({threads}) torch's 28 × 28 convolution took {alone * 1e3:.3f} ms in a block "
+        f"of its own calls and {after * 1e3:.3f} ms right after a 512 × 512 product"
+    )
+    if found == "more":
+        return f"{head}: {after / alone:.0f} times as long."
+    return f"{head}: no slower beyond the noise on this machine."
+
+
+def torch_wins_markdown(rows, band=NOISE):
+    """One sentence: on how many convolutions torch (both columns) was clearly faster than
+    NumPy in this run, and on which (:func:`comparison_markdown`'s verdict)."""
+    convolutions = [r for r in rows if r["op"] == "conv2d"]
+    won = [
+        short(r["case"])
+        for r in convolutions
+        if all(relation(r["numpy"] / r[b], band) == "more" for b in ("torch", "F"))
+    ]
+    named = f": {'; '.join(won)}" if won else ""
+    return (
+        f"In this run torch was clearly faster than NumPy on {len(won)} of the "
+        f"{len(convolutions)} convolutions{named}."
+    )
+
+
+def roofline_markdown(profiles, rows, peak, bandwidth):
+    """Two sentences: where the roof's corner lies, which products sit left of it (the memory
+    side) and which rose above the reference rate ``peak`` (not a ceiling: a measured rate).
+    """
+    from .bench import gemm_work_per_load
+
+    flops = {r["case"]: r["flops"] for r in rows}
+    corner = peak / (bandwidth / 4)
+    left, above = [], []
+    for p in profiles:
+        reuse = gemm_work_per_load(*max(p["blocks"], key=lambda b: b[2]))
+        if reuse < corner:
+            left.append(short(p["case"]))
+        if flops[p["case"]] / p["gemm"] / 1e9 > peak:
+            above.append(short(p["case"]))
+    side = (
+        f"the products of {'; '.join(left)} lie left of it, on the memory side, the others "
+        "right of it"
+        if left
+        else "every product lies right of it, on the arithmetic side"
+    )
+    rose = (
+        f" The products of {'; '.join(above)} ran faster than the reference rate: their "
+        "blocks fit the caches, and OpenBLAS multiplies such shapes faster than it does "
+        "1024 × 1024 matrices."
+        if above
+        else " No product ran faster than the reference rate."
+    )
+    return f"In this run the corner lies at {corner:.0f} operations per number moved: {side}.{rose}"
