@@ -17,7 +17,9 @@ call. It also measures the machine's float32 matrix-multiply rate (:func:`gemm_r
 that GFLOP/s can be read as a fraction of it; that rate is what NumPy's BLAS reaches on
 large square matrices, not the processor's peak, and torch's convolutions can exceed it.
 Timings on a shared machine are noisy: compare ratios measured in the same run, not
-absolute numbers.
+absolute numbers. Each backend is timed in blocks of its own calls (:func:`in_blocks`),
+never alternated call by call with another: a torch call right after a NumPy product
+waits for OpenBLAS's spinning threads (:func:`after_product_times`).
 
 The appendix builds its tables from the same pieces: :data:`GRID` (or :func:`size_sweep`)
 timed by :func:`run_grid`, the algorithms compared by :func:`compare_algorithms`, and
