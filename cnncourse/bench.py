@@ -17,9 +17,9 @@ call. It also measures the machine's float32 matrix-multiply rate (:func:`gemm_r
 that GFLOP/s can be read as a fraction of it; that rate is what NumPy's BLAS reaches on
 large square matrices, not the processor's peak, and torch's convolutions can exceed it.
 Timings on a shared machine are noisy: compare ratios measured in the same run, not
-absolute numbers. Each backend is timed in blocks of its own calls (:func:`in_blocks`),
+absolute numbers. Each backend is timed in blocks of its own calls (``in_blocks``),
 never alternated call by call with another: a torch call right after a NumPy product
-waits for OpenBLAS's spinning threads (:func:`after_product_times`).
+waits for OpenBLAS's spinning threads (``after_product_times``).
 
 The appendix builds its tables from the same pieces: :data:`GRID` (or :func:`size_sweep`)
 timed by :func:`run_grid`, the algorithms compared by :func:`compare_algorithms`, and
@@ -43,7 +43,7 @@ from cnncourse._optional import require
 #: product OpenBLAS's idle threads keep spinning for about 0.1 s, holding the cores while
 #: torch's threads wait for them: on the 2-core machine the page was written on, a 28 x 28
 #: ``torch.nn.functional.conv2d`` took 0.010 ms on its own and 3 to 7 ms right after a
-#: 512 x 512 float32 product (:func:`after_product_times`). After the rest, one untimed
+#: 512 x 512 float32 product (``after_product_times``). After the rest, one untimed
 #: call wakes torch's own threads, which went to sleep meanwhile (that call took 5 ms).
 REST_SECONDS = 0.15
 
@@ -168,7 +168,7 @@ def median_time(function, repeat, min_seconds=0.2):
 
     Calls are timed one at a time with ``time.perf_counter`` until there are at least
     ``repeat`` of them and at least ``min_seconds`` have passed, but never more than
-    ``50 * repeat`` calls (:func:`_block`). The median ignores the few calls that a busy
+    ``50 * repeat`` calls (``_block``). The median ignores the few calls that a busy
     machine delays.
     """
     return statistics.median(_block(function, repeat, min_seconds))
@@ -193,13 +193,13 @@ def in_blocks(functions, repeat, min_seconds, torch_calls=()):
     """Median times of ``functions``, each timed in blocks of its own calls, blocks in turn.
 
     Two rounds of blocks, the second in reverse order (``A B C C B A``), so that a load
-    that grows or fades meets every function alike; each block is a :func:`_block` of
+    that grows or fades meets every function alike; each block is a ``_block`` of
     ``ceil(repeat / 2)`` calls and ``min_seconds / 2`` seconds, its warm-up call untimed.
     Before a block of a function whose index is in ``torch_calls`` that follows a block of
     another kind (NumPy's), the clock rests :data:`REST_SECONDS`, until OpenBLAS's threads
     stop spinning. Calls alternated one by one instead would time every torch call right
     after a NumPy call: on a small machine, milliseconds of waiting for the cores
-    (:func:`after_product_times`).
+    (``after_product_times``).
 
     Returns
     -------
@@ -222,7 +222,7 @@ def after_product_times(size=512, repeat=20):
     """A 28 x 28 ``torch.nn.functional.conv2d`` on its own and right after a NumPy product.
 
     The convolution (one image, one 3 x 3 kernel) is timed in a block of its own calls
-    after a rest (:func:`in_blocks`), and then alternated with a ``size`` x ``size``
+    after a rest (``in_blocks``), and then alternated with a ``size`` x ``size``
     float32 matrix product, each convolution timed right after a product: the way a
     benchmark that alternates NumPy and torch call by call would time it.
 
@@ -311,7 +311,7 @@ def _direct_call(case, x, w):
 def run_case(case, dtype, repeat, devices, min_seconds=0.2):
     """Time one case on every backend; return a dict of seconds per backend.
 
-    NumPy, the torch backend and ``torch.nn.functional`` are timed by :func:`in_blocks`
+    NumPy, the torch backend and ``torch.nn.functional`` are timed by ``in_blocks``
     (each in blocks of its own calls, a rest before the torch blocks), with ``repeat`` and
     ``min_seconds`` per backend.
     """
@@ -671,7 +671,7 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
     copying the im2col blocks, and Python. The whole call runs the GEMM algorithm forced
     (the shifted GEMM where the rule would pick Winograd). ``torch.nn.functional`` on the
     same data is timed in the same run, each of the three in blocks of its own calls
-    (:func:`in_blocks`, a rest before torch's), so that all three meet the same load and
+    (``in_blocks``, a rest before torch's), so that all three meet the same load and
     their ratios can be quoted together.
 
     Returns
@@ -680,7 +680,7 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
         ``case``; ``blocks`` (:func:`gemm_blocks`); ``flops`` of the products
         (``2mkn`` summed, padding columns included); ``numpy``, ``gemm`` and ``F``, the
         median time in seconds of the whole NumPy call, of the products alone and of
-        ``torch.nn.functional``'s call (:func:`in_blocks`).
+        ``torch.nn.functional``'s call (``in_blocks``).
     """
     blocks = gemm_blocks(case, dtype)
     rng = np.random.default_rng(0)
@@ -732,7 +732,7 @@ def _interleaved_medians(first, second, repeat, min_seconds):
     """Median times of two functions called in turn, so that both meet the same load.
 
     Only for NumPy against NumPy: a torch call right after a NumPy product waits for
-    OpenBLAS's spinning threads (:func:`in_blocks` times torch apart).
+    OpenBLAS's spinning threads (``in_blocks`` times torch apart).
 
     After a warm-up of each, ``first`` and ``second`` alternate until each has run at least
     ``repeat`` times and ``min_seconds`` have passed for both together (at most
