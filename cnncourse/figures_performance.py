@@ -817,6 +817,10 @@ def draw_roofline(profiles, rows, peak, bandwidth, narrow=False):
     return fig if narrow else _phone_layout(fig, draw_roofline, profiles, rows, peak, bandwidth)
 
 
+#: A 28 x 28 convolution timed alone for longer than this (seconds) waited for cores.
+BUSY_SECONDS = 1e-3
+
+
 def interference_markdown(result):
     """One sentence on :func:`cnncourse.bench.after_product_times`' ``result``: torch's
     28 x 28 call on its own and right after a NumPy product, and whether that differed
@@ -828,9 +832,15 @@ def interference_markdown(result):
         f"Here ({threads}) torch's 28 × 28 convolution took {alone * 1e3:.3f} ms in a block "
         f"of its own calls and {after * 1e3:.3f} ms right after a 512 × 512 product"
     )
+    busy = (
+        " Alone it should take microseconds (12,168 operations): over a millisecond means "
+        "its threads waited for cores even alone, so other processes were busy."
+        if alone > BUSY_SECONDS
+        else ""
+    )
     if found == "more":
-        return f"{head}: {after / alone:.0f} times as long."
-    return f"{head}: no slower beyond the noise on this machine."
+        return f"{head}: {after / alone:.0f} times as long.{busy}"
+    return f"{head}: no slower beyond the noise on this machine.{busy}"
 
 
 def torch_wins_markdown(rows, band=NOISE):

@@ -222,6 +222,9 @@ def test_torch_wins_and_interference_sentences():
     assert text.endswith("660 times as long.")
     result["after"] = 1.1e-5
     assert "no slower beyond the noise" in fp.interference_markdown(result)
+    assert "busy" not in fp.interference_markdown(result)
+    result.update(alone=7e-3, after=1.2e-2)  # other processes held the cores
+    assert "2 times as long. Alone it should take microseconds" in fp.interference_markdown(result)
 
 
 def test_roofline_sentence_names_the_sides_and_the_points_above():
