@@ -17,7 +17,9 @@ call. It also measures the machine's float32 matrix-multiply rate (:func:`gemm_r
 that GFLOP/s can be read as a fraction of it; that rate is what NumPy's BLAS reaches on
 large square matrices, not the processor's peak, and torch's convolutions can exceed it.
 Timings on a shared machine are noisy: compare ratios measured in the same run, not
-absolute numbers.
+absolute numbers. Each backend is timed in blocks of its own calls (``in_blocks``),
+never alternated call by call with another: a torch call right after a NumPy product
+waits for OpenBLAS's spinning threads (``after_product_times``).
 
 The appendix builds its tables from the same pieces: :data:`GRID` (or :func:`size_sweep`)
 timed by :func:`run_grid`, the algorithms compared by :func:`compare_algorithms`, and
@@ -37,8 +39,12 @@ import cnncourse as cc
 from cnncourse import _winograd, _workspace
 from cnncourse._optional import require
 
-#: Seconds of rest between timing one backend and the next, because OpenBLAS threads keep
-#: spinning for about 0.1 s after a NumPy call and would slow a torch call that follows.
+#: Seconds of rest before a block of torch calls that follows NumPy work. After each matrix
+#: product OpenBLAS's idle threads keep spinning for about 0.1 s, holding the cores while
+#: torch's threads wait for them: on the 2-core machine the page was written on, a 28 x 28
+#: ``torch.nn.functional.conv2d`` took 0.010 ms on its own and 3 to 7 ms right after a
+#: 512 x 512 float32 product (``after_product_times``). After the rest, one untimed
+#: call wakes torch's own threads, which went to sleep meanwhile (that call took 5 ms).
 REST_SECONDS = 0.15
 
 
@@ -162,8 +168,15 @@ def median_time(function, repeat, min_seconds=0.2):
 
     Calls are timed one at a time with ``time.perf_counter`` until there are at least
     ``repeat`` of them and at least ``min_seconds`` have passed, but never more than
-    ``50 * repeat`` calls. The median ignores the few calls that a busy machine delays.
+    ``50 * repeat`` calls (``_block``). The median ignores the few calls that a busy
+    machine delays.
     """
+    return statistics.median(_block(function, repeat, min_seconds))
+
+
+def _block(function, repeat, min_seconds):
+    """Seconds of each call of one block: one untimed warm-up call, then at least ``repeat``
+    timed calls lasting at least ``min_seconds`` together (at most ``50 * repeat``)."""
     function()
     times = []
     started = time.perf_counter()
@@ -173,7 +186,76 @@ def median_time(function, repeat, min_seconds=0.2):
         times.append(time.perf_counter() - t0)
         if len(times) >= 50 * repeat:
             break
-    return statistics.median(times)
+    return times
+
+
+def in_blocks(functions, repeat, min_seconds, torch_calls=()):
+    """Median times of ``functions``, each timed in blocks of its own calls, blocks in turn.
+
+    Two rounds of blocks, the second in reverse order (``A B C C B A``), so that a load
+    that grows or fades meets every function alike; each block is a ``_block`` of
+    ``ceil(repeat / 2)`` calls and ``min_seconds / 2`` seconds, its warm-up call untimed.
+    Before a block of a function whose index is in ``torch_calls`` that follows a block of
+    another kind (NumPy's), the clock rests :data:`REST_SECONDS`, until OpenBLAS's threads
+    stop spinning. Calls alternated one by one instead would time every torch call right
+    after a NumPy call: on a small machine, milliseconds of waiting for the cores
+    (``after_product_times``).
+
+    Returns
+    -------
+    list of float
+        The median of each function's calls over both blocks, in seconds.
+    """
+    order = [*range(len(functions)), *reversed(range(len(functions)))]
+    times = [[] for _ in functions]
+    per_block = -(-repeat // 2)
+    previous = None
+    for index in order:
+        if index in torch_calls and (previous is None or previous not in torch_calls):
+            time.sleep(REST_SECONDS)
+        times[index] += _block(functions[index], per_block, min_seconds / 2)
+        previous = index
+    return [statistics.median(seconds) for seconds in times]
+
+
+def after_product_times(size=512, repeat=20):
+    """A 28 x 28 ``torch.nn.functional.conv2d`` on its own and right after a NumPy product.
+
+    The convolution (one image, one 3 x 3 kernel) is timed in a block of its own calls
+    after a rest (``in_blocks``), and then alternated with a ``size`` x ``size``
+    float32 matrix product, each convolution timed right after a product: the way a
+    benchmark that alternates NumPy and torch call by call would time it.
+
+    Returns
+    -------
+    dict
+        ``alone`` and ``after``: the medians in seconds; ``blas_threads`` and
+        ``torch_threads``: the thread counts of NumPy's BLAS and of torch.
+    """
+    import torch
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size)).astype(np.float32)
+    x = torch.from_numpy(rng.standard_normal((1, 1, 28, 28)).astype(np.float32))
+    w = torch.from_numpy(rng.standard_normal((1, 1, 3, 3)).astype(np.float32))
+
+    def convolution():
+        return torch.nn.functional.conv2d(x, w)
+
+    (alone,) = in_blocks([convolution], repeat, 0.0, torch_calls=(0,))
+    after = []
+    for _ in range(repeat):
+        a @ a
+        t0 = time.perf_counter()
+        convolution()
+        after.append(time.perf_counter() - t0)
+    time.sleep(REST_SECONDS)
+    return {
+        "alone": alone,
+        "after": statistics.median(after),
+        "blas_threads": _winograd.blas_threads(),
+        "torch_threads": torch.get_num_threads(),
+    }
 
 
 def peak_extra_memory(function):
@@ -229,21 +311,22 @@ def _direct_call(case, x, w):
 def run_case(case, dtype, repeat, devices, min_seconds=0.2):
     """Time one case on every backend; return a dict of seconds per backend.
 
-    Each backend is timed by :func:`median_time` with ``repeat`` and ``min_seconds``.
+    NumPy, the torch backend and ``torch.nn.functional`` are timed by ``in_blocks``
+    (each in blocks of its own calls, a rest before the torch blocks), with ``repeat`` and
+    ``min_seconds`` per backend.
     """
     import torch
 
     rng = np.random.default_rng(0)
     x, w = case.arrays(dtype, rng)
-    results = {"numpy": median_time(_call(case, x, w), repeat, min_seconds)}
-    results["numpy_peak_bytes"] = peak_extra_memory(_call(case, x, w))
     tx = torch.from_numpy(x)
     tw = None if w is None else torch.from_numpy(w)
-    time.sleep(REST_SECONDS)
-    results["torch"] = median_time(_call(case, tx, tw), repeat, min_seconds)
-    time.sleep(REST_SECONDS)
-    results["F"] = median_time(_direct_call(case, tx, tw), repeat, min_seconds)
+    calls = [_call(case, x, w), _call(case, tx, tw), _direct_call(case, tx, tw)]
+    timed = in_blocks(calls, repeat, min_seconds, torch_calls=(1, 2))
+    results = dict(zip(("numpy", "torch", "F"), timed, strict=True))
+    results["numpy_peak_bytes"] = peak_extra_memory(_call(case, x, w))
     if "cuda" in devices:
+        time.sleep(REST_SECONDS)
         results.update(_time_cuda(case, tx, tw, repeat))
     return results
 
@@ -587,7 +670,8 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
     difference between the two times is what the algorithm spends outside BLAS: padding,
     copying the im2col blocks, and Python. The whole call runs the GEMM algorithm forced
     (the shifted GEMM where the rule would pick Winograd). ``torch.nn.functional`` on the
-    same data is called in the same rounds, so that all three times meet the same load and
+    same data is timed in the same run, each of the three in blocks of its own calls
+    (``in_blocks``, a rest before torch's), so that all three meet the same load and
     their ratios can be quoted together.
 
     Returns
@@ -596,7 +680,7 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
         ``case``; ``blocks`` (:func:`gemm_blocks`); ``flops`` of the products
         (``2mkn`` summed, padding columns included); ``numpy``, ``gemm`` and ``F``, the
         median time in seconds of the whole NumPy call, of the products alone and of
-        ``torch.nn.functional``'s call (:func:`_interleaved_medians`).
+        ``torch.nn.functional``'s call (``in_blocks``).
     """
     blocks = gemm_blocks(case, dtype)
     rng = np.random.default_rng(0)
@@ -632,7 +716,8 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
 
     tx, tw = torch.from_numpy(x), None if w is None else torch.from_numpy(w)
     direct = _direct_call(case, tx, tw)
-    whole, alone, by_torch = _interleaved([whole_call, products, direct], repeat, min_seconds)
+    calls = [whole_call, products, direct]
+    whole, alone, by_torch = in_blocks(calls, repeat, min_seconds, torch_calls=(2,))
     return {
         "case": case.name,
         "blocks": blocks,
@@ -645,6 +730,9 @@ def time_gemm_blocks(case, repeat=3, min_seconds=0.02, dtype=np.float32):
 
 def _interleaved_medians(first, second, repeat, min_seconds):
     """Median times of two functions called in turn, so that both meet the same load.
+
+    Only for NumPy against NumPy: a torch call right after a NumPy product waits for
+    OpenBLAS's spinning threads (``in_blocks`` times torch apart).
 
     After a warm-up of each, ``first`` and ``second`` alternate until each has run at least
     ``repeat`` times and ``min_seconds`` have passed for both together (at most

@@ -62,6 +62,12 @@ def relation(ratio, band=NOISE):
     return "tie"
 
 
+def ratio_text(ratio):
+    """A ratio of two times for a table: two decimals, or two significant digits below 0.1
+    (a 1,200-fold gap reads ``0.00083``, not ``0.00``)."""
+    return f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.2g}"
+
+
 def _rate(row, backend):
     """GFLOP/s of ``row`` (a :func:`cnncourse.bench.run_grid` row) on ``backend``."""
     return row["flops"] / row[backend] / 1e9
@@ -126,7 +132,7 @@ def time_table(rows):
             f"{row['numpy'] * 1e3:.3f}",
             f"{row['torch'] * 1e3:.3f}",
             f"{row['F'] * 1e3:.3f}",
-            f"{row['numpy'] / row['torch']:.2f}",
+            ratio_text(row["numpy"] / row["torch"]),
         )
         for row in rows
     ]
@@ -183,20 +189,22 @@ def comparison_markdown(rows, band=NOISE):
 def fastest_rate_markdown(rows, peak):
     """One sentence: the fastest convolution rate of each backend, as a fraction of ``peak``.
 
-    The cases NumPy runs by the FFT or Winograd are left out (on both backends): NumPy's
-    rate there is effective (:data:`EFFECTIVE`), not a count of what it computed.
+    For NumPy the cases it runs by the FFT or Winograd are left out: its rate there is
+    effective (:data:`EFFECTIVE`), not a count of what it computed. torch computes every
+    case directly, so all of its convolutions count.
     """
-    direct = [r for r in rows if r["op"] == "conv2d" and r["algorithm"] not in EFFECTIVE]
+    convolutions = [r for r in rows if r["op"] == "conv2d"]
+    direct = [r for r in convolutions if r["algorithm"] not in EFFECTIVE]
     parts = []
-    for backend, label in (("torch", "torch"), ("numpy", "NumPy")):
-        best = max(direct, key=lambda r: _rate(r, backend))
+    for backend, label, among in (("torch", "torch", convolutions), ("numpy", "NumPy", direct)):
+        best = max(among, key=lambda r: _rate(r, backend))
         rate = _rate(best, backend)
         parts.append(f"{label} {rate:.0f} GFLOP/s ({rate / peak:.0%}, {short(best['case'])})")
     left_out = sorted({EFFECTIVE[r["algorithm"]] for r in rows if r["algorithm"] in EFFECTIVE})
     ways = {"FFT": "the FFT", "Winograd": "Winograd's algorithm"}
     aside = (
-        f" (the cases NumPy runs by {' or '.join(ways[w] for w in left_out)} left out: its "
-        "rates there are effective)"
+        f" (for NumPy the cases it runs by {' or '.join(ways[w] for w in left_out)} left "
+        "out: its rates there are effective)"
         if left_out
         else ""
     )
@@ -249,7 +257,7 @@ def draw_times(rows, narrow=False):
     top = max(max(r["numpy"], r["torch"]) for r in rows) * 1e3 * 4
     for p, r in zip(positions, rows, strict=True):
         end = max(r["numpy"], r["torch"]) * 1e3 * 1.15
-        ratio = f"{r['numpy'] / r['torch']:.2f}"
+        ratio = ratio_text(r["numpy"] / r["torch"])
         if narrow:
             ax.text(end, p, ratio, va="center", fontsize=9)
         else:
@@ -431,7 +439,7 @@ def why_markdown(rows, profiles, peak):
         ratios = [r["numpy"] / r["torch"] for r in rows if r["op"] == f"{kind}_pool2d"]
         lines.append(
             f"- {kind} pooling (the time table's): NumPy / torch = "
-            f"{' and '.join(f'{x:.2f}' for x in ratios)}."
+            f"{' and '.join(ratio_text(x) for x in ratios)}."
         )
     if any(p["gemm"] > p["numpy"] for p in profiles):
         lines.append(
@@ -470,7 +478,7 @@ def sweep_table(sweep, sides):
         [
             ("NumPy ms", *(f"{r['numpy'] * 1e3:.2f}" for r in sweep)),
             ("torch ms", *(f"{r['torch'] * 1e3:.2f}" for r in sweep)),
-            ("NumPy / torch", *(f"{r['numpy'] / r['torch']:.2f}" for r in sweep)),
+            ("NumPy / torch", *(ratio_text(r["numpy"] / r["torch"]) for r in sweep)),
         ],
     )
 
@@ -480,20 +488,45 @@ def _factor(x):
     return f"{x:.0f}" if x >= 10 else f"{x:.2g}"
 
 
-def sweep_markdown(sweep, sides, wide_row):
-    """Two sentences: how each backend's time grew, and NumPy / torch at both ends.
+def _grew(x):
+    """``grew 3.1×``, or for a time that shrank ``fell to 0.1 of its value``."""
+    if x >= 1:
+        return f"grew {_factor(x)}×"
+    return f"fell to {x:.2g} of its value"
 
-    The ratio on ``wide_row`` (a wider layer of the grid) is quoted for comparison.
+
+def sweep_markdown(sweep, sides, wide_row):
+    """Three sentences: how each backend's time grew against the pixels, what that says of
+    fixed costs, and NumPy / torch at both ends and on ``wide_row`` (a wider grid layer).
+
+    A time that grew by less than half the growth of the pixels is said to have been partly
+    a fixed cost at the smallest side; one that grew by more than that, mostly arithmetic.
     """
     pixels = (sides[-1] / sides[0]) ** 2
     grew = {b: sweep[-1][b] / sweep[0][b] for b in ("numpy", "torch")}
     first, last = (r["numpy"] / r["torch"] for r in (sweep[0], sweep[-1]))
     wide = wide_row["numpy"] / wide_row["torch"]
+    fixed = [label for b, label in (("numpy", "NumPy's"), ("torch", "torch's"))
+             if grew[b] < pixels / 2]  # fmt: skip
+    if fixed:
+        verdict = (
+            f"{' and '.join(fixed)} grew by less than half as much as the pixels: "
+            f"at n = {sides[0]} fixed per-call costs were a large part of "
+            + ("them" if len(fixed) == 2 else "it")
+            + "."
+        )
+    else:
+        verdict = (
+            "Both grew by at least half as much as the pixels: arithmetic dominated throughout."
+        )
+    faster = {"less": "NumPy was faster", "more": "torch was faster", "tie": "a tie"}
     return (
         f"In this run, from n = {sides[0]} to n = {sides[-1]} ({pixels:.0f}× the pixels) "
-        f"NumPy's time grew {_factor(grew['numpy'])}× and torch's {_factor(grew['torch'])}×. "
-        f"NumPy / torch is {first:.2f} at n = {sides[0]} and {last:.2f} at n = {sides[-1]}; "
-        f"on the 64-channel layer of the grid ({short(wide_row['case'])}) it is {wide:.2f}."
+        f"NumPy's time {_grew(grew['numpy'])} and torch's {_grew(grew['torch'])}. "
+        f"{verdict} NumPy / torch is {ratio_text(first)} at n = {sides[0]} "
+        f"({faster[relation(first)]}) and {ratio_text(last)} at n = {sides[-1]} "
+        f"({faster[relation(last)]}); on the 64-channel layer of the grid "
+        f"({short(wide_row['case'])}) it is {ratio_text(wide)} ({faster[relation(wide)]})."
     )
 
 
@@ -606,7 +639,9 @@ def draw_winograd_sweep(sweep_rows):
     """Each Winograd's time over the shifted GEMM's against the channel count (below 1: faster).
 
     One colour per image side, F(4 × 4, 3 × 3) solid and F(2 × 2, 3 × 3) dashed; a grey line
-    at 1, and dotted the share of the multiplications each keeps, 16/36 and 36/144 (the GEMM alone).
+    at 1, and dotted the share of the multiplications each keeps, 16/36 and 36/144 (the GEMM
+    alone), labelled at the fewest channels, where the ratios lie far above them; the legend
+    sits under the axes, off the data.
     """
     fig, ax = _figure((5.8, 3.4))
     sides = sorted({r["side"] for r in sweep_rows})
@@ -621,9 +656,9 @@ def draw_winograd_sweep(sweep_rows):
     ax.axhline(1.0, color="0.3", linewidth=1)
     for share, text, above in ((16 / 36, "16/36", True), (36 / 144, "36/144", False)):
         ax.axhline(share, color="0.5", linestyle=":", linewidth=1)
-        ax.annotate(f"multiplications {text}", (channels[-1], share),
-                    xytext=(-2, 2 if above else -9), textcoords="offset points",
-                    ha="right", fontsize=9, color="0.35")  # fmt: skip
+        ax.annotate(f"multiplications {text}", (channels[0], share),
+                    xytext=(2, 2 if above else -9), textcoords="offset points",
+                    ha="left", fontsize=9, color="0.35")  # fmt: skip
     ax.set_xscale("log", base=2)
     ax.set_xticks(channels, [str(int(c)) for c in channels])
     top = max(r[n] / r["shifted-gemm"] for r in sweep_rows for n in ("winograd", "winograd4"))
@@ -631,7 +666,7 @@ def draw_winograd_sweep(sweep_rows):
     ax.set_xlabel("channels in = channels out (3 × 3 kernel, padding 1)")
     ax.set_ylabel("time ÷ shifted GEMM's")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, ncol=2)
+    ax.legend(fontsize=9, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -738,7 +773,9 @@ def place_labels(ax, xy, texts, fontsize, avoid=()):
 def draw_roofline(profiles, rows, peak, bandwidth, narrow=False):
     """A roofline: the products' GFLOP/s against their operations per number moved.
 
-    The roof is :math:`\\min(P, \\beta x / 4)`, with :math:`P` the reference rate
+    The roof (solid) is :math:`\\min(P, \\beta x / 4)`; the reference rate :math:`P` is
+    drawn dashed only left of the corner, where it lies above the roof (right of it the roof
+    is :math:`P`). With :math:`P` the reference rate
     ``peak``, :math:`\\beta` the measured memory ``bandwidth`` in GB/s, :math:`x` the
     operations per number moved (:func:`cnncourse.bench.gemm_work_per_load` of the widest
     block) and 4 bytes per float32 number. The rates count the direct sum's operations
@@ -759,8 +796,9 @@ def draw_roofline(profiles, rows, peak, bandwidth, narrow=False):
                    label="roof: min(reference, bandwidth × x / 4 B)")  # fmt: skip
     memory = ax.plot(x, bandwidth * x / 4, ":", color="0.5", linewidth=1,
                      label=f"memory: {bandwidth:.0f} GB/s")  # fmt: skip
-    reference = ax.axhline(peak, color="0.3", linestyle="--", linewidth=1,
-                           label=f"reference rate: {peak:.0f} GFLOP/s")  # fmt: skip
+    corner = peak / (bandwidth / 4)
+    reference = ax.plot([x[0], corner], [peak, peak], "--", color="0.3", linewidth=1,
+                        label=f"reference rate: {peak:.0f} GFLOP/s")  # fmt: skip
     ax.scatter(reuse, rates, color=COLORS["input"], zorder=3, label="NumPy's products")
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -775,5 +813,77 @@ def draw_roofline(profiles, rows, peak, bandwidth, narrow=False):
     fig.tight_layout()
     names = [short(p["case"]) for p in profiles]
     place_labels(ax, np.column_stack([reuse, rates]), names, fontsize=7,
-                 avoid=[*roof, *memory, reference])  # fmt: skip
+                 avoid=[*roof, *memory, *reference])  # fmt: skip
     return fig if narrow else _phone_layout(fig, draw_roofline, profiles, rows, peak, bandwidth)
+
+
+#: A 28 x 28 convolution timed alone for longer than this (seconds) waited for cores.
+BUSY_SECONDS = 1e-3
+
+
+def interference_markdown(result):
+    """One sentence on :func:`cnncourse.bench.after_product_times`' ``result``: torch's
+    28 x 28 call on its own and right after a NumPy product, and whether that differed
+    beyond the noise (:func:`relation`)."""
+    alone, after = result["alone"], result["after"]
+    found = relation(after / alone)
+    threads = f"{result['blas_threads']} BLAS and {result['torch_threads']} torch threads"
+    head = (
+        f"Here ({threads}) torch's 28 × 28 convolution took {alone * 1e3:.3f} ms in a block "
+        f"of its own calls and {after * 1e3:.3f} ms right after a 512 × 512 product"
+    )
+    busy = (
+        " Alone it should take microseconds (12,168 operations): over a millisecond means "
+        "its threads waited for cores even alone, so other processes were busy."
+        if alone > BUSY_SECONDS
+        else ""
+    )
+    if found == "more":
+        return f"{head}: {after / alone:.0f} times as long.{busy}"
+    return f"{head}: no slower beyond the noise on this machine.{busy}"
+
+
+def torch_wins_markdown(rows, band=NOISE):
+    """One sentence: on how many convolutions torch (both columns) was clearly faster than
+    NumPy in this run, and on which (:func:`comparison_markdown`'s verdict)."""
+    convolutions = [r for r in rows if r["op"] == "conv2d"]
+    won = [
+        short(r["case"])
+        for r in convolutions
+        if all(relation(r["numpy"] / r[b], band) == "more" for b in ("torch", "F"))
+    ]
+    named = f": {'; '.join(won)}" if won else ""
+    return (
+        f"In this run torch was clearly faster than NumPy on {len(won)} of the "
+        f"{len(convolutions)} convolutions{named}."
+    )
+
+
+def roofline_markdown(profiles, rows, peak, bandwidth):
+    """Two sentences: where the roof's corner lies, which products sit left of it (the memory
+    side) and which rose above the reference rate ``peak`` (not a ceiling: a measured rate).
+    """
+    from .bench import gemm_work_per_load
+
+    flops = {r["case"]: r["flops"] for r in rows}
+    corner = peak / (bandwidth / 4)
+    left, above = [], []
+    for p in profiles:
+        reuse = gemm_work_per_load(*max(p["blocks"], key=lambda b: b[2]))
+        if reuse < corner:
+            left.append(short(p["case"]))
+        if flops[p["case"]] / p["gemm"] / 1e9 > peak:
+            above.append(short(p["case"]))
+    side = (
+        f"the products of {'; '.join(left)} lie left of it, on the memory side, the others "
+        "right of it"
+        if left
+        else "every product lies right of it, on the arithmetic side"
+    )
+    rose = (
+        f" The products of {'; '.join(above)} ran faster than the reference rate, which is "
+        "what BLAS reached on 1024 × 1024 matrices, not a ceiling."
+        if above
+        else " No product ran faster than the reference rate."
+    )
+    return f"In this run the corner lies at {corner:.0f} operations per number moved: {side}.{rose}"

@@ -116,18 +116,38 @@ def test_gpu_script_skips_cleanly_without_a_gpu(tmp_path):
 
 def test_min_seconds_reaches_every_timed_call(monkeypatch):
     seen = []
-    real = bench.median_time
+    real = bench._block
 
-    def recording(function, repeat, min_seconds=0.2):
+    def recording(function, repeat, min_seconds):
         seen.append(min_seconds)
         return real(function, repeat, min_seconds)
 
-    monkeypatch.setattr(bench, "median_time", recording)
+    monkeypatch.setattr(bench, "_block", recording)
     monkeypatch.setattr(bench, "REST_SECONDS", 0.0)
-    bench.run_grid([SMALL], repeat=1, min_seconds=0.0)
+    bench.run_grid([SMALL], repeat=1, min_seconds=0.5)
+    # numpy, torch and F, two blocks each of half the time
+    assert seen == [0.25] * 6
+    seen.clear()
     bench.compare_algorithms([SMALL], repeat=1, min_seconds=0.0)
-    # numpy, torch and F, then one per algorithm (but the depthwise one: not a grouped layer)
-    assert seen == [0.0] * (3 + len(cc.ALGORITHMS) - 1)
+    # one per algorithm (but the depthwise one: not a grouped layer)
+    assert seen == [0.0] * (len(cc.ALGORITHMS) - 1)
+
+
+def test_in_blocks_times_each_function_apart_and_rests_before_torch(monkeypatch):
+    """Blocks A B C C B A; a rest before a torch block that follows a NumPy one only."""
+    events = []
+    monkeypatch.setattr(bench.time, "sleep", lambda seconds: events.append("rest"))
+    functions = [lambda name=name: events.append(name) for name in "abc"]
+    medians = bench.in_blocks(functions, repeat=4, min_seconds=0.0, torch_calls=(1, 2))
+    # each block: one warm-up call, then ceil(4 / 2) = 2 timed calls
+    blocks = ["a"] * 3 + ["rest"] + ["b"] * 3 + ["c"] * 6 + ["b"] * 3 + ["a"] * 3
+    assert events == blocks and len(medians) == 3 and all(m >= 0 for m in medians)
+
+
+def test_after_product_times_reports_both_medians():
+    result = bench.after_product_times(size=64, repeat=2)
+    assert result["alone"] > 0 and result["after"] > 0
+    assert result["blas_threads"] >= 1 and result["torch_threads"] >= 1
 
 
 def test_command_line_refuses_zero_repeats(capsys):

@@ -177,9 +177,63 @@ def test_sentences_quote_the_rows():
     assert fp.fastest_rate_markdown(rows, peak=100.0).count("GFLOP/s") == 2
     sweep = [dict(rows[0], numpy=0.001, torch=0.001), dict(rows[0], numpy=0.1, torch=0.05)]
     sentence = fp.sweep_markdown(sweep, [8, 128], rows[3])
-    assert "NumPy's time grew 100× and torch's 50×" in sentence and "256×" in sentence
+    assert "NumPy's time grew 100× and torch's grew 50×" in sentence and "256×" in sentence
     sweep[1]["torch"] = 0.0035
-    assert "torch's 3.5×" in fp.sweep_markdown(sweep, [8, 128], rows[3])
+    sentence = fp.sweep_markdown(sweep, [8, 128], rows[3])
+    assert "torch's grew 3.5×" in sentence
+    # 100x and 3.5x for 256x the pixels: both under half, fixed costs at n = 8
+    assert "NumPy's and torch's grew by less than half as much as the pixels" in sentence
+    assert "1.00 at n = 8 (a tie)" in sentence and "28.57 at n = 128 (torch was faster)" in sentence
+    sweep[1]["torch"] = 0.0001  # a time that shrank
+    assert "torch's fell to 0.1 of its value" in fp.sweep_markdown(sweep, [8, 128], rows[3])
+    sweep[1].update(numpy=0.2, torch=0.2)  # 200x for 256x: mostly arithmetic
+    assert "arithmetic dominated" in fp.sweep_markdown(sweep, [8, 128], rows[3])
+
+
+def test_ratio_text_keeps_two_significant_digits():
+    assert fp.ratio_text(0.00083) == "0.00083" and fp.ratio_text(0.054) == "0.054"
+    assert fp.ratio_text(1.234) == "1.23" and fp.ratio_text(0.1) == "0.10"
+    rows = fake_rows()
+    rows[1]["numpy"] = rows[1]["torch"] / 1200
+    assert fp.time_table(rows)[1][1][4] == "0.00083"
+
+
+def test_fastest_rate_counts_every_torch_convolution():
+    rows = fake_rows()
+    wide = next(r for r in rows if r["case"].startswith("8x64"))
+    wide["algorithm"], wide["torch"] = "winograd4", 0.0001  # torch's fastest: a direct rate
+    text = fp.fastest_rate_markdown(rows, peak=100.0)
+    assert "torch 10000 GFLOP/s (10000%, 64 ch, 56²)" in text
+    assert "NumPy 500 GFLOP/s" in text and "for NumPy the cases it runs by" in text
+
+
+def test_torch_wins_and_interference_sentences():
+    rows = fake_rows()  # NumPy 2 ms, torch and F 1 ms
+    count = sum(r["op"] == "conv2d" for r in rows)
+    assert f"clearly faster than NumPy on {count} of the {count} convolutions" in (
+        fp.torch_wins_markdown(rows)
+    )
+    for r in rows:
+        r["F"] = 0.0019  # within the noise of NumPy's time: not a win
+    assert f"on 0 of the {count} convolutions." in fp.torch_wins_markdown(rows)
+    result = {"alone": 1e-5, "after": 6.6e-3, "blas_threads": 2, "torch_threads": 2}
+    text = fp.interference_markdown(result)
+    assert "0.010 ms in a block" in text and "6.600 ms right after" in text
+    assert text.endswith("660 times as long.")
+    result["after"] = 1.1e-5
+    assert "no slower beyond the noise" in fp.interference_markdown(result)
+    assert "busy" not in fp.interference_markdown(result)
+    result.update(alone=7e-3, after=1.2e-2)  # other processes held the cores
+    assert "2 times as long. Alone it should take microseconds" in fp.interference_markdown(result)
+
+
+def test_roofline_sentence_names_the_sides_and_the_points_above():
+    rows, profiles = fake_rows(), fake_profiles()  # rates 1000 GFLOP/s
+    text = fp.roofline_markdown(profiles, rows, peak=100.0, bandwidth=40.0)  # corner 10
+    assert "corner lies at 10 operations" in text and "ran faster than the reference" in text
+    assert "every product lies right of it" not in text  # MNIST's and Fig 9.6's are thin
+    text = fp.roofline_markdown(profiles, rows, peak=1e5, bandwidth=4e6)  # corner 0.1
+    assert "every product lies right of it" in text and "No product ran faster" in text
 
 
 def test_gemm_shape_table_of_the_64_channel_layer():
