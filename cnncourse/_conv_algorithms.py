@@ -315,7 +315,9 @@ def winograd_is_exact(x, weight, pads, dilation=(1, 1), groups=1, m=2):
     values have about the same size, so Winograd is used only if
 
     * every value of ``x`` and ``weight`` is finite and
-      :math:`16 \\max|x| \\max_o \\sum |w_o|` stays well below the dtype's largest number;
+      :math:`g_m \\max|x| \\max_o \\sum |w_o|` stays below a sixteenth of the dtype's
+      largest number, :math:`g_m` the transforms' growth (:data:`WINOGRAD_GROWTH`: 16 for
+      F(2 x 2, 3 x 3), :math:`2^{16}` for F(4 x 4, 3 x 3));
     * in each image of ``sum_c s_c |x[n, c]|`` (``s_c``: the largest mean ``|w[o, c]|`` over
       the output channels ``o`` that read channel ``c``), no value is more than
       :data:`FFT_MAX_RANGE` times the smallest mean over a window (padding included), and
