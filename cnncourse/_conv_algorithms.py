@@ -373,27 +373,21 @@ def _no_window_dominated(size, pads, kernel, dilation):
     taps and then a column (``kH + kW`` array operations, not a reduction over the
     ``kH kW`` taps of every window: 3.9 -> 0.3 ms on 8 x 56 x 56).
     """
-    (top, bottom), (left, right) = pads
-    padded = np.pad(size, ((0, 0), (top, bottom), (left, right)))
-    largest = _window_reduce(padded, kernel, dilation, np.maximum)
-    total = _window_reduce(padded.astype(np.float64), kernel, dilation, np.add)
+    largest = _window_reduce(size, pads, kernel, dilation, np.maximum)
+    total = _window_reduce(size.astype(np.float64), pads, kernel, dilation, np.add)
     return bool(np.all(largest <= WINOGRAD_DOMINANCE * (total - largest)))
 
 
-def _window_reduce(padded, kernel, dilation, ufunc):
-    """``ufunc`` over every (dilated) ``kH x kW`` window of ``padded`` (N, H, W): along the
-    rows' taps, then the columns'."""
-    result = padded
-    for axis, k, d in zip((1, 2), kernel, dilation, strict=True):
-        count = result.shape[axis] - d * (k - 1)
-        index = [slice(None)] * 3
-        index[axis] = slice(0, count)
-        reduced = result[tuple(index)].copy()
-        for a in range(1, k):
-            index[axis] = slice(a * d, a * d + count)
-            ufunc(reduced, result[tuple(index)], out=reduced)
-        result = reduced
-    return result
+def _window_reduce(x, pads, kernel, dilation, combine):
+    """``combine`` over every (dilated) ``kH x kW`` window of ``x`` (N, H, W) zero-padded by
+    ``pads``: along the rows' taps, then the columns' (:func:`cnncourse.views.reduce_axis`,
+    the padding never built). ``x >= 0``, so a maximum may start from the padding's 0."""
+    for axis, (before, after), k, d in zip((1, 2), pads, kernel, dilation, strict=True):
+        size = x.shape[axis]
+        count = size + before + after - d * (k - 1)
+        ranges = tap_ranges(size, count, k, 1, before, d)
+        x = reduce_axis(x, axis, count, 1, ranges, combine, 0)
+    return x
 
 
 def _fewest_taps_read(weight, pads, dilation):
