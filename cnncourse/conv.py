@@ -98,21 +98,20 @@ def conv2d_reference(input, weight, bias=None, stride=1, padding=0, dilation=1, 
     return y[0] if unbatched else y
 
 
-def _prepare_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """:func:`conv2d`'s prepared call for this configuration, or None (the backend's
-    ``prepared_conv``: :func:`cnncourse.numpy_backend.prepared_conv`,
-    :func:`cnncourse.torch_ops.prepared_conv`)."""
-    geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 2)
-    return backend_of(input).prepared_conv(input, weight, geom, groups, 2)
+def _preparer(n):
+    """The ``prepare`` of :func:`conv2d` (``n = 2``) or :func:`conv1d` (``n = 1``): a
+    configuration's prepared call, or None (the backend's ``prepared_conv``:
+    :func:`cnncourse.numpy_backend.prepared_conv`, :func:`cnncourse.torch_ops.prepared_conv`).
+    """
+
+    def prepare(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, n)
+        return backend_of(input).prepared_conv(input, weight, geom, groups, n)
+
+    return prepare
 
 
-def _prepare_conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """:func:`conv1d`'s prepared call for this configuration, or None."""
-    geom = _args.conv_args(input, weight, bias, stride, padding, dilation, groups, 1)
-    return backend_of(input).prepared_conv(input, weight, geom, groups, 1)
-
-
-@dual_backend(prepare=_prepare_conv2d)
+@dual_backend(prepare=_preparer(2))
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution layer (cross-correlation), as ``torch.nn.functional.conv2d``.
 
@@ -151,7 +150,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return backend_of(input).conv(input, weight, bias, geom, groups, 2)
 
 
-@dual_backend(prepare=_prepare_conv1d)
+@dual_backend(prepare=_preparer(1))
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution layer (cross-correlation), as ``torch.nn.functional.conv1d``.
 

@@ -339,8 +339,9 @@ def _layout(input_shape, weight_shape, dtype, geom, groups, n):
     """
     unbatched = len(input_shape) == n + 1
     shape = (1, *input_shape) if unbatched else tuple(input_shape)
-    if n == 1:
+    if n == 1:  # images of height 1, kernels of one row
         shape = (*shape[:2], 1, shape[2])
+        weight_shape = (*weight_shape[:2], 1, weight_shape[2])
     geom = geom.lift_1d()
     input_dtype, dtype = dtype, np.dtype(np.float32) if dtype == np.float16 else dtype
     out_shape = geom.output_shape(shape[2:])
@@ -364,15 +365,13 @@ def _prepared(shape, weight_shape, dtype, geom, groups, out_shape, unbatched, n)
     """A :class:`cnncourse._conv_algorithms.PreparedShiftedGemm` for a layer the shifted
     GEMM runs in one small product whatever the data, else None.
 
-    That is one image (``shape``: batched, 2-D; the caller asks only where no kernel tap
-    meets padding alone), and a layer that
+    That is one image (``shape`` and ``weight_shape``: batched, 2-D; the caller asks only
+    where no kernel tap meets padding alone), and a layer that
     :func:`cnncourse._conv_algorithms.takes_shifted_gemm` takes, of at most
     :data:`cnncourse._conv_algorithms.SMALL_GEMM_WORK` multiply-adds: the layers whose
     warm call costs more in Python and in NumPy's fixed costs than in arithmetic (a 28 x 28
     image and a 3 x 3 kernel: 6,084 multiply-adds).
     """
-    if n == 1:
-        weight_shape = (*weight_shape[:2], 1, weight_shape[2])
     if shape[0] != 1:
         return None
     if not _conv_algorithms.takes_shifted_gemm(

@@ -178,14 +178,14 @@ def prepared_conv(input, weight, geom, groups, n):
     Where the padding is the same on both sides of each axis (torch pads it itself), the
     call is ``torch.nn.functional``'s alone, its arguments worked out here once.
     """
-    convolution = F.conv1d if n == 1 else F.conv2d
     if any(before != after for before, after in geom.pads):
 
         def call(input, weight, bias=None):
             return conv(input, weight, bias, geom, groups, n)
 
         return call
-    stride, padding, dilation = geom.stride, tuple(p for p, _ in geom.pads), geom.dilation
+    convolution = F.conv1d if n == 1 else F.conv2d
+    stride, padding, dilation = geom.stride, _symmetric(geom.pads), geom.dilation
 
     def call(input, weight, bias=None):
         return convolution(input, weight, bias, stride, padding, dilation, groups)
